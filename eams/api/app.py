@@ -1,0 +1,36 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from eams import __version__
+from eams.api.errors import install_error_handlers
+from eams.api.metrics import ServiceMetrics
+from eams.api.routes import changes, system
+from eams.api.routes.inventory import inventory_router
+from eams.services import Services
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Asset inventory and e-Government architecture (EAMS) of the provincial data center, and the
+monitoring that watches it. Every endpoint but `/healthz` needs a bearer token made with
+`eams token create`. Lists take `limit`/`offset`, filters such as `name__ic=`, `warranty_end__lte=`,
+`status__n=`, and `q=` free text that ignores Vietnamese diacritics.
+"""
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(title="eams", version=__version__, description=DESCRIPTION)
+    app.state.services = services
+    app.state.metrics = ServiceMetrics()
+    app.state.metrics.install(app)
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(inventory_router())
+    api.include_router(changes.router)
+    app.include_router(api)
+    app.include_router(system.router)
+    return app

@@ -1,0 +1,57 @@
+"""What every CLI command shares: settings, the database, and errors as sentences with exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
+from eams.services import Services
+from eams.settings import Settings, load_settings
+from inventory import migrate
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+EXIT_UNAVAILABLE = 4
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `message` as a sentence on stderr and return the Exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"EAMS_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise fail(f"the configuration is not valid: {problems}", EXIT_CONFIG) from None
+
+
+@contextmanager
+def open_services(*, upgrade: bool = True) -> Iterator[Services]:
+    """Services for one CLI command, with the schema brought up to date first."""
+    settings = settings_or_exit()
+    services = Services.from_settings(settings)
+    try:
+        if upgrade:
+            migrate.upgrade(services.db.engine)
+        yield services
+    except OperationalError as exc:
+        raise fail(
+            f"cannot use the database at {services.db.engine.url.render_as_string()}: "
+            f"{str(exc.orig).splitlines()[0]}",
+            EXIT_UNAVAILABLE,
+        ) from None
+    finally:
+        services.db.dispose()

@@ -1,0 +1,37 @@
+"""The `eams` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from eams import __version__
+from eams.cli import db, serve, token
+
+app = typer.Typer(
+    name="eams",
+    help=(
+        "eams: monitoring and e-Government architecture inventory for a provincial data center.\n\n"
+        "Start with `eams serve`, then `eams token create --role admin --name you`."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(token.app, name="token")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"eams {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version"
+    ),
+) -> None:
+    """Settings come from EAMS_* environment variables or the file named by EAMS_CONFIG."""

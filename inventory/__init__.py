@@ -1,0 +1,1 @@
+"""The EAMS model and its storage: organisation, facilities, devices, credentials, change log."""

@@ -1,0 +1,1 @@
+"""Typed models at the inventory's boundary (API bodies, CSV rows)."""
