@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from collectors.pipeline import Pipeline
 from eams.security import SecretBox
 from eams.settings import Settings
 from inventory.db import Database
@@ -19,6 +20,8 @@ class Services:
     settings: Settings
     db: Database
     secret_box: SecretBox
+    # Samples and events flow through here to the sinks and the alert engine.
+    pipeline: Pipeline = field(default_factory=Pipeline)
     # Parts added by later layers (collectors, alert engine ...) register themselves here by name.
     extras: dict[str, Any] = field(default_factory=dict)
 

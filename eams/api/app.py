@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from eams import __version__
@@ -9,6 +12,7 @@ from eams.api.errors import install_error_handlers
 from eams.api.metrics import ServiceMetrics
 from eams.api.routes import changes, system
 from eams.api.routes.inventory import inventory_router
+from eams.components import Components
 from eams.services import Services
 
 API_PREFIX = "/api/v1"
@@ -21,8 +25,21 @@ monitoring that watches it. Every endpoint but `/healthz` needs a bearer token m
 """
 
 
-def create_app(services: Services) -> FastAPI:
-    app = FastAPI(title="eams", version=__version__, description=DESCRIPTION)
+def create_app(services: Services, *, background: bool = True) -> FastAPI:
+    """The app. With `background`, the registered components (collectors, alert engine ...) run
+    alongside it for its lifetime."""
+    components = Components(services, factories=None if background else [])
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await components.start()
+        try:
+            yield
+        finally:
+            await components.stop()
+
+    app = FastAPI(title="eams", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.components = components
     app.state.services = services
     app.state.metrics = ServiceMetrics()
     app.state.metrics.install(app)

@@ -1,0 +1,55 @@
+"""Background parts of the service (alert engine, scheduler and in-process collectors, trap
+receiver ...) started and stopped with it.
+
+Each area contributes a factory to `COMPONENT_FACTORIES`; a factory gets the `Services` and
+returns a component, or None when it has nothing to run with the current settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from eams.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class Component(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+ComponentFactory = Callable[[Services], "Component | None"]
+
+# Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
+COMPONENT_FACTORIES: list[ComponentFactory] = []
+
+
+class Components:
+    def __init__(self, services: Services, factories: list[ComponentFactory] | None = None) -> None:
+        self.services = services
+        self.factories = COMPONENT_FACTORIES if factories is None else factories
+        self.running: list[Component] = []
+
+    async def start(self) -> None:
+        for factory in self.factories:
+            component = factory(self.services)
+            if component is None:
+                continue
+            await component.start()
+            self.running.append(component)
+            log.info("started %s", component.name)
+
+    async def stop(self) -> None:
+        # Producers stop first so that consumers can drain what is already in flight.
+        for component in reversed(self.running):
+            try:
+                await component.stop()
+            except Exception:
+                log.exception("stopping %s failed", component.name)
+        self.running.clear()
