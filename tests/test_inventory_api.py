@@ -277,3 +277,10 @@ def test_custom_fields_are_typed(admin: TestClient) -> None:
     assert tagged.status_code == 200
     assert admin.get("/api/v1/devices", params={"tag": "dmz"}).json()["count"] == 1
     assert admin.get("/api/v1/devices", params={"tag": "dm"}).json()["count"] == 0
+
+
+def test_timestamps_carry_their_utc_offset(admin: TestClient) -> None:
+    body = admin.post("/api/v1/devices", json={"name": "tz-1", "role": "server"}).json()
+    assert body["created_at"].endswith(("Z", "+00:00")), body["created_at"]
+    again = admin.get(f"/api/v1/devices/{body['id']}").json()
+    assert again["updated_at"].endswith(("Z", "+00:00")), again["updated_at"]

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import importlib
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
-from inventory.models.base import Base
+from inventory.model_registry import import_all_models
+from inventory.models.base import Base, UTCDateTime
 
-# Every module that declares tables on Base; autogenerate needs the whole metadata.
-MODEL_MODULES = ("inventory.models",)
-
-for module in MODEL_MODULES:
-    importlib.import_module(module)
+import_all_models()
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    # Migrations stay plain SQLAlchemy: our UTC wrapper is a Python-side concern only.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_offline() -> None:
@@ -25,6 +29,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -46,7 +51,12 @@ def run_migrations_online() -> None:
 
 def _run(connection: Connection) -> None:
     # Batch mode lets ALTER TABLE work on SQLite by copying the table.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,12 @@
+"""Every module that declares tables on `Base`: migrations and schema checks need them all loaded."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = ("inventory.models",)
+
+
+def import_all_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
