@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
+
+from collectors.traps.config import TrapV3User
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -44,6 +46,14 @@ class Settings(BaseSettings):
     influx_org: str = "eams"
     influx_bucket: str = "eams"
     log_level: str = "info"
+    # SNMP trap receiver (collectors/traps/README.md); off unless trap_listen is set.
+    trap_listen: str | None = Field(default=None, description="host:port for traps, e.g. 0.0.0.0:162")
+    trap_communities: list[SecretStr] = Field(default_factory=list, description="v1/v2c communities")
+    trap_v3_users: list[TrapV3User] = Field(default_factory=list, description="SNMPv3 trap users")
+    trap_engine_id: str | None = Field(default=None, description="Receiver engine id (hex) for informs")
+    trap_mappings_dir: Path | None = Field(default=None, description="Extra trap mapping files (*.yaml)")
+    trap_history_days: float = Field(default=30.0, gt=0, description="How long received traps are kept")
+    trap_history_max_rows: int = Field(default=100_000, ge=100, description="At most this many kept")
 
     @field_validator("database_url")
     @classmethod
