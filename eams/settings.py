@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
-
-from collectors.traps.config import TrapV3User
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
     YamlConfigSettingsSource,
 )
+
+from collectors.traps.config import TrapV3User
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
 

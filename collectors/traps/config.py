@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 if TYPE_CHECKING:
     from eams.settings import Settings
@@ -62,9 +70,13 @@ class TrapV3User(BaseModel):
     @model_validator(mode="after")
     def _complete(self) -> TrapV3User:
         if self.auth_protocol and self.auth_key is None:
-            raise ValueError(f"SNMPv3 user {self.user!r}: auth_protocol {self.auth_protocol} needs an auth_key")
+            raise ValueError(
+                f"SNMPv3 user {self.user!r}: auth_protocol {self.auth_protocol} needs an auth_key"
+            )
         if self.priv_protocol and self.priv_key is None:
-            raise ValueError(f"SNMPv3 user {self.user!r}: priv_protocol {self.priv_protocol} needs a priv_key")
+            raise ValueError(
+                f"SNMPv3 user {self.user!r}: priv_protocol {self.priv_protocol} needs a priv_key"
+            )
         if self.priv_protocol and not self.auth_protocol:
             raise ValueError(f"SNMPv3 user {self.user!r}: privacy needs authentication too")
         return self

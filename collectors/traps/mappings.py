@@ -181,26 +181,33 @@ def load_mappings(directories: Iterable[Path] = ()) -> TrapMappings:
             for index, rule in enumerate(parsed.traps):
                 where = f"{path}: traps[{index}]"
                 if rule.name in seen_rules:
-                    raise MappingError(f"{where}.name: {rule.name!r} is already defined in {seen_rules[rule.name]}")
+                    earlier = seen_rules[rule.name]
+                    raise MappingError(f"{where}.name: {rule.name!r} is already defined in {earlier}")
                 seen_rules[rule.name] = str(path)
-                known = set(parsed.varbinds) | BUILTIN_FIELDS
-                for key, template in [("message", rule.message), *((f"labels.{k}", v) for k, v in rule.labels.items())]:
-                    try:
-                        used = template_fields(template)
-                    except ValueError as exc:
-                        raise MappingError(f"{where}.{key}: {exc}") from None
-                    unknown = [name for name in used if name not in known]
-                    if unknown:
-                        raise MappingError(
-                            f"{where}.{key}: {{{unknown[0]}}} is neither a varbind declared under "
-                            f"`varbinds:` nor one of {', '.join(sorted(BUILTIN_FIELDS))}"
-                        )
-                for key in rule.when:
-                    if key not in parsed.varbinds:
-                        raise MappingError(f"{where}.when.{key}: not a varbind declared under `varbinds:`")
-                patterns = tuple((key, re.compile(value)) for key, value in rule.when.items())
-                rules.append(TrapMapping(rule=rule, vendor=parsed.vendor, source_file=str(path), patterns=patterns))
+                rules.append(_checked(rule, parsed, where, str(path)))
     return TrapMappings(rules, names)
+
+
+def _checked(rule: TrapRule, parsed: MappingFile, where: str, source_file: str) -> TrapMapping:
+    """The rule, once its templates and conditions only use names the file declares."""
+    known = set(parsed.varbinds) | BUILTIN_FIELDS
+    templates = [("message", rule.message), *((f"labels.{key}", text) for key, text in rule.labels.items())]
+    for key, template in templates:
+        try:
+            used = template_fields(template)
+        except ValueError as exc:
+            raise MappingError(f"{where}.{key}: {exc}") from None
+        unknown = [name for name in used if name not in known]
+        if unknown:
+            raise MappingError(
+                f"{where}.{key}: {{{unknown[0]}}} is neither a varbind declared under `varbinds:` "
+                f"nor one of {', '.join(sorted(BUILTIN_FIELDS))}"
+            )
+    for key in rule.when:
+        if key not in parsed.varbinds:
+            raise MappingError(f"{where}.when.{key}: not a varbind declared under `varbinds:`")
+    patterns = tuple((key, re.compile(value)) for key, value in rule.when.items())
+    return TrapMapping(rule=rule, vendor=parsed.vendor, source_file=source_file, patterns=patterns)
 
 
 def _read(path: Path) -> MappingFile:

@@ -176,9 +176,7 @@ class TrapReceiver:
         log.info("listening for SNMP traps on %s:%s", *self.address)
 
     def _build_engine(self) -> engine.SnmpEngine:
-        engine_id = (
-            rfc1902.OctetString(hexValue=self.config.engine_id) if self.config.engine_id else None
-        )
+        engine_id = rfc1902.OctetString(hexValue=self.config.engine_id) if self.config.engine_id else None
         snmp_engine = engine.SnmpEngine(snmpEngineID=engine_id)
         for index, community in enumerate(self.config.communities, start=1):
             config.add_v1_system(snmp_engine, f"community-{index}", community)
