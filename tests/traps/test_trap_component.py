@@ -29,12 +29,13 @@ def test_default_service_runs_no_trap_receiver(tmp_path: Path, database_url: str
 
 
 def test_bad_trap_settings_are_refused_with_the_setting_named() -> None:
-    with pytest.raises(ValidationError, match="trap_v3_users.0.auth_key"):
+    with pytest.raises(ValidationError, match=r"trap_v3_users\.0\.auth_key"):
         Settings(trap_v3_users=[{"user": "u", "auth_key": "short", "priv_key": "long-enough"}])
     with pytest.raises(ValidationError, match="needs a priv_key"):
         Settings(trap_v3_users=[{"user": "u", "auth_key": "long-enough"}])
     with pytest.raises(ValidationError, match="is not an engine id"):
-        Settings(trap_v3_users=[{"user": "u", "auth_key": "k" * 8, "priv_key": "p" * 8, "engine_ids": ["xyz"]}])
+        user = {"user": "u", "auth_key": "k" * 8, "priv_key": "p" * 8, "engine_ids": ["xyz"]}
+        Settings(trap_v3_users=[user])
     with pytest.raises(ValueError, match="the port must be a number"):
         parse_listen("0.0.0.0:snmptrap")
     assert parse_listen("0.0.0.0") == ("0.0.0.0", 162)

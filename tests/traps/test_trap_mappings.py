@@ -32,7 +32,8 @@ def test_shipped_mappings_cover_standard_and_security_appliance_traps() -> None:
     mappings = load_mappings()
     names = {rule.name for rule in mappings.rules}
     assert {"coldStart", "warmStart", "linkDown", "linkUp", "authenticationFailure"} <= names
-    assert {"fortinet.ips.signature", "fortinet.av.virus", "fortinet.vpn.tunnel_down", "fortinet.ha.switch"} <= names
+    fortinet = {"fortinet.ips.signature", "fortinet.av.virus", "fortinet.vpn.tunnel_down", "fortinet.ha.switch"}
+    assert fortinet <= names
     assert {"paloalto.threat", "paloalto.auth.failure", "paloalto.ha.state_change"} <= names
     assert {"cisco_asa.admin.login_failed", "cisco_asa.failover.active", "cisco_asa.ips.signature"} <= names
     # Varbind names resolve with the instance suffix real agents send.
@@ -75,7 +76,7 @@ def test_operator_folder_adds_mappings(tmp_path: Path) -> None:
         ("severity: critical", "severity: disaster", "traps[0].severity"),
         ("oid: 1.3.6.1.4.1.99999.0.1", "oid: not-an-oid", "traps[0].oid"),
         ('"{device}: {labReason}"', '"{device}: {labCause}"', "traps[0].message: {labCause} is neither"),
-        ('"{device}: {labReason}"', '"{device.__class__}"', "traps[0].message: {device.__class__} is not a plain"),
+        ('"{device}: {labReason}"', '"{device.__class__}"', "message: {device.__class__} is not a plain"),
         ("category: security", "category: security\n    colour: red", "traps[0].colour"),
         ("vendor: lab", "vendor: Lab Inc", "vendor"),
     ],
@@ -92,11 +93,12 @@ def test_bad_mapping_file_is_refused_naming_file_and_key(
 
 def test_duplicate_rule_names_and_conflicting_varbind_names_are_refused(tmp_path: Path) -> None:
     write(tmp_path / "a", VALID.replace("lab.alarm", "linkDown"))
-    with pytest.raises(MappingError, match=r"traps\[0\]\.name: 'linkDown' is already defined in .*standard\.yaml"):
+    already = r"traps\[0\]\.name: 'linkDown' is already defined in .*standard\.yaml"
+    with pytest.raises(MappingError, match=already):
         load_mappings([tmp_path / "a"])
     write(tmp_path / "b", VALID.replace("1.3.6.1.4.1.99999.1.1", "1.3.6.1.2.1.2.2.1.1"))
     with pytest.raises(MappingError, match="already named 'ifIndex'"):
         load_mappings([tmp_path / "b"])
     write(tmp_path / "c", "vendor: lab\ntraps: [\n", name="broken.yaml")
-    with pytest.raises(MappingError, match="broken.yaml: cannot be read as YAML"):
+    with pytest.raises(MappingError, match=r"broken\.yaml: cannot be read as YAML"):
         load_mappings([tmp_path / "c"])

@@ -58,7 +58,9 @@ def test_v1_v2c_and_v3_traps_become_events_with_device_and_severity(
     v2c = net_snmp(
         "snmptrap", "-v2c", "-c", COMMUNITY, "--clientaddr=127.0.1.7", "--",
         "", LINK_DOWN,
-        "1.3.6.1.2.1.2.2.1.1.3", "i", "3", "1.3.6.1.2.1.2.2.1.7.3", "i", "1", "1.3.6.1.2.1.2.2.1.8.3", "i", "2",
+        "1.3.6.1.2.1.2.2.1.1.3", "i", "3",
+        "1.3.6.1.2.1.2.2.1.7.3", "i", "1",
+        "1.3.6.1.2.1.2.2.1.8.3", "i", "2",
     )  # fmt: skip
     # v3 authPriv from two users with different protocols, both from the switch.
     v3 = net_snmp(
@@ -154,7 +156,8 @@ def test_v2c_and_v3_informs_are_acknowledged(admin: TestClient, recorder: Record
 
     events = recorder.wait_for_events(2)
     assert all(event.data["inform"] and event.device_id == switch for event in events)
-    assert {(event.name, event.data["version"]) for event in events} == {("linkUp", "v2c"), ("coldStart", "v3")}
+    kinds = {(event.name, event.data["version"]) for event in events}
+    assert kinds == {("linkUp", "v2c"), ("coldStart", "v3")}
 
     # The same inform with a community the receiver does not trust is never acknowledged.
     refused = net_snmp(
@@ -181,7 +184,8 @@ def test_unknown_trap_is_stored_counted_and_listed(
     unknown = admin.get("/api/v1/traps/unknown").json()
     assert unknown["count"] == 1
     row = unknown["results"][0]
-    assert (row["trap_oid"], row["source"], row["count"], row["device_id"]) == (unknown_oid, "127.0.1.30", 2, ups)
+    assert (row["trap_oid"], row["source"], row["device_id"]) == (unknown_oid, "127.0.1.30", ups)
+    assert row["count"] == 2
     assert row["last_varbinds"][0]["value"] == "load 97%"
     assert row["first_seen"] <= row["last_seen"]
 
