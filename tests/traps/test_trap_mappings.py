@@ -32,7 +32,8 @@ def test_shipped_mappings_cover_standard_and_security_appliance_traps() -> None:
     mappings = load_mappings()
     names = {rule.name for rule in mappings.rules}
     assert {"coldStart", "warmStart", "linkDown", "linkUp", "authenticationFailure"} <= names
-    fortinet = {"fortinet.ips.signature", "fortinet.av.virus", "fortinet.vpn.tunnel_down", "fortinet.ha.switch"}
+    fortinet = {"fortinet.ips.signature", "fortinet.av.virus", "fortinet.vpn.tunnel_down"}
+    fortinet |= {"fortinet.ha.switch", "fortinet.ha.heartbeat_fail"}
     assert fortinet <= names
     assert {"paloalto.threat", "paloalto.auth.failure", "paloalto.ha.state_change"} <= names
     assert {"cisco_asa.admin.login_failed", "cisco_asa.failover.active", "cisco_asa.ips.signature"} <= names
