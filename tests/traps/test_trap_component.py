@@ -99,3 +99,12 @@ async def test_receiver_reports_its_address_and_releases_it_on_stop() -> None:
         _ = receiver.address
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as again:
         again.bind(("127.0.0.1", port))  # released: binding it again works
+
+
+def test_the_documented_sample_configuration_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EAMS_CONFIG", str(Path("collectors/traps/sample.yaml").resolve()))
+    config = TrapReceiverConfig.from_settings(Settings())
+    assert config is not None
+    assert (config.host, config.port) == ("0.0.0.0", 162)
+    assert [user.user for user in config.v3_users] == ["eams-traps", "eams-traps-sha2"]
+    assert config.v3_users[0].engine_ids == ["80003044041234567890"]
