@@ -21,7 +21,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from collectors.traps.config import TrapV3User
+from collectors.traps.config import TrapV3User, parse_listen
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
 
@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         if url and url.startswith(("postgres://", "postgresql://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
+
+    @field_validator("trap_listen")
+    @classmethod
+    def _trap_listen_address(cls, value: str | None) -> str | None:
+        if value:
+            parse_listen(value)  # raises a ValueError that names the problem
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from collectors.traps.processor import TrapProcessor
 from collectors.traps.receiver import ReceiverError, TrapReceiver
 from collectors.traps.store import TrapStore
 from eams.services import Services
+from eams.settings import Settings
 from inventory.db import Database
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,29 @@ class TrapReceiverComponent:
             "store_errors": self.processor.store_errors,
             "mappings": len(self.processor.mappings),
         }
+
+
+def preflight(settings: Settings) -> str | None:
+    """Why the receiver could not start with these settings, in a sentence; None if it can.
+
+    `eams serve` asks before starting, so that a taken or privileged port or a bad mapping file is
+    an exit code with a sentence rather than a failed start-up with a traceback.
+    """
+    config = TrapReceiverConfig.from_settings(settings)
+    if config is None:
+        return None
+    try:
+        load_mappings(config.mappings_dirs)
+    except MappingError as exc:
+        return f"trap mappings are not valid: {exc}"
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((config.host, config.port))
+        except OSError as exc:
+            hint = " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" if config.port < 1024 else ""
+            return f"cannot listen for SNMP traps on {config.host}:{config.port}: {exc.strerror}{hint}"
+    return None
 
 
 def trap_receiver_component(services: Services) -> TrapReceiverComponent | None:

@@ -9,16 +9,20 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from collectors.pipeline import Pipeline
-from collectors.traps.component import TrapReceiverComponent, trap_receiver_component
+from collectors.traps.component import TrapReceiverComponent, preflight, trap_receiver_component
 from collectors.traps.config import TrapReceiverConfig, parse_listen
 from collectors.traps.models import TrapLog
 from collectors.traps.receiver import ReceiverError, TrapReceiver
 from collectors.traps.store import TrapRecord, TrapStore
+from eams.cli.common import EXIT_UNAVAILABLE
+from eams.cli.main import app
 from eams.services import Services
 from eams.settings import Settings
 from inventory.db import Database
+from tests.support.peers import free_port
 
 
 def test_default_service_runs_no_trap_receiver(tmp_path: Path, database_url: str, db: Database) -> None:
@@ -36,8 +40,8 @@ def test_bad_trap_settings_are_refused_with_the_setting_named() -> None:
     with pytest.raises(ValidationError, match="is not an engine id"):
         user = {"user": "u", "auth_key": "k" * 8, "priv_key": "p" * 8, "engine_ids": ["xyz"]}
         Settings(trap_v3_users=[user])
-    with pytest.raises(ValueError, match="the port must be a number"):
-        parse_listen("0.0.0.0:snmptrap")
+    with pytest.raises(ValidationError, match="trap_listen(.|\n)*the port must be a number"):
+        Settings(trap_listen="0.0.0.0:snmptrap")
     assert parse_listen("0.0.0.0") == ("0.0.0.0", 162)
     assert parse_listen("[::1]:1162") == ("::1", 1162)
 
@@ -110,3 +114,24 @@ def test_the_documented_sample_configuration_is_valid(monkeypatch: pytest.Monkey
     assert (config.host, config.port) == ("0.0.0.0", 162)
     assert [user.user for user in config.v3_users] == ["eams-traps", "eams-traps-sha2"]
     assert config.v3_users[0].engine_ids == ["80003044041234567890"]
+
+
+def test_serve_refuses_a_taken_trap_port_with_a_sentence_and_exit_code(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        env = {"EAMS_DATA_DIR": str(tmp_path), "EAMS_TRAP_LISTEN": f"127.0.0.1:{port}"}
+        result = CliRunner().invoke(app, ["serve", "--port", str(free_port())], env=env)
+    assert result.exit_code == EXIT_UNAVAILABLE
+    assert f"cannot listen for SNMP traps on 127.0.0.1:{port}" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_preflight_names_a_bad_mapping_file(tmp_path: Path, database_url: str) -> None:
+    (tmp_path / "mine.yaml").write_text("vendor: mine\ntraps:\n  - name: x\n")
+    settings = Settings(
+        data_dir=tmp_path, database_url=database_url, trap_listen="127.0.0.1:0", trap_mappings_dir=tmp_path
+    )
+    problem = preflight(settings)
+    assert problem is not None and "mine.yaml: traps[0].oid: Field required" in problem
+    assert preflight(Settings(data_dir=tmp_path, database_url=database_url)) is None
