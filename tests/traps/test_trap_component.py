@@ -40,7 +40,7 @@ def test_bad_trap_settings_are_refused_with_the_setting_named() -> None:
     with pytest.raises(ValidationError, match="is not an engine id"):
         user = {"user": "u", "auth_key": "k" * 8, "priv_key": "p" * 8, "engine_ids": ["xyz"]}
         Settings(trap_v3_users=[user])
-    with pytest.raises(ValidationError, match="trap_listen(.|\n)*the port must be a number"):
+    with pytest.raises(ValidationError, match=r"trap_listen(.|\n)*the port must be a number"):
         Settings(trap_listen="0.0.0.0:snmptrap")
     assert parse_listen("0.0.0.0") == ("0.0.0.0", 162)
     assert parse_listen("[::1]:1162") == ("::1", 1162)
