@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 EVENT_KIND = "snmp_trap"
 MEASUREMENT = "snmp_trap"
 UNKNOWN = "unknown"
+MAX_LABEL_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ class TrapProcessor:
             category: str = rule.category
             message = render(rule.message, values)
             extra = {
-                key: render(template, values)
+                key: render(template, values)[:MAX_LABEL_CHARS]
                 for key, template in rule.labels.items()
                 if all(field in values for field in template_fields(template))
             }

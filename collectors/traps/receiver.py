@@ -66,6 +66,8 @@ DROP_COUNTERS = (
     ("__SNMP-USER-BASED-SM-MIB", "usmStatsUnsupportedSecLevels", "unsupported_security_level"),
 )
 VERSIONS: dict[int, Literal["v1", "v2c", "v3"]] = {0: "v1", 1: "v2c", 3: "v3"}
+# A varbind value longer than this is cut (and marked) so one odd trap cannot bloat every store.
+MAX_VALUE_CHARS = 8192
 
 
 class ReceiverError(Exception):
@@ -112,8 +114,10 @@ def plain_value(value: Any) -> int | str:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return "0x" + raw.hex()
-        return text if text.isprintable() or not text else "0x" + raw.hex()
+            text = "0x" + raw.hex()
+        if text and not text.isprintable() and not text.startswith("0x"):
+            text = "0x" + raw.hex()
+        return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "...(cut)"
     if isinstance(value, univ.Integer):
         return int(value)
     if isinstance(value, univ.Null):

@@ -8,6 +8,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from collectors.samples import Severity
+from inventory.models import Role
+from tests.conftest import TokenFactory, auth
 from tests.support.peers import wait_until
 from tests.traps.conftest import (
     COMMUNITY,
@@ -228,3 +230,12 @@ def test_wrong_community_and_wrong_v3_key_are_dropped_and_counted(
     status = admin.get("/api/v1/traps/status").json()
     assert status["running"] is True and status["accepted"] == 1
     assert admin.get("/api/v1/traps").json()["count"] == 1
+
+
+def test_traps_are_for_roles_that_read_alerts(client: TestClient, make_token: TokenFactory) -> None:
+    planner = client.get("/api/v1/traps", headers=auth(make_token(Role.planner, "planner")))
+    assert planner.status_code == 403 and "planner" in planner.json()["detail"]
+    security = client.get("/api/v1/traps/unknown", headers=auth(make_token(Role.security, "soc")))
+    assert security.status_code == 200 and security.json()["count"] == 0
+    bad_filter = client.get("/api/v1/traps", params={"colour": "red"}, headers=auth(make_token()))
+    assert bad_filter.status_code == 400 and bad_filter.json()["field"] == "colour"
