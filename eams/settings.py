@@ -21,6 +21,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from collectors.traps.config import TrapV3User, parse_listen
+
 CONFIG_FILE_ENV = "EAMS_CONFIG"
 
 
@@ -44,6 +46,14 @@ class Settings(BaseSettings):
     influx_org: str = "eams"
     influx_bucket: str = "eams"
     log_level: str = "info"
+    # SNMP trap receiver (collectors/traps/README.md); off unless trap_listen is set.
+    trap_listen: str | None = Field(default=None, description="host:port for traps, e.g. 0.0.0.0:162")
+    trap_communities: list[SecretStr] = Field(default_factory=list, description="v1/v2c communities")
+    trap_v3_users: list[TrapV3User] = Field(default_factory=list, description="SNMPv3 trap users")
+    trap_engine_id: str | None = Field(default=None, description="Receiver engine id (hex) for informs")
+    trap_mappings_dir: Path | None = Field(default=None, description="Extra trap mapping files (*.yaml)")
+    trap_history_days: float = Field(default=30.0, gt=0, description="How long received traps are kept")
+    trap_history_max_rows: int = Field(default=100_000, ge=100, description="At most this many kept")
 
     @field_validator("database_url")
     @classmethod
@@ -52,6 +62,13 @@ class Settings(BaseSettings):
         if url and url.startswith(("postgres://", "postgresql://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
+
+    @field_validator("trap_listen")
+    @classmethod
+    def _trap_listen_address(cls, value: str | None) -> str | None:
+        if value:
+            parse_listen(value)  # raises a ValueError that names the problem
+        return value
 
     @classmethod
     def settings_customise_sources(

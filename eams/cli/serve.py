@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from collectors.traps.component import preflight as traps_preflight
 from eams.api.app import create_app
 from eams.cli.common import EXIT_UNAVAILABLE, console, fail, open_services
 
@@ -25,6 +26,8 @@ def serve(
         bind_host = host or services.settings.host
         bind_port = port or services.settings.port
         _check_port_free(bind_host, bind_port)
+        if problem := traps_preflight(services.settings):
+            raise fail(problem, EXIT_UNAVAILABLE)
         console.print(
             f"eams on http://{bind_host}:{bind_port}  (API docs: /docs, database: "
             f"{services.db.engine.url.render_as_string()})"
