@@ -67,7 +67,7 @@ def test_tags_and_strings_read_back_exactly_as_sampled(influx: InfluxDB1) -> Non
 
     rows = series_values(
         influx,
-        'SELECT "ifAlias", "ifName", "site", "agency" FROM "interface" WHERE time = 1700000000000000000',
+        f'SELECT "ifAlias", "ifName", "site", "agency" FROM "interface" WHERE time = {realistic.START_NS}',
     )
     by_name = {row[2]: row for row in rows}
     for s in sample:
