@@ -120,7 +120,7 @@ class LineEncoder:
 
     def __init__(self) -> None:
         self.stats = EncodeStats()
-        self._measurements = _EscapeCache(escape_measurement)
+        self._series: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         self._keys = _EscapeCache(escape_key)
         self._tag_values = _EscapeCache(escape_key)
         # measurement -> field key -> kind, as first written by this process.
@@ -134,7 +134,16 @@ class LineEncoder:
     def encode(self, sample: Sample) -> str | None:
         """One line without the trailing newline, or None when nothing of the sample is writable."""
         measurement = sample.measurement
-        if not measurement:
+        tags = sample.tags
+        # The same device, interface or disk comes back every poll with the same tags.
+        series = (measurement, tuple(tags.items()))
+        head = self._series.get(series)
+        if head is None:
+            head = self._series_head(measurement, tags)
+            if len(self._series) >= _CACHE_LIMIT:
+                self._series.clear()
+            self._series[series] = head
+        if not head:
             self.stats.empty_points += 1
             return None
         fields = self._encode_fields(measurement, sample.fields)
@@ -142,25 +151,23 @@ class LineEncoder:
             self.stats.empty_points += 1
             return None
         self.stats.points += 1
-        head = self._measurements[measurement]
-        if not head:
-            self.stats.empty_points += 1
-            return None
-        tags = sample.tags
-        if tags:
-            keys = self._keys
-            values = self._tag_values
-            parts = [head]
-            for key in sorted(tags):
-                value = tags[key]
-                if key and value:
-                    escaped_key = keys[key]
-                    escaped_value = values[value]
-                    # A key or value made only of backslashes escapes to nothing: no such tag.
-                    if escaped_key and escaped_value:
-                        parts.append(escaped_key + "=" + escaped_value)
-            head = ",".join(parts)
         return f"{head} {fields} {sample.time_ns}"
+
+    def _series_head(self, measurement: str, tags: Mapping[str, str]) -> str:
+        """`measurement,k=v,...` with tags sorted and escaped; empty if the measurement is."""
+        head = escape_measurement(measurement) if measurement else ""
+        if not head:
+            return ""
+        parts = [head]
+        for key in sorted(tags):
+            value = tags[key]
+            if key and value:
+                escaped_key = self._keys[key]
+                escaped_value = self._tag_values[value]
+                # A key or value made only of backslashes escapes to nothing: no such tag.
+                if escaped_key and escaped_value:
+                    parts.append(escaped_key + "=" + escaped_value)
+        return ",".join(parts)
 
     def encode_lines(self, samples: Iterable[Sample]) -> list[str]:
         encode = self.encode
