@@ -28,6 +28,7 @@ import contextlib
 import logging
 import socket
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -44,6 +45,11 @@ DEFAULT_BATCH_BYTES = 1 << 20  # well under every server's request limit (Influx
 DEFAULT_FLUSH_INTERVAL = 1.0
 DEFAULT_MAX_QUEUE_BYTES = 64 << 20
 DEFAULT_TIMEOUT = 10.0
+
+# Spooled batches are zlib-compressed (level 1: ~140 MB/s, line protocol shrinks ~6x), so the
+# same disk bound covers a much longer outage. The first byte says how the rest is stored.
+_SPOOL_PLAIN = b"\x00"
+_SPOOL_ZLIB = b"\x01"
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,7 @@ class SinkState:
     queued_batches: int  # sealed in memory, waiting for the sender
     queued_bytes: int  # including the batch being filled
     spooled_batches: int  # on disk, waiting to be replayed
-    spooled_bytes: int
+    spooled_bytes: int  # compressed, as stored on disk
     written_batches: int
     written_points: int
     written_bytes: int
@@ -410,7 +416,18 @@ class SpoolingInfluxSink:
         record: SpoolRecord | None = await asyncio.to_thread(self.spool.peek)
         if record is None:
             return False
-        outcome = await self._send(record.payload, record.payload.count(b"\n") + 1)
+        try:
+            body = await asyncio.to_thread(spooled_body, record.payload)
+        except (ValueError, zlib.error) as error:  # passed its CRC, yet unreadable: never block on it
+            log.error(
+                "influx sink: spooled batch at %s:%d is unreadable (%s); skipped",
+                record.segment,
+                record.offset,
+                error,
+            )
+            await asyncio.to_thread(self.spool.ack, record)
+            return True
+        outcome = await self._send(body, body.count(b"\n") + 1)
         if outcome is Outcome.retry:
             return False
         await asyncio.to_thread(self.spool.ack, record)
@@ -453,5 +470,18 @@ class SpoolingInfluxSink:
         return Outcome.retry
 
     async def _to_spool(self, body: bytes) -> None:
-        if await asyncio.to_thread(self.spool.append, body):
+        if await asyncio.to_thread(self._compress_and_append, body):
             self.spooled_total += 1
+
+    def _compress_and_append(self, body: bytes) -> bool:
+        return self.spool.append(_SPOOL_ZLIB + zlib.compress(body, 1))
+
+
+def spooled_body(payload: bytes) -> bytes:
+    """The line protocol a spool record holds."""
+    kind, data = payload[:1], payload[1:]
+    if kind == _SPOOL_ZLIB:
+        return zlib.decompress(data)
+    if kind == _SPOOL_PLAIN:
+        return data
+    raise ValueError(f"unknown spool record kind {kind!r}")
