@@ -162,7 +162,7 @@ class SinkState:
     spooled_total: int  # batches that went to the spool since start
     replayed_batches: int  # of those, delivered from the spool
     rejected_batches: int  # refused by InfluxDB as bad data (400/422); dropped
-    dropped_batches: int  # dropped by the spool bound
+    dropped_batches: int  # dropped by the spool bound, or lost because the spool could not be written
     dropped_bytes: int
     torn_records: int
     encoder: dict[str, int] = field(default_factory=dict)
@@ -228,6 +228,7 @@ class SpoolingInfluxSink:
         self.spooled_total = 0
         self.replayed_batches = 0
         self.rejected_batches = 0
+        self.unspoolable_batches = 0
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self.last_success_at: float | None = None
@@ -243,11 +244,15 @@ class SpoolingInfluxSink:
         if self._line_bytes >= self.batch_bytes:
             self._seal()
         # Back-pressure instead of unbounded memory when even the spool cannot keep up.
-        while self._queued_bytes > self.max_queue_bytes and self._task is not None and not self._task.done():
+        while self._queued_bytes > self.max_queue_bytes and self.running:
             self._room.clear()
             await self._room.wait()
 
     # -- life cycle -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
         if self._task is not None:
@@ -263,7 +268,7 @@ class SpoolingInfluxSink:
     async def flush(self) -> None:
         """Seal what is buffered and wait until the sender has written or spooled it all."""
         self._seal()
-        while self._queue and self._task is not None and not self._task.done():
+        while self._queue and self.running:
             self._room.clear()
             await self._room.wait()
 
@@ -313,7 +318,7 @@ class SpoolingInfluxSink:
             spooled_total=self.spooled_total,
             replayed_batches=self.replayed_batches,
             rejected_batches=self.rejected_batches,
-            dropped_batches=spool.dropped_batches,
+            dropped_batches=spool.dropped_batches + self.unspoolable_batches,
             dropped_bytes=spool.dropped_bytes,
             torn_records=spool.torn_records,
             encoder=self.encoder.stats.as_dict(),
@@ -381,15 +386,13 @@ class SpoolingInfluxSink:
 
     async def _deliver_forever(self) -> None:
         while True:
-            progressed = False
-            replay_due = self._writer is not None and len(self.spool) and time.monotonic() >= self._retry_at
-            if replay_due and not self._stopping:
-                progressed = await self._replay_one()
-            if self._queue:
-                # Popped only once handled, so that flush() also waits for the batch in flight.
-                await self._deliver_queued(self._queue[0])
-                self._queue.popleft()
-                progressed = True
+            try:
+                progressed = await self._deliver_step()
+            except Exception as error:  # a bug must not silently stop all delivery
+                log.exception("influx sink: delivery failed unexpectedly; retrying")
+                self._note_error(f"{type(error).__name__}: {error}")
+                await asyncio.sleep(self.backoff_initial)
+                continue
             if self._stopping and not self._queue and not self._lines:
                 return
             if not progressed:
@@ -400,17 +403,25 @@ class SpoolingInfluxSink:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
 
-    async def _deliver_queued(self, batch: _Batch) -> None:
-        try:
+    async def _deliver_step(self) -> bool:
+        """Replay one spooled batch when due, then handle one queued batch. True if anything moved."""
+        progressed = False
+        replay_due = self._writer is not None and len(self.spool) and time.monotonic() >= self._retry_at
+        if replay_due and not self._stopping:
+            progressed = await self._replay_one()
+        if self._queue:
+            batch = self._queue[0]
             # While anything is spooled (or InfluxDB is failing, or absent), new batches queue up
             # behind it on disk: that keeps the order.
             direct = self._writer is not None and not len(self.spool) and time.monotonic() >= self._retry_at
-            if direct and await self._send(batch.body, batch.points) is not Outcome.retry:
-                return
-            await self._to_spool(batch.body)
-        finally:
+            if not direct or await self._send(batch.body, batch.points) is Outcome.retry:
+                await self._to_spool(batch.body)
+            # Popped only once handled, so that flush() also waits for the batch in flight.
+            self._queue.popleft()
             self._queued_bytes -= len(batch.body)
             self._room.set()
+            progressed = True
+        return progressed
 
     async def _replay_one(self) -> bool:
         record: SpoolRecord | None = await asyncio.to_thread(self.spool.peek)
@@ -451,8 +462,7 @@ class SpoolingInfluxSink:
                 log.info("influx sink: %s answers again", writer.target.url)
             self._backoff, self._retry_at = 0.0, 0.0
             return Outcome.written
-        self.last_error = result.error
-        self.last_error_at = self._clock()
+        self._note_error(result.error)
         if result.outcome is Outcome.rejected:
             self.rejected_batches += 1
             log.error(
@@ -470,8 +480,21 @@ class SpoolingInfluxSink:
         return Outcome.retry
 
     async def _to_spool(self, body: bytes) -> None:
-        if await asyncio.to_thread(self._compress_and_append, body):
-            self.spooled_total += 1
+        try:
+            if await asyncio.to_thread(self._compress_and_append, body):
+                self.spooled_total += 1
+        except OSError as error:  # disk full or failing, while InfluxDB is away too: nowhere to go
+            self.unspoolable_batches += 1
+            self._note_error(f"spool write failed: {error}")
+            log.error(
+                "influx sink: a batch of %d bytes could neither be written nor spooled (%s); lost",
+                len(body),
+                error,
+            )
+
+    def _note_error(self, error: str | None) -> None:
+        self.last_error = error
+        self.last_error_at = self._clock()
 
     def _compress_and_append(self, body: bytes) -> bool:
         return self.spool.append(_SPOOL_ZLIB + zlib.compress(body, 1))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,15 +74,15 @@ async def started() -> AsyncIterator[list[SpoolingInfluxSink]]:
     sinks: list[SpoolingInfluxSink] = []
     yield sinks
     for sink in sinks:
-        if sink._task is not None:
+        if sink.running:
             await sink.stop()
 
 
-async def until(condition: object, what: str, timeout: float = 30.0) -> None:
+async def until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     """Wait (not a timed assertion: a readiness wait with a generous ceiling)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
         await asyncio.sleep(0.05)
@@ -238,6 +238,34 @@ async def test_a_server_without_the_v2_write_api_keeps_the_data_spooled_and_says
         assert state.spooled_batches == 1 and state.rejected_batches == 0
         assert state.last_error is not None and "HTTP 404" in state.last_error
         assert "InfluxDB before 1.8 has no /api/v2/write" in state.last_error
+
+
+async def test_a_batch_the_server_refuses_as_bad_data_is_dropped_counted_and_not_retried(
+    tmp_path: Path, started: list[SpoolingInfluxSink], caplog: pytest.LogCaptureFixture
+) -> None:
+    # VictoriaMetrics answers 400 to a line longer than -influx.maxLineSize: retrying cannot help.
+    strict = VictoriaMetrics(tmp_path / "vm", extra_args=("-influx.maxLineSize=2000",))
+    strict.start()
+    try:
+        writer = RecordingWriter(target(strict.url))
+        sink = make_sink(tmp_path / "spool", writer)
+        started.append(sink)
+        await sink.start()
+        huge = Sample(
+            "interface", {"device": "sw-x", "ifAlias": "x" * 3000}, {"v": 1}, time_ns=realistic.START_NS
+        )
+        with caplog.at_level(logging.ERROR):
+            await sink.consume_samples([huge])
+            await sink.flush()
+        await sink.consume_samples(realistic.poll(0))
+        await sink.flush()
+        state = sink.state()
+        assert state.rejected_batches == 1 and state.spooled_total == 0
+        assert state.last_error is not None and "HTTP 400" in state.last_error
+        assert "rejected a batch of 1 points" in caplog.text
+        assert writer.accepted_lines() == expected_lines([realistic.poll(0)])
+    finally:
+        strict.stop()
 
 
 async def test_the_sink_reports_its_state_as_a_collector_point(tmp_path: Path) -> None:

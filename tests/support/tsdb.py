@@ -151,6 +151,7 @@ class VictoriaMetrics(_Server):
     """
 
     dedup: bool = True
+    extra_args: tuple[str, ...] = ()
 
     def argv(self) -> list[str]:
         dedup = ["-dedup.minScrapeInterval=1ms"] if self.dedup else []
@@ -161,6 +162,7 @@ class VictoriaMetrics(_Server):
             "-search.latencyOffset=1s",
             "-loggerLevel=ERROR",
             *dedup,
+            *self.extra_args,
         ]
 
     def ready_path(self) -> str:
