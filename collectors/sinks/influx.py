@@ -220,6 +220,7 @@ class SpoolingInfluxSink:
         self._task: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._stopping = False
+        self._closed = False
         self._backoff = 0.0
         self._retry_at = 0.0  # monotonic time of the next write attempt after a failure
         self.written_batches = 0
@@ -273,7 +274,10 @@ class SpoolingInfluxSink:
             await self._room.wait()
 
     async def stop(self) -> None:
-        """Flush (write or spool everything in memory), then stop and close."""
+        """Flush (write or spool everything in memory), then stop and close. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -13,34 +13,13 @@ from pathlib import Path
 import pytest
 
 from collectors.samples import Sample
-from collectors.sinks.influx import InfluxTarget, InfluxWriter, Outcome, SpoolingInfluxSink, WriteResult
-from collectors.sinks.lineprotocol import LineEncoder
+from collectors.sinks.influx import InfluxWriter, SpoolingInfluxSink
 from collectors.sinks.spool import Spool
 from tests.sinks import realistic
+from tests.sinks.support import RecordingWriter, expected_lines, target
 from tests.support.tsdb import InfluxDB1, VictoriaMetrics, influxdb1
 
 pytestmark = pytest.mark.peer("victoria-metrics")
-
-
-class RecordingWriter:
-    """The real influxdb-client writer, remembering each body the server accepted, in order."""
-
-    def __init__(self, target: InfluxTarget) -> None:
-        self._writer = InfluxWriter(target)
-        self.target = target
-        self.accepted: list[bytes] = []
-
-    def write(self, body: bytes) -> WriteResult:
-        result = self._writer.write(body)
-        if result.outcome is Outcome.written:
-            self.accepted.append(body)
-        return result
-
-    def close(self) -> None:
-        self._writer.close()
-
-    def accepted_lines(self) -> list[str]:
-        return [line for body in self.accepted for line in body.decode().split("\n")]
 
 
 @pytest.fixture
@@ -49,12 +28,6 @@ def vm(tmp_path: Path) -> Iterator[VictoriaMetrics]:
     server.start()
     yield server
     server.stop()
-
-
-def target(url: str, timeout: float = 5.0) -> InfluxTarget:
-    return InfluxTarget(
-        url=url, token="not-checked-by-victoria-metrics", org="eams", bucket="eams", timeout=timeout
-    )
 
 
 def make_sink(spool_dir: Path, writer: RecordingWriter | InfluxWriter | None) -> SpoolingInfluxSink:
@@ -86,11 +59,6 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 30.0)
         if loop.time() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
         await asyncio.sleep(0.05)
-
-
-def expected_lines(polls: list[list[Sample]]) -> list[str]:
-    encoder = LineEncoder()
-    return [line for samples in polls for line in encoder.encode_lines(samples)]
 
 
 def assert_every_poll_arrived_once(vm: VictoriaMetrics, polls: int, devices: int, interfaces: int) -> None:
@@ -279,6 +247,7 @@ async def test_the_sink_reports_its_state_as_a_collector_point(tmp_path: Path) -
     assert point.fields["queued_bytes"] > 0
     assert point.fields["last_error"] == ""
     await sink.stop()  # never started: stop() still spools what was consumed
+    await sink.stop()  # a second stop changes nothing
     assert sink.state().spooled_batches == 1
     again = sink.state_sample()
     assert again.fields["spooled_batches"] == 1 and again.fields["queued_bytes"] == 0
