@@ -56,6 +56,7 @@ _NEEDS_ESCAPE_MEASUREMENT = re.compile(r"[, \n\r\t\\]")
 INTEGER, FLOAT, STRING, BOOLEAN = "integer", "float", "string", "boolean"
 
 _CACHE_LIMIT = 200_000
+_PYTHON_TYPES: dict[str, type] = {INTEGER: int, FLOAT: float, STRING: str, BOOLEAN: bool}
 
 
 def _double_backslashes(match: re.Match[str]) -> str:
@@ -125,6 +126,8 @@ class LineEncoder:
         self._tag_values = _EscapeCache(escape_key)
         # measurement -> field key -> kind, as first written by this process.
         self._field_kinds: dict[str, dict[str, str]] = {}
+        # measurement -> field key -> (escaped "key=", the Python type of its registered kind).
+        self._fast_fields: dict[str, dict[str, tuple[str, type]]] = {}
         self._warned: set[tuple[str, str]] = set()
 
     def field_kind(self, measurement: str, field_key: str) -> str | None:
@@ -178,58 +181,84 @@ class LineEncoder:
         return "\n".join(self.encode_lines(samples)).encode()
 
     def _encode_fields(self, measurement: str, fields: Mapping[str, FieldValue]) -> str:
-        kinds = self._field_kinds.get(measurement)
-        if kinds is None:
-            kinds = self._field_kinds[measurement] = {}
-        keys = self._keys
+        # Fast path: a field seen before, with a value of exactly its registered type, needs one
+        # dict lookup for its escaped `key=` prefix and its type; everything else takes the slow path.
+        known = self._fast_fields.get(measurement)
+        if known is None:
+            known = self._fast_fields[measurement] = {}
         parts: list[str] = []
         for key, value in fields.items():
+            entry = known.get(key)
             kind_of_value = type(value)
-            # Exact type checks first (the common case, and bool is a subclass of int).
-            if kind_of_value is float:
-                kind = FLOAT
-            elif kind_of_value is int:
-                kind = INTEGER
-            elif kind_of_value is str:
-                kind = STRING
-            elif kind_of_value is bool:
-                kind = BOOLEAN
-            else:
-                subclass_kind = _kind_of_subclass(value)
-                if subclass_kind is None:
-                    self.stats.invalid_fields += 1
+            if entry is not None and kind_of_value is entry[1]:
+                if kind_of_value is float:
+                    if value - value == 0.0:  # type: ignore[operator]  # false for NaN and ±inf
+                        parts.append(entry[0] + repr(value))
+                        continue
+                elif kind_of_value is int:
+                    if INT64_MIN <= value <= INT64_MAX:  # type: ignore[operator]
+                        parts.append(f"{entry[0]}{value}i")
+                        continue
+                elif kind_of_value is str:
+                    parts.append(entry[0] + escape_string_field(value))  # type: ignore[arg-type]
                     continue
-                kind = subclass_kind
-            escaped_key = keys[key]
-            if not escaped_key:
-                self.stats.invalid_fields += 1
-                continue
-            known = kinds.get(key)
-            if known is None:
-                kinds[key] = known = kind
-            elif known != kind:
-                reconciled = self._reconcile(measurement, key, known, kind, value)
-                if reconciled is None:
+                else:
+                    parts.append(entry[0] + ("true" if value else "false"))
                     continue
-                value, kind = reconciled, known
-            if kind == FLOAT:
-                number = float(value)
-                if not math.isfinite(number):
-                    self.stats.non_finite_fields += 1
-                    continue
-                text = repr(number)
-            elif kind == INTEGER:
-                integer = int(value)
-                if not INT64_MIN <= integer <= INT64_MAX:
-                    self.stats.out_of_range_fields += 1
-                    continue
-                text = f"{integer}i"
-            elif kind == STRING:
-                text = escape_string_field(str(value))
-            else:
-                text = "true" if value else "false"
-            parts.append(escaped_key + "=" + text)
+            text = self._encode_field(measurement, key, value)
+            if text is not None:
+                parts.append(text)
         return ",".join(parts)
+
+    def _encode_field(self, measurement: str, key: str, value: FieldValue) -> str | None:
+        """`key=value` for one field, registering its type on first sight; None (counted) if dropped."""
+        kind_of_value = type(value)
+        # Exact type checks first (bool is a subclass of int).
+        if kind_of_value is float:
+            kind = FLOAT
+        elif kind_of_value is int:
+            kind = INTEGER
+        elif kind_of_value is str:
+            kind = STRING
+        elif kind_of_value is bool:
+            kind = BOOLEAN
+        else:
+            subclass_kind = _kind_of_subclass(value)
+            if subclass_kind is None:
+                self.stats.invalid_fields += 1
+                return None
+            kind = subclass_kind
+        escaped_key = self._keys[key]
+        if not escaped_key:
+            self.stats.invalid_fields += 1
+            return None
+        kinds = self._field_kinds.setdefault(measurement, {})
+        registered = kinds.get(key)
+        if registered is None:
+            kinds[key] = registered = kind
+            self._fast_fields.setdefault(measurement, {})[key] = (escaped_key + "=", _PYTHON_TYPES[kind])
+        elif registered != kind:
+            reconciled = self._reconcile(measurement, key, registered, kind, value)
+            if reconciled is None:
+                return None
+            value, kind = reconciled, registered
+        if kind == FLOAT:
+            number = float(value)
+            if not math.isfinite(number):
+                self.stats.non_finite_fields += 1
+                return None
+            text = repr(number)
+        elif kind == INTEGER:
+            integer = int(value)
+            if not INT64_MIN <= integer <= INT64_MAX:
+                self.stats.out_of_range_fields += 1
+                return None
+            text = f"{integer}i"
+        elif kind == STRING:
+            text = escape_string_field(str(value))
+        else:
+            text = "true" if value else "false"
+        return escaped_key + "=" + text
 
     def _reconcile(
         self, measurement: str, key: str, known: str, kind: str, value: FieldValue
