@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from collectors.sinks.component import influx_sink_component
 from collectors.traps.component import trap_receiver_component
 from eams.services import Services
 
@@ -29,6 +30,7 @@ ComponentFactory = Callable[[Services], "Component | None"]
 
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
 COMPONENT_FACTORIES: list[ComponentFactory] = [
+    influx_sink_component,
     trap_receiver_component,
 ]
 
