@@ -155,7 +155,7 @@ class SshCollector:
             spec = platform.running_config
             results.append(parse("running_config", spec, device.run(spec.command, read), "none"))
         if want.metrics and platform.metrics:
-            raw = device.run(metrics_script(platform.metrics), read)
+            raw = device.run(metrics_script(platform.metrics), read, verify_echo=False)
             results.append(CommandResult("metrics", "metrics script", raw, None, "eams:linux", None))
         return results
 

@@ -19,7 +19,12 @@ MARKER = "@@eams-section "
 
 
 def metrics_script(sections: Mapping[str, str]) -> str:
-    parts = [f"echo '{MARKER}{name}'; {{ {command} ; }} 2>/dev/null" for name, command in sections.items()]
+    # printf builds the marker, so the echoed command line never contains it literally.
+    head, tail = MARKER[:2], MARKER[2:].strip()
+    parts = [
+        f"printf '{head}%s %s\\n' {tail} {name}; {{ {command} ; }} 2>/dev/null"
+        for name, command in sections.items()
+    ]
     return "; ".join(parts)
 
 

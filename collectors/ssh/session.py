@@ -60,9 +60,13 @@ class DeviceSession:
         self.target = target
         self.presented_key = presented_key
 
-    def run(self, command: str, read_timeout: float) -> str:
+    def run(self, command: str, read_timeout: float, verify_echo: bool = True) -> str:
+        """The command's output. Long scripts wrap on the terminal, so their echo cannot be
+        verified: pass verify_echo=False and make their output self-delimiting."""
         try:
-            output = self.connection.send_command(command, read_timeout=read_timeout, strip_command=True)
+            output = self.connection.send_command(
+                command, read_timeout=read_timeout, strip_command=verify_echo, cmd_verify=verify_echo
+            )
         except ReadTimeout as exc:
             raise UnknownPrompt(
                 self.target.label,
@@ -105,7 +109,7 @@ def device_session(
         password=target.password or "",
         secret=target.enable_secret or "",
         pkey=pkey,
-        use_keys=pkey is not None,
+        use_keys=False,  # the key comes from the credentials profile (pkey), never ~/.ssh
         allow_agent=False,
         sock=sock,
         ssh_strict=False,

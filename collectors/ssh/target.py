@@ -103,7 +103,7 @@ def load_targets(
         query = query.where(Platform.ssh_driver.in_(list(platforms)))
     targets: list[SshTarget] = []
     problems: list[NotConfigured] = []
-    for device, credentials, platform, site, agency in session.execute(query).tuples():
+    for device, credentials, platform, site, agency in session.execute(query).all():
         try:
             targets.append(target_for(device, credentials, platform, site, agency, box, registry))
         except NotConfigured as exc:

@@ -66,7 +66,7 @@ class DeviceEnabledProcessor(enabled.EnabledCommandProcessor):
     """The stock enabled mode plus the outputs listed in the module docstring."""
 
     serial = STOCK_SERIAL
-    neighbours: list[dict[str, str]] = []  # noqa: RUF012
+    neighbours: list[dict[str, str]] = []
 
     def show_run(self) -> None:
         write_line = self.write_line
