@@ -18,8 +18,8 @@ from collectors.ssh.collector import SshCollector
 from collectors.ssh.settings import SshSettings
 from eams.services import Services
 from inventory.models import Agency, CredentialKind, CredentialsProfile, Device, DeviceRole, Platform, Site
-from tests.support.fake_switches import fake_switches_python
 from tests.support.peers import free_port, require_program, running, tcp_open
+from tests.support.switch_sim import fake_switches_python
 
 TESTDATA = Path(__file__).with_name("testdata")
 

@@ -73,5 +73,5 @@ def fake_switches(
         yield json.loads(ready.read_text())["devices"]
 
 
-if __name__ == "__main__":  # `python -m tests.support.fake_switches` installs it (used by ./dev setup)
+if __name__ == "__main__":  # `python -m tests.support.switch_sim` installs it (used by ./dev setup)
     print(fake_switches_python(), file=sys.stdout)
