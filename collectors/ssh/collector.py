@@ -132,15 +132,22 @@ class SshCollector:
 
     # --- one device (worker thread) -------------------------------------------------------------
     def device_job(self, target: SshTarget, want: Want) -> DeviceOutcome:
+        """Never raises: one device's surprise must not end the run for the others."""
+        try:
+            return self._device_job(target, want)
+        except SshError as error:
+            return self._failed(target, want, error)
+        except Exception as exc:
+            log.exception("ssh job for %s failed unexpectedly", target.label)
+            return self._failed(target, want, SshError(target.label, f"{type(exc).__name__}: {exc}"))
+
+    def _device_job(self, target: SshTarget, want: Want) -> DeviceOutcome:
         platform = self.registry.get(target.platform)
         with self.services.db.session() as session:
             known = hostkeys.known_key(session, target.host, target.port)
-        try:
-            with device_session(target, platform, known, self.timeouts) as device:
-                results = self._gather(device, platform, want)
-                presented = device.presented_key
-        except SshError as error:
-            return self._failed(target, want, error)
+        with device_session(target, platform, known, self.timeouts) as device:
+            results = self._gather(device, platform, want)
+            presented = device.presented_key
         return self._store(target, platform, want, results, presented)
 
     def _gather(self, device: DeviceSession, platform: Platform, want: Want) -> list[CommandResult]:

@@ -77,8 +77,9 @@ def login_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class SshServer:
     """sshd -D on 127.0.0.1:port with host keys, pid file and authorized_keys in `folder`."""
 
-    def __init__(self, folder: Path, login_key: Path) -> None:
+    def __init__(self, folder: Path, login_key: Path, extra_config: str = "") -> None:
         self.folder = folder
+        self.extra_config = extra_config
         self.port = free_port()
         self.user = getpass.getuser()
         self.generation = 0
@@ -92,6 +93,7 @@ class SshServer:
 
     def config(self) -> Path:
         text = (TESTDATA / "sshd_config").read_text().format(dir=self.folder, port=self.port, user=self.user)
+        text += self.extra_config
         path = self.folder / "sshd_config"
         path.write_text(text)
         return path

@@ -11,8 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from collectors.ssh.collector import DeviceOutcome, SshCollector, Want
-from collectors.ssh.errors import AuthenticationFailed, ConnectTimeout, HostKeyChanged, HostUnreachable
+from collectors.ssh.errors import (
+    AuthenticationFailed,
+    ConnectTimeout,
+    HostKeyChanged,
+    HostUnreachable,
+    UnknownPrompt,
+)
 from collectors.ssh.models import CommandOutput, ConfigBackupState, ConfigVersion, KnownHostKey
+from collectors.ssh.settings import SshSettings
 from eams.services import Services
 from inventory.models import DeviceRole, DiscoveredFact
 from inventory.models.base import utcnow
@@ -211,3 +218,27 @@ async def test_a_device_failing_for_24_hours_raises_backup_failed_once(
     with services.db.session() as session:
         state = session.get(ConfigBackupState, device_id)
         assert state is not None and state.consecutive_failures == 2
+
+
+async def test_a_cli_whose_prompt_keeps_changing_is_an_unknown_prompt(
+    services: Services, tmp_path: Path, login_key: Path
+) -> None:
+    # A login shell replaced by a loop whose prompt changes at every line (step0$, step1$ ...):
+    # netmiko finds a prompt, then never sees it again after a command.
+    script = tmp_path / "shifting-prompt.sh"
+    script.write_text(
+        'i=0; printf "step$i\\$ "; while read -r line; do i=$((i+1)); printf "step$i\\$ "; done\n'
+    )
+    server = SshServer(tmp_path, login_key, extra_config=f"ForceCommand /bin/sh {script}\n")
+    device_id = linux_server(services, server, login_key)
+    collector = SshCollector(services, SshSettings(workers=1, connect_timeout_s=3, read_timeout_s=3))
+    targets, _ = collector.targets([device_id])
+
+    try:
+        with server.serve():
+            [outcome] = await collector.run(targets, Want(backup=True))
+    finally:
+        collector.close()
+
+    assert isinstance(outcome.error, UnknownPrompt)
+    assert "no prompt came back" in outcome.error.message

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from collectors.ssh.backup import unified_diff
 from collectors.ssh.collector import Want, collector_of
@@ -95,7 +95,7 @@ def list_versions(
         .limit(limit)
         .offset(offset)
     ).all()
-    count = len(session.scalars(select(ConfigVersion.id).where(ConfigVersion.device_id == device_id)).all())
+    count = session.scalar(select(func.count()).where(ConfigVersion.device_id == device_id)) or 0
     return {"count": count, "limit": limit, "offset": offset, "results": [_summary(row) for row in rows]}
 
 
