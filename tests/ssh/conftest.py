@@ -181,3 +181,15 @@ def add_device(
         session.add(device)
         session.flush()
         return device.id
+
+
+def linux_server(services: Services, server: SshServer, login_key: Path, name: str = "srv-portal-01") -> int:
+    return add_device(
+        services,
+        name,
+        port=server.port,
+        platform="linux",
+        username=server.user,
+        private_key=login_key.read_text(),
+        role=DeviceRole.server,
+    )

@@ -21,24 +21,12 @@ from collectors.ssh.errors import (
 from collectors.ssh.models import CommandOutput, ConfigBackupState, ConfigVersion, KnownHostKey
 from collectors.ssh.settings import SshSettings
 from eams.services import Services
-from inventory.models import DeviceRole, DiscoveredFact
+from inventory.models import DiscoveredFact
 from inventory.models.base import utcnow
-from tests.ssh.conftest import Recorder, SshServer, add_device, keygen
+from tests.ssh.conftest import Recorder, SshServer, add_device, keygen, linux_server
 from tests.support.peers import free_port
 
 pytestmark = pytest.mark.peer("sshd")
-
-
-def linux_server(services: Services, server: SshServer, login_key: Path, name: str = "srv-portal-01") -> int:
-    return add_device(
-        services,
-        name,
-        port=server.port,
-        platform="linux",
-        username=server.user,
-        private_key=login_key.read_text(),
-        role=DeviceRole.server,
-    )
 
 
 def meminfo_total_bytes() -> int:
