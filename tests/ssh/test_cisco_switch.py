@@ -138,6 +138,14 @@ def test_facts_are_parsed_staged_and_accepted_into_the_change_log(
         "firmware_version": "12.2(58)SE2",
     }
 
+    outputs = {
+        row["command"]: row for row in admin.get(f"/api/v1/devices/{device_id}/ssh-outputs").json()["results"]
+    }
+    version = outputs["show version"]
+    assert "Processor board ID " + switch["serial"] in version["raw"]
+    assert version["parser"] == "ntc-templates:cisco_ios_show_version.textfsm"
+    assert version["parser_version"] and version["parsed"][0]["serial"] == [switch["serial"]]
+
     facts = admin.get("/api/v1/discovered-facts", params={"device_id": device_id, "state": "pending"}).json()
     by_field = {fact["field"]: fact for fact in facts["results"]}
     assert set(by_field) == {"serial", "model", "firmware_version", "link"}

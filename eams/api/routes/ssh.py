@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from collectors.ssh.backup import unified_diff
 from collectors.ssh.collector import Want, collector_of
-from collectors.ssh.models import ConfigVersion
+from collectors.ssh.models import CommandOutput, ConfigVersion
 from eams.api.deps import Reader, ServicesDep, SessionDep, Writer
 from eams.api.errors import ApiError, NotFound, Unprocessable
 from eams.auth import Principal
@@ -132,3 +132,27 @@ def read_version(version: int, device_id: int, session: SessionDep, caller: Read
     _device(session, caller, device_id)
     row = _version(session, device_id, version, "version")
     return ConfigVersionRead.model_validate(row, from_attributes=True).model_dump(mode="json")
+
+
+@router.get(
+    "/ssh-outputs",
+    summary="Latest raw output of each SSH command, beside its parsed rows and the parser used",
+)
+def command_outputs(device_id: int, session: SessionDep, caller: Reader) -> dict[str, Any]:
+    _device(session, caller, device_id)
+    rows = session.scalars(
+        select(CommandOutput).where(CommandOutput.device_id == device_id).order_by(CommandOutput.purpose)
+    ).all()
+    results = [
+        {
+            "purpose": row.purpose,
+            "command": row.command,
+            "raw": row.raw,
+            "parsed": row.parsed,
+            "parser": row.parser,
+            "parser_version": row.parser_version,
+            "collected_at": row.collected_at.isoformat(),
+        }
+        for row in rows
+    ]
+    return {"count": len(results), "results": results}
