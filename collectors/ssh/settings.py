@@ -1,5 +1,6 @@
-"""Settings of the SSH collector: `EAMS_SSH_*` environment variables (or the EAMS_CONFIG file's
-`ssh_*` keys through the same names)."""
+"""Settings of the SSH collector, from `EAMS_SSH_*` environment variables (see README.md).
+
+Kept apart from `eams.settings.Settings` so that the collector's knobs live with the collector."""
 
 from __future__ import annotations
 
