@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from collectors.sinks.component import influx_sink_component
+from collectors.ssh.scheduler import ssh_component
 from collectors.traps.component import trap_receiver_component
 from eams.services import Services
 
@@ -32,6 +33,7 @@ ComponentFactory = Callable[[Services], "Component | None"]
 COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
     trap_receiver_component,
+    ssh_component,
 ]
 
 

@@ -5,6 +5,7 @@ from inventory.models.base import Base
 from inventory.models.changes import ChangeAction, CustomFieldDefinition, CustomFieldType, ObjectChange
 from inventory.models.credentials import SECRET_FIELDS, CredentialsProfile
 from inventory.models.devices import Device, DeviceType, Interface, IPAddress, Manufacturer, Platform
+from inventory.models.discovery import DiscoveredFact, FactKind, FactSource, FactState, MatchReason
 from inventory.models.enums import (
     AgencyKind,
     CredentialKind,
@@ -34,13 +35,18 @@ __all__ = [
     "Device",
     "DeviceRole",
     "DeviceType",
+    "DiscoveredFact",
     "EdgeKind",
     "EdgeState",
+    "FactKind",
+    "FactSource",
+    "FactState",
     "IPAddress",
     "Interface",
     "LifecycleStatus",
     "Location",
     "Manufacturer",
+    "MatchReason",
     "NodeType",
     "ObjectChange",
     "Platform",

@@ -1,7 +1,7 @@
 """trap receiver: recent traps and unknown trap OIDs
 
 Revision ID: 0500
-Revises: 0001
+Revises: 0400
 Create Date: 2026-11-23 06:38:52.199633
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0500"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0400"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Benchmark of the SSH configuration backup (see __main__.py)."""

@@ -1,0 +1,52 @@
+"""The service component: scheduled backups and Linux polls, interval from the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from collectors.ssh.collector import SshCollector
+from collectors.ssh.models import ConfigVersion
+from collectors.ssh.scheduler import SshSchedule, ssh_component
+from eams.components import COMPONENT_FACTORIES
+from eams.services import Services
+from tests.ssh.conftest import Recorder, SshServer, linux_server
+
+
+def test_the_component_is_registered_and_can_be_switched_off(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert ssh_component in COMPONENT_FACTORIES
+    monkeypatch.setenv("EAMS_SSH_ENABLED", "false")
+    assert ssh_component(services) is None
+
+
+async def test_intervals_come_from_the_settings_and_jobs_do_their_work(
+    services: Services,
+    collector: SshCollector,
+    recorder: Recorder,
+    ssh_server: SshServer,
+    login_key: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EAMS_SSH_BACKUP_INTERVAL_S", "900")
+    monkeypatch.setenv("EAMS_SSH_METRICS_INTERVAL_S", "30")
+    linux_server(services, ssh_server, login_key)
+    schedule = ssh_component(services)
+    assert isinstance(schedule, SshSchedule)
+
+    await schedule.start()
+    try:
+        jobs = {job.id: job.trigger.interval.total_seconds() for job in schedule.scheduler.get_jobs()}
+        assert jobs == {"ssh-backup": 900, "ssh-linux": 30}
+        # Run both jobs now rather than wait for their first interval.
+        await schedule.backup_all()
+        await schedule.poll_linux()
+    finally:
+        await schedule.stop()
+
+    with services.db.session() as session:
+        assert session.scalars(select(ConfigVersion.version)).all() == [1]
+    assert {sample.measurement for sample in recorder.samples} >= {"linux_cpu", "linux_mem"}
