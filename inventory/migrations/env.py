@@ -10,7 +10,7 @@ from sqlalchemy import Connection, engine_from_config, pool
 from inventory.models.base import Base
 
 # Every module that declares tables on Base; autogenerate needs the whole metadata.
-MODEL_MODULES = ("inventory.models",)
+MODEL_MODULES = ("inventory.models", "eams.alerts.models")
 
 for module in MODEL_MODULES:
     importlib.import_module(module)

@@ -1,0 +1,140 @@
+"""What the engine knows about devices, cached from the inventory and refreshed periodically:
+name, role, agency, site, tags, important interfaces, lifecycle dates, upstream devices and the
+systems hosted on each device (for messages and dependency suppression)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from inventory.db import Database
+from inventory.models import Agency, Dependency, Device, DeviceType, EdgeKind, EdgeState, Interface, Site
+from inventory.models.base import Base
+
+log = logging.getLogger(__name__)
+
+# Edges whose target is upstream of their source: when the target is down the source cannot answer.
+UPSTREAM_KINDS = (EdgeKind.depends_on, EdgeKind.hosted_on, EdgeKind.connected_to)
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: int
+    name: str
+    role: str = ""
+    agency_id: int | None = None
+    agency: str = ""
+    site_id: int | None = None
+    site: str = ""
+    tags: frozenset[str] = frozenset()
+    important_interfaces: frozenset[str] = frozenset()
+    upstream: tuple[int, ...] = ()
+    systems: tuple[str, ...] = ()
+    dates: dict[str, date | None] = field(default_factory=dict)
+
+    def scope_keys(self) -> list[str]:
+        """Keys under which the rule index files rules scoped to this device."""
+        keys = ["*", f"device:{self.id}"]
+        if self.role:
+            keys.append(f"role:{self.role}")
+        if self.agency_id is not None:
+            keys.append(f"agency:{self.agency_id}")
+        if self.site_id is not None:
+            keys.append(f"site:{self.site_id}")
+        keys.extend(f"tag:{tag}" for tag in self.tags)
+        return keys
+
+
+def unknown_device(device_id: int | None) -> DeviceInfo:
+    return DeviceInfo(id=device_id or 0, name=f"device {device_id}" if device_id else "unknown")
+
+
+class DeviceDirectory:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.devices: dict[int, DeviceInfo] = {}
+        self.by_address: dict[str, int] = {}
+
+    def get(self, device_id: int | None) -> DeviceInfo:
+        if device_id is None:
+            return unknown_device(None)
+        return self.devices.get(device_id) or unknown_device(device_id)
+
+    def refresh(self) -> None:
+        with self.db.session() as session:
+            agencies = {a.id: a.name for a in session.scalars(select(Agency))}
+            sites = {s.id: s.name for s in session.scalars(select(Site))}
+            types = {t.id: t for t in session.scalars(select(DeviceType))}
+            important: dict[int, set[str]] = {}
+            for iface in session.scalars(select(Interface).where(Interface.important.is_(True))):
+                important.setdefault(iface.device_id, set()).add(iface.name)
+            upstream: dict[int, list[int]] = {}
+            hosted: dict[int, list[tuple[str, int]]] = {}
+            edges = session.scalars(select(Dependency).where(Dependency.state == EdgeState.confirmed))
+            for edge in edges:
+                if edge.target_type.value != "device":
+                    continue
+                if edge.source_type.value == "device" and edge.kind in UPSTREAM_KINDS:
+                    upstream.setdefault(edge.source_id, []).append(edge.target_id)
+                elif edge.kind is EdgeKind.hosted_on:
+                    hosted.setdefault(edge.target_id, []).append((edge.source_type.value, edge.source_id))
+            names = _node_names(session, hosted)
+            devices: dict[int, DeviceInfo] = {}
+            for device in session.scalars(select(Device)):
+                agency_id = device.operating_agency_id or device.owner_agency_id
+                dtype = types.get(device.device_type_id) if device.device_type_id else None
+                devices[device.id] = DeviceInfo(
+                    id=device.id,
+                    name=device.name,
+                    role=device.role.value,
+                    agency_id=agency_id,
+                    agency=agencies.get(agency_id, "") if agency_id else "",
+                    site_id=device.site_id,
+                    site=sites.get(device.site_id, "") if device.site_id else "",
+                    tags=frozenset(device.tags or ()),
+                    important_interfaces=frozenset(important.get(device.id, ())),
+                    upstream=tuple(upstream.get(device.id, ())),
+                    systems=tuple(
+                        names.get(node, f"{node[0]}:{node[1]}") for node in hosted.get(device.id, ())
+                    ),
+                    dates={
+                        "warranty_end": device.warranty_end,
+                        "end_of_sale": dtype.end_of_sale if dtype else None,
+                        "end_of_support": dtype.end_of_support if dtype else None,
+                        "end_of_life": dtype.end_of_life if dtype else None,
+                    },
+                )
+            addresses = {
+                device.management_ip: device.id
+                for device in session.scalars(select(Device).where(Device.management_ip.is_not(None)))
+                if device.management_ip
+            }
+        self.devices = devices
+        self.by_address = addresses
+
+    def resolve(self, device_id: int | None, address: str | None) -> DeviceInfo:
+        """The device an event names, or the one whose management address sent it (traps)."""
+        if device_id is None and address:
+            device_id = self.by_address.get(address.split(":")[0].split("/")[0])
+        return self.get(device_id)
+
+
+def _node_names(session: Any, hosted: dict[int, list[tuple[str, int]]]) -> dict[tuple[str, int], str]:
+    """Names of hosted nodes, read from their own tables when those tables exist (information
+    systems arrive with the architecture layer; until then the edge is shown as type:id)."""
+    wanted: dict[str, set[int]] = {}
+    for nodes in hosted.values():
+        for node_type, node_id in nodes:
+            wanted.setdefault(node_type, set()).add(node_id)
+    names: dict[tuple[str, int], str] = {}
+    for node_type, ids in wanted.items():
+        table = Base.metadata.tables.get(node_type)
+        if table is None or "name" not in table.c:
+            continue
+        for row in session.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids))):
+            names[(node_type, row.id)] = row.name
+    return names

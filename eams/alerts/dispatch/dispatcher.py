@@ -1,0 +1,61 @@
+"""Dispatch: route each alert change into its aggregation groups and turn due groups into outbox
+items (notifications, repeats, escalations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from eams.alerts.dispatch.config import RoutingConfig
+from eams.alerts.dispatch.groups import AlertSnapshot, Escalated, Group, OutboxItem
+from eams.alerts.dispatch.routing import Route, build_routes
+
+
+class Dispatcher:
+    def __init__(self, config: RoutingConfig) -> None:
+        self.config = config
+        self.root: Route = build_routes(config.route)
+        self.groups: dict[str, Group] = {}
+        self._by_alert: dict[str, list[Group]] = {}
+
+    def reconfigure(self, config: RoutingConfig) -> None:
+        """New routes: alerts keep their state; groups are rebuilt on the next update."""
+        snapshots = {
+            fp: groups[0].alerts[fp] for fp, groups in self._by_alert.items() if fp in groups[0].alerts
+        }
+        self.config = config
+        self.root = build_routes(config.route)
+        self.groups.clear()
+        self._by_alert.clear()
+        for snapshot in snapshots.values():
+            self.update(snapshot, datetime.min.replace(tzinfo=snapshot.firing_at.tzinfo), changed=False)
+
+    def update(self, snapshot: AlertSnapshot, now: datetime, *, changed: bool = True) -> None:
+        groups = self._by_alert.get(snapshot.fingerprint)
+        if groups is None:
+            groups = []
+            for route in self.root.match(snapshot.labels):
+                group_labels = route.group_labels(snapshot.labels)
+                key = f"{route.id}|{group_labels}"
+                group = self.groups.get(key)
+                if group is None:
+                    group = self.groups[key] = Group(route, group_labels)
+                groups.append(group)
+            self._by_alert[snapshot.fingerprint] = groups
+        for group in groups:
+            group.put(snapshot, now, changed=changed)
+        if snapshot.state == "resolved":
+            self._by_alert.pop(snapshot.fingerprint, None)
+
+    def flush(self, now: datetime) -> tuple[list[OutboxItem], list[Escalated]]:
+        items: list[OutboxItem] = []
+        escalated: list[Escalated] = []
+        for key, group in list(self.groups.items()):
+            item = group.flush(now)
+            if item is not None:
+                items.append(item)
+            for escalation_item, done in group.escalations(now):
+                items.append(escalation_item)
+                escalated.append(done)
+            if not group.alerts and group.next_flush is None:
+                del self.groups[key]
+        return items, escalated
