@@ -42,13 +42,12 @@ def enqueue(session: Session, items: list[OutboxItem], now: datetime) -> list[Ou
     if not items:
         return []
     keys = {(item.receiver, item.dedup_key) for item in items}
-    existing = set(
-        session.execute(
-            select(OutboxMessage.receiver, OutboxMessage.dedup_key).where(
-                OutboxMessage.dedup_key.in_([k for _, k in keys])
-            )
-        ).tuples()
+    rows = session.execute(
+        select(OutboxMessage.receiver, OutboxMessage.dedup_key).where(
+            OutboxMessage.dedup_key.in_([k for _, k in keys])
+        )
     )
+    existing = {(row.receiver, row.dedup_key) for row in rows}
     added: list[OutboxMessage] = []
     for item in items:
         identity = (item.receiver, item.dedup_key)
