@@ -26,19 +26,23 @@ class DependencySuppressor:
             self.down.discard(device_id)
 
     def root_cause(self, device_id: int | None) -> DeviceInfo | None:
-        """The nearest down device upstream of `device_id` (not itself), if any."""
+        """The device at the top of the chain of down devices above `device_id` (not itself).
+
+        Only a down direct upstream suppresses: if the access switch between a server and a down
+        core switch still answers, the core does not explain the server's silence. Behind a down
+        core, a down access switch is itself a symptom, so the chain is followed to its top.
+        """
         if device_id is None or not self.down:
             return None
+        found: DeviceInfo | None = None
         seen = {device_id}
-        frontier = list(self.lookup(device_id).upstream)
-        while frontier:
-            next_frontier: list[int] = []
-            for upstream_id in frontier:
-                if upstream_id in seen:
-                    continue
-                seen.add(upstream_id)
-                if upstream_id in self.down:
-                    return self.lookup(upstream_id)
-                next_frontier.extend(self.lookup(upstream_id).upstream)
-            frontier = next_frontier
-        return None
+        current = device_id
+        while True:
+            upstream = next(
+                (u for u in self.lookup(current).upstream if u in self.down and u not in seen), None
+            )
+            if upstream is None:
+                return found
+            seen.add(upstream)
+            found = self.lookup(upstream)
+            current = upstream

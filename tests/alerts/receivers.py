@@ -79,7 +79,7 @@ class SmtpServer:
     _controller: Controller | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd hook
-        login = session.login_data.decode() if isinstance(session.login_data, bytes) else session.login_data
+        login = session.auth_data.decode() if session.authenticated and session.auth_data else None
         self.received.append(
             ReceivedMail(message_from_bytes(envelope.content), login, session.ssl is not None)
         )
