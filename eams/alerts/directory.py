@@ -5,14 +5,25 @@ systems hosted on each device (for messages and dependency suppression)."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from inventory.db import Database
-from inventory.models import Agency, Dependency, Device, DeviceType, EdgeKind, EdgeState, Interface, Site
+from inventory.models import (
+    Agency,
+    Dependency,
+    Device,
+    DeviceType,
+    EdgeKind,
+    EdgeState,
+    Interface,
+    ObjectChange,
+    Site,
+)
 from inventory.models.base import Base
 
 log = logging.getLogger(__name__)
@@ -54,18 +65,37 @@ def unknown_device(device_id: int | None) -> DeviceInfo:
 
 
 class DeviceDirectory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, miss_refresh_seconds: float = 5.0) -> None:
         self.db = db
         self.devices: dict[int, DeviceInfo] = {}
         self.by_address: dict[str, int] = {}
+        # A device added since the last refresh triggers one early, at most this often.
+        self.miss_refresh_seconds = miss_refresh_seconds
+        self._refreshed_at = float("-inf")
+        self._version: int | None = None
 
     def get(self, device_id: int | None) -> DeviceInfo:
         if device_id is None:
             return unknown_device(None)
-        return self.devices.get(device_id) or unknown_device(device_id)
+        found = self.devices.get(device_id)
+        if found is None and time.monotonic() - self._refreshed_at >= self.miss_refresh_seconds:
+            self.refresh()
+            found = self.devices.get(device_id)
+        return found or unknown_device(device_id)
+
+    def refresh_if_changed(self) -> bool:
+        """Refresh when the inventory's change log moved on (devices, interfaces, edges, agencies)."""
+        with self.db.session() as session:
+            version = session.scalar(select(func.max(ObjectChange.id)))
+        if version == self._version:
+            return False
+        self.refresh()
+        return True
 
     def refresh(self) -> None:
+        self._refreshed_at = time.monotonic()
         with self.db.session() as session:
+            self._version = session.scalar(select(func.max(ObjectChange.id)))
             agencies = {a.id: a.name for a in session.scalars(select(Agency))}
             sites = {s.id: s.name for s in session.scalars(select(Site))}
             types = {t.id: t for t in session.scalars(select(DeviceType))}

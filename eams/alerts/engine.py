@@ -58,7 +58,7 @@ InstanceKey = tuple[str, int | None, tuple[str, ...]]
 class EngineOptions:
     rule_paths: tuple[Path, ...] = (DEFAULT_RULES,)
     tick_seconds: float = 1.0
-    directory_refresh_seconds: float = 60.0
+    directory_refresh_seconds: float = 300.0
     inventory_check_seconds: float = 3600.0
     flap: FlapPolicy = field(default_factory=FlapPolicy)
     backoff: Backoff = field(default_factory=Backoff)
@@ -349,6 +349,8 @@ class AlertEngine:
             seconds=self.options.directory_refresh_seconds
         ):
             self.directory.refresh()
+            self._directory_at = now
+        elif self.directory.refresh_if_changed():
             self._directory_at = now
         changes = self.evaluate_periodic(now)
         self._apply(changes, now, refresh_all=True)

@@ -1,8 +1,9 @@
 """Dependency suppression: alerts of a device behind a down upstream device are suppressed.
 
 "Down" means an unreachable-kind alert is firing for the device. Upstream comes from inventory
-edges (depends_on, hosted_on, connected_to uplinks; see directory.UPSTREAM_KINDS), followed
-transitively. The root cause (the upstream device's own alert) is notified as usual.
+edges (depends_on, hosted_on, connected_to uplinks; see directory.UPSTREAM_KINDS), followed up
+through devices that are down themselves. The root cause (the top device's own alert) is notified
+as usual.
 """
 
 from __future__ import annotations

@@ -18,7 +18,18 @@ from eams.alerts.engine import AlertEngine, EngineOptions
 from eams.alerts.models import AlertRouting
 from eams.alerts.state import FlapPolicy
 from eams.services import Services
-from inventory.models import Agency, AgencyKind, Dependency, Device, DeviceRole, EdgeKind, Interface, NodeType, Site, SiteKind
+from inventory.models import (
+    Agency,
+    AgencyKind,
+    Dependency,
+    Device,
+    DeviceRole,
+    EdgeKind,
+    Interface,
+    NodeType,
+    Site,
+    SiteKind,
+)
 from tests.alerts.receivers import HttpReceiver, SmtpServer, self_signed_certificate
 
 HOOK_SECRET = "khoá-bí-mật-webhook"
@@ -82,7 +93,9 @@ def estate(services: Services) -> Estate:
         session.add_all([agency, site])
         session.flush()
         devices = {
-            name: Device(name=name, role=DeviceRole(role), site_id=site.id, owner_agency_id=agency.id, tags=tags)
+            name: Device(
+                name=name, role=DeviceRole(role), site_id=site.id, owner_agency_id=agency.id, tags=tags
+            )
             for name, role, tags in (
                 ("sw-core-01", "switch", ["core"]),
                 ("sw-access-01", "switch", []),
@@ -106,7 +119,11 @@ def estate(services: Services) -> Estate:
 
 def uplink(source: int, kind: EdgeKind, target: int) -> Dependency:
     return Dependency(
-        source_type=NodeType.device, source_id=source, kind=kind, target_type=NodeType.device, target_id=target
+        source_type=NodeType.device,
+        source_id=source,
+        kind=kind,
+        target_type=NodeType.device,
+        target_id=target,
     )
 
 

@@ -68,7 +68,9 @@ async def test_alerts_behind_a_down_core_switch_are_suppressed_and_the_root_caus
     await settle(engine)
     notified = [(a["device"], p["reason"]) for p in hook.payloads() for a in p["alerts"]]
     assert notified == [("sw-core-01", "notification")], "only the root cause, and once within an hour"
-    assert hook.payloads()[0]["alerts"][0]["summary_vi"].startswith("sw-core-01 (Trung tâm dữ liệu tỉnh, Sở Y tế)")
+    assert hook.payloads()[0]["alerts"][0]["summary_vi"].startswith(
+        "sw-core-01 (Trung tâm dữ liệu tỉnh, Sở Y tế)"
+    )
 
 
 async def test_a_silence_mutes_notifications_but_the_alert_is_recorded(
@@ -78,7 +80,10 @@ async def test_a_silence_mutes_notifications_but_the_alert_is_recorded(
     with services.db.session() as session:
         session.add(
             Silence(
-                matchers=[{"name": "site", "value": "Trung tâm dữ liệu tỉnh"}, {"name": "role", "value": "server"}],
+                matchers=[
+                    {"name": "site", "value": "Trung tâm dữ liệu tỉnh"},
+                    {"name": "role", "value": "server"},
+                ],
                 starts_at=clock.now() - timedelta(minutes=1),
                 ends_at=clock.now() + timedelta(hours=1),
                 comment="thay ổ cứng",
@@ -111,7 +116,12 @@ async def test_a_weekly_maintenance_window_mutes_only_while_it_is_open(
                 matchers=[{"name": "tag", "value": "core"}],
                 starts_at=datetime(2026, 1, 1, tzinfo=UTC),
                 ends_at=None,
-                recurrence={"weekdays": [5], "start": "22:00", "duration": "4h", "timezone": "Asia/Ho_Chi_Minh"},
+                recurrence={
+                    "weekdays": [5],
+                    "start": "22:00",
+                    "duration": "4h",
+                    "timezone": "Asia/Ho_Chi_Minh",
+                },
                 comment="bảo trì định kỳ",
             )
         )
@@ -155,7 +165,9 @@ async def test_unacknowledged_alerts_escalate_to_the_next_receiver_and_acknowled
     await settle(engine)
     acked_id = alerts(services)["srv-app-01"].id
     with services.db.session() as session:  # what POST /alerts/{id}/ack does (tested in test_api)
-        session.execute(update(Alert).where(Alert.id == acked_id).values(acked_by="an", ack_comment="đang xử lý"))
+        session.execute(
+            update(Alert).where(Alert.id == acked_id).values(acked_by="an", ack_comment="đang xử lý")
+        )
     engine.acknowledged(alerts(services)["srv-app-01"].fingerprint)
 
     clock.advance(minutes=29)
