@@ -47,8 +47,13 @@ class DeviceInfo:
     systems: tuple[str, ...] = ()
     dates: dict[str, date | None] = field(default_factory=dict)
 
-    def scope_keys(self) -> list[str]:
-        """Keys under which the rule index files rules scoped to this device."""
+    scope_keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Keys under which the rule index files rules scoped to this device (computed once).
+        object.__setattr__(self, "scope_keys", tuple(self._scope_keys()))
+
+    def _scope_keys(self) -> list[str]:
         keys = ["*", f"device:{self.id}"]
         if self.role:
             keys.append(f"role:{self.role}")

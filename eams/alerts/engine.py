@@ -39,12 +39,13 @@ from eams.alerts.models import Alert, AlertRouting, AlertRule, Silence
 from eams.alerts.notify.base import Channel
 from eams.alerts.outbox import Backoff, OutboxDeliverer, enqueue
 from eams.alerts.rules.compiled import CompiledRule
+from eams.alerts.rules.groups import ThresholdGroup
 from eams.alerts.rules.index import RuleIndex
 from eams.alerts.rules.loader import DEFAULT_RULES, load_rule_files
 from eams.alerts.rules.spec import RuleSpec
 from eams.alerts.silences import SilenceBook
 from eams.alerts.state import Change, FlapPolicy, Instance, Status, fingerprint, settle, step
-from eams.alerts.store import active_alerts, note, open_alert
+from eams.alerts.store import active_alerts, note
 from eams.alerts.suppression import DependencySuppressor
 from eams.security import SecretBox
 from inventory.db import Database
@@ -188,6 +189,9 @@ class AlertEngine:
                 continue
             usable.append(rule)
         self.index = RuleIndex(usable)
+        for instance in self.instances.values():
+            if instance.active:
+                self._track(instance)
 
     def _install_routing(self, config: RoutingConfig) -> None:
         # Old channels may be mid-delivery; they are closed when the engine stops.
@@ -223,6 +227,7 @@ class AlertEngine:
             if rule.kind == "unreachable":
                 instance.counter = rule.spec.failures
                 self.suppressor.mark_down(row.device_id, True)
+            self._track(instance)
             snapshot = self._snapshot_from_row(row, instance)
             self.snapshots[instance.fingerprint] = snapshot
             self.dispatcher.update(snapshot, now, changed=False)
@@ -248,68 +253,137 @@ class AlertEngine:
         index = self.index
         measurements = index.measurements
         directory = self.directory
-        instances = self.instances
-        flap = self.options.flap
         evaluations = 0
         for sample in samples:
             if sample.measurement not in measurements:
                 continue
             device = directory.get(sample.device_id)
-            rules = index.for_sample(sample.measurement, device)
-            evaluations += len(rules)
-            device_id = sample.device_id
-            for rule in rules:
-                kind = rule.kind
-                entity = rule.entity_of(sample.tags) if rule.entity else ()
-                key = (rule.name, device_id, entity)
-                instance = instances.get(key)
-                if kind == "threshold":
-                    value = rule.sample_value(sample)
-                    if value is None:
-                        continue
-                    condition = rule.breached(value, instance is not None and instance.active)
-                    if instance is None:
-                        if not condition:
-                            continue
-                        instance = self._instance(rule, device_id, entity)
-                    instance.value = value
-                elif kind == "unreachable":
-                    raw = sample.fields.get(rule.field)
-                    if raw is None:
-                        continue
-                    if instance is None:
-                        if _truthy(raw):
-                            continue
-                        instance = self._instance(rule, device_id, entity)
-                    instance.counter = 0 if _truthy(raw) else instance.counter + 1
-                    condition = instance.counter >= rule.spec.failures
-                    instance.value = float(instance.counter)
-                elif kind == "oper_down":
-                    raw = sample.fields.get(rule.field)
-                    if raw is None:
-                        continue
-                    if (
-                        rule.spec.important_only
-                        and (entity[0] if entity else "") not in device.important_interfaces
-                    ):
-                        continue
-                    condition = str(raw) in rule.down_values
-                    if instance is None:
-                        if not condition:
-                            continue
-                        instance = self._instance(rule, device_id, entity)
-                else:  # stale: a sample is a sign of life
-                    if instance is None:
-                        instance = self._instance(rule, device_id, entity)
-                    instance.last_seen = now
-                    condition = False
-                change = step(instance, condition, now, flap)
-                if change is not None:
-                    instance.origin_ns = arrived
-                    changes.append((instance, change))
+            for evaluator in index.for_sample(sample.measurement, device):
+                if isinstance(evaluator, ThresholdGroup):
+                    evaluations += self._evaluate_group(evaluator, sample, device, now, arrived, changes)
+                else:
+                    evaluations += 1
+                    self._evaluate_rule(evaluator, sample, device, now, arrived, changes)
         self.samples_seen += len(samples)
         self.evaluations += evaluations
         return changes
+
+    def _evaluate_group(
+        self,
+        group: ThresholdGroup,
+        sample: Sample,
+        device: DeviceInfo,
+        now: datetime,
+        arrived: int,
+        changes: list[tuple[Instance, Change]],
+    ) -> int:
+        value = group.proto.sample_value(sample)
+        if value is None:
+            return 1
+        device_id = sample.device_id
+        entity = group.proto.entity_of(sample.tags) if group.entity else ()
+        breached = group.breached(value)
+        active = group.active.get((device_id, entity))
+        if not breached and not active:
+            return 1
+        flap = self.options.flap
+        for rule in breached:
+            if rule.needs_scope_check and not rule.in_scope(device):
+                continue
+            instance = self._instance(rule, device_id, entity)
+            instance.value = value
+            was_active = instance.active
+            change = step(instance, True, now, flap)
+            if not was_active:
+                self._track(instance)
+            if change is not None:
+                instance.origin_ns = arrived
+                changes.append((instance, change))
+        for instance in list(active.values()) if active else ():
+            rule = instance.rule
+            if rule.compare(value, rule.threshold):
+                continue  # breached: handled above
+            instance.value = value
+            change = step(instance, rule.breached(value, instance.active), now, flap)
+            if not instance.active:
+                self._track(instance)
+            if change is not None:
+                instance.origin_ns = arrived
+                changes.append((instance, change))
+        return 1 + len(breached) + (len(active) if active else 0)
+
+    def _track(self, instance: Instance) -> None:
+        """Keep the groups' lists of active instances right (see rules/groups.py)."""
+        groups = self.index.groups_of.get(instance.rule.name)
+        if not groups:
+            return
+        series = (instance.device_id, instance.entity)
+        for group in groups:
+            if instance.active:
+                group.active.setdefault(series, {})[instance.rule.name] = instance
+            else:
+                members = group.active.get(series)
+                if members is not None:
+                    members.pop(instance.rule.name, None)
+                    if not members:
+                        del group.active[series]
+
+    def _evaluate_rule(
+        self,
+        rule: CompiledRule,
+        sample: Sample,
+        device: DeviceInfo,
+        now: datetime,
+        arrived: int,
+        changes: list[tuple[Instance, Change]],
+    ) -> None:
+        if rule.needs_scope_check and not rule.in_scope(device):
+            return
+        kind = rule.kind
+        device_id = sample.device_id
+        entity = rule.entity_of(sample.tags) if rule.entity else ()
+        instance = self.instances.get((rule.name, device_id, entity))
+        if kind == "threshold":  # comparisons that cannot be grouped (== and !=)
+            value = rule.sample_value(sample)
+            if value is None:
+                return
+            condition = rule.breached(value, instance is not None and instance.active)
+            if instance is None:
+                if not condition:
+                    return
+                instance = self._instance(rule, device_id, entity)
+            instance.value = value
+        elif kind == "unreachable":
+            raw = sample.fields.get(rule.field)
+            if raw is None:
+                return
+            if instance is None:
+                if _truthy(raw):
+                    return
+                instance = self._instance(rule, device_id, entity)
+            instance.counter = 0 if _truthy(raw) else instance.counter + 1
+            condition = instance.counter >= rule.spec.failures
+            instance.value = float(instance.counter)
+        elif kind == "oper_down":
+            raw = sample.fields.get(rule.field)
+            if raw is None:
+                return
+            if rule.spec.important_only and (entity[0] if entity else "") not in device.important_interfaces:
+                return
+            condition = str(raw) in rule.down_values
+            if instance is None:
+                if not condition:
+                    return
+                instance = self._instance(rule, device_id, entity)
+        else:  # stale: a sample is a sign of life
+            if instance is None:
+                instance = self._instance(rule, device_id, entity)
+            instance.last_seen = now
+            condition = False
+        change = step(instance, condition, now, self.options.flap)
+        if change is not None:
+            instance.origin_ns = arrived
+            changes.append((instance, change))
 
     async def consume_event(self, event: Event) -> None:
         now = self.clock.now()
@@ -427,15 +501,20 @@ class AlertEngine:
                 if instance.rule.kind == "unreachable" and change is not Change.flapping:
                     self.suppressor.mark_down(instance.device_id, change is Change.firing)
                     topology_changed = True
+            # New alerts are inserted together: one flush gives them all their ids.
+            opened = {id(i): self._new_alert(i, now) for i, change in changes if change is Change.firing}
+            if opened:
+                session.add_all(opened.values())
+                session.flush()
             for instance, change in changes:
                 if change is Change.firing:
-                    self._fire(session, instance, now)
+                    self._fire(session, instance, opened[id(instance)], now)
                 elif change is Change.resolved:
                     self._resolve(session, instance, now)
                 else:
                     self._flapping(session, instance, now)
             self._refresh_mutes(session, now, everything=topology_changed or refresh_all)
-            items, escalated = self.dispatcher.flush(now)
+            items, escalated = self.dispatcher.flush(now, everything=refresh_all)
             self._record_escalations(session, escalated, now)
             enqueue(session, items, now)
         if items:
@@ -444,7 +523,7 @@ class AlertEngine:
                     self.origin_by_key.setdefault(item.dedup_key, item.origin_ns)
             self._wake.set()
 
-    def _fire(self, session: Any, instance: Instance, now: datetime) -> None:
+    def _new_alert(self, instance: Instance, now: datetime) -> Alert:
         rule = instance.rule
         device = self.directory.get(instance.device_id)
         entity_labels = dict(zip(rule.entity, instance.entity, strict=False))
@@ -474,25 +553,29 @@ class AlertEngine:
             threshold=rule.spec.value,
             detail=instance.detail,
         )
-        alert = open_alert(
-            session,
-            {
-                "fingerprint": instance.fingerprint,
-                "rule_name": rule.name,
-                "rule_kind": rule.kind,
-                "category": rule.spec.category,
-                "severity": rule.spec.severity,
-                "device_id": instance.device_id,
-                "entity": instance.entity_text,
-                "labels": labels,
-                "value": instance.value,
-                "summary": summary,
-                "summary_vi": summary_vi,
-                "started_at": instance.pending_since or now,
-                "flapping": instance.flapping,
-            },
-            now,
+        return Alert(
+            state="firing",
+            firing_at=now,
+            fingerprint=instance.fingerprint,
+            rule_name=rule.name,
+            rule_kind=rule.kind,
+            category=rule.spec.category,
+            severity=rule.spec.severity,
+            device_id=instance.device_id,
+            entity=instance.entity_text,
+            labels=labels,
+            value=instance.value,
+            summary=summary,
+            summary_vi=summary_vi,
+            started_at=instance.pending_since or now,
+            flapping=instance.flapping,
         )
+
+    def _fire(self, session: Any, instance: Instance, alert: Alert, now: datetime) -> None:
+        rule = instance.rule
+        device = self.directory.get(instance.device_id)
+        labels, summary, summary_vi = alert.labels, alert.summary, alert.summary_vi
+        note(session, alert.id, "firing", now, detail=summary)
         instance.alert_id = alert.id
         instance.acked = False
         instance.escalation_level = 0

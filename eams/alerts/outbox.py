@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from eams.alerts.clock import Clock
@@ -118,29 +118,37 @@ class OutboxDeliverer:
             except Exception as exc:  # any failure is retried; the row keeps the reason
                 outcomes[row.id] = f"{type(exc).__name__}: {exc}"[:2000]
         done = self.clock.now()
-        delivered = 0
+        sent = [row.id for row in rows if outcomes[row.id] is None]
         with self.db.session() as session:
-            for row in rows:
-                stored = session.get(OutboxMessage, row.id)
-                if stored is None or stored.status != "pending":
-                    continue
-                error = outcomes[row.id]
-                stored.attempts += 1
-                if error is None:
-                    stored.status = "delivered"
-                    stored.delivered_at = done
-                    stored.last_error = None
-                    delivered += 1
-                else:
-                    stored.last_error = error
-                    stored.next_attempt_at = done + timedelta(seconds=self.backoff.delay(stored.attempts))
-                    log.warning(
-                        "notification %s to %s failed (attempt %d): %s",
-                        row.id,
-                        row.receiver,
-                        stored.attempts,
-                        error,
+            if sent:  # one statement for every success; only pending rows (another engine may race)
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(sent), OutboxMessage.status == "pending")
+                    .values(
+                        status="delivered",
+                        delivered_at=done,
+                        attempts=OutboxMessage.attempts + 1,
+                        last_error=None,
                     )
+                )
+            for row in rows:
+                error = outcomes[row.id]
+                if error is None:
+                    continue
+                attempts = row.attempts + 1
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.status == "pending")
+                    .values(
+                        attempts=attempts,
+                        last_error=error,
+                        next_attempt_at=done + timedelta(seconds=self.backoff.delay(attempts)),
+                    )
+                )
+                log.warning(
+                    "notification %s to %s failed (attempt %d): %s", row.id, row.receiver, attempts, error
+                )
+        delivered = len(sent)
         self.delivered += delivered
         self.failed += len(rows) - delivered
         return delivered

@@ -10,14 +10,6 @@ from sqlalchemy.orm import Session
 from eams.alerts.models import Alert, AlertHistory
 
 
-def open_alert(session: Session, values: dict[str, object], now: datetime) -> Alert:
-    alert = Alert(**values, state="firing", firing_at=now)
-    session.add(alert)
-    session.flush()
-    note(session, alert.id, "firing", now, detail=str(values.get("summary", ""))[:2000])
-    return alert
-
-
 def note(
     session: Session, alert_id: int, action: str, now: datetime, actor: str = "engine", detail: str = ""
 ) -> None:

@@ -16,6 +16,7 @@ class Dispatcher:
         self.root: Route = build_routes(config.route)
         self.groups: dict[str, Group] = {}
         self._by_alert: dict[str, list[Group]] = {}
+        self._dirty: set[str] = set()  # groups changed since the last flush
 
     def reconfigure(self, config: RoutingConfig) -> None:
         """New routes: alerts keep their state; groups are rebuilt on the next update."""
@@ -43,13 +44,19 @@ class Dispatcher:
             self._by_alert[snapshot.fingerprint] = groups
         for group in groups:
             group.put(snapshot, now, changed=changed)
+            self._dirty.add(f"{group.route.id}|{group.labels}")
         if snapshot.state == "resolved":
             self._by_alert.pop(snapshot.fingerprint, None)
 
-    def flush(self, now: datetime) -> tuple[list[OutboxItem], list[Escalated]]:
+    def flush(self, now: datetime, *, everything: bool = True) -> tuple[list[OutboxItem], list[Escalated]]:
+        """Turn due groups into outbox items. Between ticks only changed groups can be due, so
+        sample batches pass `everything=False`; ticks check every group (repeats, escalation)."""
         items: list[OutboxItem] = []
         escalated: list[Escalated] = []
-        for key, group in list(self.groups.items()):
+        keys = list(self.groups) if everything else [k for k in self._dirty if k in self.groups]
+        self._dirty.clear()
+        for key in keys:
+            group = self.groups[key]
             item = group.flush(now)
             if item is not None:
                 items.append(item)

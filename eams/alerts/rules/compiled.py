@@ -60,6 +60,11 @@ class CompiledRule:
         self._sites = frozenset(scope.site_ids)
         self._tags = frozenset(scope.tags)
         self._devices = frozenset(scope.device_ids)
+        # Filed under one scope dimension; only a rule naming several needs the full check.
+        dimensions = sum(
+            bool(d) for d in (self._roles, self._agencies, self._sites, self._tags, self._devices)
+        )
+        self.needs_scope_check = dimensions > 1 or len(self._tags) > 1
 
     # -- scope ------------------------------------------------------------------------------
     def index_keys(self) -> list[str]:
@@ -73,9 +78,9 @@ class CompiledRule:
             return [f"agency:{i}" for i in scope.agency_ids]
         if scope.roles:
             return [f"role:{r}" for r in scope.roles]
-        if scope.tags:
-            return [f"tag:{t}" for t in scope.tags]
-        return ["*"]
+        if len(scope.tags) == 1:
+            return [f"tag:{scope.tags[0]}"]
+        return ["*"]  # everything, or several tags (a device with two of them must meet it once)
 
     def in_scope(self, device: DeviceInfo) -> bool:
         if self._devices and device.id not in self._devices:

@@ -1,49 +1,71 @@
-"""Rules filed by (measurement, scope key), so a sample meets only the rules that can match it."""
+"""Rules filed by (measurement, scope key), so a sample meets only the rules that can match it;
+threshold rules reading the same value are grouped (see groups.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 
 from collectors.samples import Event
 from eams.alerts.directory import DeviceInfo
 from eams.alerts.rules.compiled import CompiledRule, event_matches
+from eams.alerts.rules.groups import ThresholdGroup, group_signature
 
 SAMPLE_KINDS = ("threshold", "unreachable", "oper_down", "stale")
+
+Evaluator = CompiledRule | ThresholdGroup
 
 
 class RuleIndex:
     def __init__(self, rules: list[CompiledRule]) -> None:
         self.rules = [rule for rule in rules if rule.spec.enabled]
-        self._by_measurement: dict[str, dict[str, list[CompiledRule]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
+        filed: dict[str, dict[str, list[CompiledRule]]] = defaultdict(lambda: defaultdict(list))
         self.event_rules: list[CompiledRule] = []
         self.tick_rules: list[CompiledRule] = []
         for rule in self.rules:
             if rule.kind in SAMPLE_KINDS:
-                measurement = rule.spec.measurement or ""
                 for key in rule.index_keys():
-                    self._by_measurement[measurement][key].append(rule)
+                    filed[rule.spec.measurement or ""][key].append(rule)
             if rule.kind in ("event", "absence"):
                 self.event_rules.append(rule)
             if rule.kind in ("stale", "absence", "inventory", "event"):
                 self.tick_rules.append(rule)
+        self.groups: list[ThresholdGroup] = []
+        self.groups_of: dict[str, list[ThresholdGroup]] = defaultdict(list)
+        self._by_measurement: dict[str, dict[str, list[Evaluator]]] = {}
+        for measurement, by_key in filed.items():
+            self._by_measurement[measurement] = {
+                key: self._evaluators(rules) for key, rules in by_key.items()
+            }
         self.measurements = frozenset(self._by_measurement)
 
-    def for_sample(self, measurement: str, device: DeviceInfo) -> list[CompiledRule]:
+    def _evaluators(self, rules: list[CompiledRule]) -> list[Evaluator]:
+        evaluators: list[Evaluator] = []
+        grouped: dict[Hashable, list[CompiledRule]] = {}
+        for rule in rules:
+            signature = group_signature(rule)
+            if signature is None:
+                evaluators.append(rule)
+            else:
+                grouped.setdefault(signature, []).append(rule)
+        for members in grouped.values():
+            group = ThresholdGroup(members)
+            self.groups.append(group)
+            for rule in members:
+                self.groups_of[rule.name].append(group)
+            evaluators.append(group)
+        return evaluators
+
+    def for_sample(self, measurement: str, device: DeviceInfo) -> list[Evaluator]:
         filed = self._by_measurement.get(measurement)
         if filed is None:
             return []
-        found: list[CompiledRule] = []
-        tag_hits = 0
-        for key in device.scope_keys():
-            rules = filed.get(key)
-            if rules:
-                found.extend(rules)
-                tag_hits += key.startswith("tag:")
-        if tag_hits > 1:  # a device with two tags a rule names would meet that rule twice
-            found = list(dict.fromkeys(found))
-        return [rule for rule in found if rule.in_scope(device)]
+        found: list[Evaluator] = []
+        for key in device.scope_keys:
+            evaluators = filed.get(key)
+            if evaluators:
+                found.extend(evaluators)
+        return found
 
     def for_event(self, event: Event, device: DeviceInfo) -> list[tuple[CompiledRule, bool]]:
         """(rule, resolves) for every rule the event fires or resolves."""
