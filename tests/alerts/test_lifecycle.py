@@ -217,3 +217,34 @@ async def test_stale_devices_and_inventory_dates_are_found_on_the_tick(
     assert [(a.device_id, a.state) for a in stale] == [(estate.core, "firing")]
     await engine.consume_samples([sample("collector", estate.core, {"reachable": True})])
     assert [a.state for a in alerts(services) if a.rule_name == "collector-stale"] == ["resolved"]
+
+
+async def test_warning_and_critical_rules_on_one_value_fire_and_clear_independently(
+    services: Services, make_engine: EngineFactory, estate: Estate
+) -> None:
+    engine = make_engine(
+        """
+        rules:
+          - {name: disk-warning, kind: threshold, measurement: storage, field: used_percent,
+             op: ">", value: 80, clear: 75, entity: [descr]}
+          - {name: disk-critical, kind: threshold, measurement: storage, field: used_percent,
+             op: ">", value: 95, clear: 90, severity: critical, entity: [descr]}
+          - {name: disk-critical-core-only, kind: threshold, measurement: storage, field: used_percent,
+             op: ">", value: 95, scope: {tags: [core]}, entity: [descr]}
+        """
+    )
+
+    async def used(percent: float) -> dict[str, str]:
+        await engine.consume_samples(
+            [sample("storage", estate.server, {"used_percent": percent}, tags={"descr": "/var"})]
+        )
+        latest: dict[str, str] = {}
+        for alert in alerts(services):
+            latest[alert.rule_name] = alert.state
+        return latest
+
+    assert await used(85) == {"disk-warning": "firing"}
+    assert await used(97) == {"disk-warning": "firing", "disk-critical": "firing"}, "the server is not tagged core"
+    assert await used(92) == {"disk-warning": "firing", "disk-critical": "firing"}, "above critical's clear value"
+    assert await used(89) == {"disk-warning": "firing", "disk-critical": "resolved"}
+    assert await used(70) == {"disk-warning": "resolved", "disk-critical": "resolved"}
