@@ -244,7 +244,11 @@ async def test_warning_and_critical_rules_on_one_value_fire_and_clear_independen
         return latest
 
     assert await used(85) == {"disk-warning": "firing"}
-    assert await used(97) == {"disk-warning": "firing", "disk-critical": "firing"}, "the server is not tagged core"
-    assert await used(92) == {"disk-warning": "firing", "disk-critical": "firing"}, "above critical's clear value"
+    assert await used(97) == {"disk-warning": "firing", "disk-critical": "firing"}, (
+        "the server is not tagged core"
+    )
+    assert await used(92) == {"disk-warning": "firing", "disk-critical": "firing"}, (
+        "above critical's clear value"
+    )
     assert await used(89) == {"disk-warning": "firing", "disk-critical": "resolved"}
     assert await used(70) == {"disk-warning": "resolved", "disk-critical": "resolved"}
