@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.samples import Event, Sample
 from eams.alerts.clock import Clock, SystemClock, aware
@@ -103,6 +104,7 @@ class AlertEngine:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._retired_channels: list[Channel] = []
+        self._unrecorded: list[tuple[Instance, Change]] = []
 
     # ------------------------------------------------------------------------------------------
     # Start, stop, reload
@@ -243,7 +245,7 @@ class AlertEngine:
         arrived = time.perf_counter_ns()
         now = self.clock.now()
         changes = self.evaluate(samples, now, arrived)
-        if changes:
+        if changes or self._unrecorded:
             self._apply(changes, now)
 
     def evaluate(
@@ -493,6 +495,22 @@ class AlertEngine:
     # Recording changes, muting, dispatching (one transaction per batch)
 
     def _apply(
+        self, changes: list[tuple[Instance, Change]], now: datetime, *, refresh_all: bool = False
+    ) -> None:
+        """Record changes and queue notifications in one transaction. If the database refuses
+        (down, locked), the changes wait in memory and are recorded first thing next time; the
+        groups are re-flushed then, and the outbox keys drop whatever was queued already."""
+        changes = self._unrecorded + changes
+        self._unrecorded = []
+        try:
+            self._record(changes, now, refresh_all=refresh_all)
+        except SQLAlchemyError:
+            log.exception("recording %d alert changes failed; they are kept and retried", len(changes))
+            self._unrecorded = changes
+            self.dispatcher.redo(now)
+            raise
+
+    def _record(
         self, changes: list[tuple[Instance, Change]], now: datetime, *, refresh_all: bool = False
     ) -> None:
         with self.db.session() as session:

@@ -189,3 +189,44 @@ def test_silences_and_routing_validate_input_and_never_show_secrets(
         assert SOC_SECRET.encode() not in (row.secrets_encrypted or b"")
         stored = load_routing(row, services.secret_box)
     assert stored.receivers[1].webhook is not None and stored.receivers[1].webhook.secret == SOC_SECRET
+
+
+def test_a_token_scoped_to_an_agency_sees_only_its_devices_alerts(
+    admin: TestClient, make_token: TokenFactory, services: Services
+) -> None:
+    from datetime import UTC, datetime
+
+    from eams.alerts.models import Alert
+
+    health = admin.post("/api/v1/agencies", json={"name": "Sở Y tế", "kind": "department"}).json()
+    education = admin.post("/api/v1/agencies", json={"name": "Sở Giáo dục", "kind": "department"}).json()
+    ours = admin.post(
+        "/api/v1/devices", json={"name": "srv-yt", "role": "server", "owner_agency_id": health["id"]}
+    )
+    theirs = admin.post(
+        "/api/v1/devices", json={"name": "srv-gd", "role": "server", "owner_agency_id": education["id"]}
+    )
+    now = datetime.now(UTC)
+    with services.db.session() as session:
+        for device in (ours.json(), theirs.json()):
+            session.add(
+                Alert(
+                    fingerprint=f"fp-{device['id']}",
+                    rule_name="cpu-high",
+                    rule_kind="threshold",
+                    category="operational",
+                    severity="warning",
+                    device_id=device["id"],
+                    labels={"device": device["name"]},
+                    state="firing",
+                    started_at=now,
+                    firing_at=now,
+                )
+            )
+    scoped = auth(make_token(Role.operator, "yt-operator", agency_id=health["id"]))
+    seen = admin.get("/api/v1/alerts", headers=scoped).json()
+    assert [a["labels"]["device"] for a in seen["results"]] == ["srv-yt"]
+    other = next(
+        a for a in admin.get("/api/v1/alerts").json()["results"] if a["labels"]["device"] == "srv-gd"
+    )
+    assert admin.get(f"/api/v1/alerts/{other['id']}", headers=scoped).status_code == 404

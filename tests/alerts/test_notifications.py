@@ -244,3 +244,32 @@ async def test_webhook_is_signed_and_retried_until_the_receiver_accepts_it(
     assert verify(HOOK_SECRET, request.headers["X-EAMS-Timestamp"], request.body, signature)
     assert not verify("another secret", request.headers["X-EAMS-Timestamp"], request.body, signature)
     assert request.headers["Idempotency-Key"] == request.json()["key"]
+
+
+async def test_changes_the_database_refused_are_recorded_and_notified_when_it_is_back(
+    services: Services, make_engine: EngineFactory, clock: ManualClock, estate: Estate, hook: HttpReceiver
+) -> None:
+    import pytest
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    save_routing(services, webhook_routing(hook, group_wait="0s"))
+    engine = make_engine(UNREACHABLE)
+    refusing = True
+
+    def refuse_alert_inserts(conn: object, cursor: object, statement: str, *args: object) -> None:
+        # The database itself failing mid-transaction (disk full, server gone), as the driver reports it.
+        if refusing and statement.lstrip().upper().startswith("INSERT INTO ALERT "):
+            raise OperationalError(statement, None, Exception("database is unavailable"))
+
+    event.listen(services.db.engine, "before_cursor_execute", refuse_alert_inserts)
+    try:
+        with pytest.raises(OperationalError):
+            await poll_fails(engine, estate.core)
+        assert alerts(services) == {}
+        refusing = False
+        await settle(engine)
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", refuse_alert_inserts)
+    assert alerts(services)["sw-core-01"].state == "firing"
+    assert [a["device"] for p in hook.payloads() for a in p["alerts"]] == ["sw-core-01"]

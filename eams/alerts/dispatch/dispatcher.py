@@ -48,6 +48,15 @@ class Dispatcher:
         if snapshot.state == "resolved":
             self._by_alert.pop(snapshot.fingerprint, None)
 
+    def redo(self, now: datetime) -> None:
+        """The items of the last flush were not stored: flush every group again (same content
+        gives the same outbox key, so nothing is queued twice)."""
+        for key, group in self.groups.items():
+            group.last_signature = None
+            if group.next_flush is None:
+                group.next_flush = now
+            self._dirty.add(key)
+
     def flush(self, now: datetime, *, everything: bool = True) -> tuple[list[OutboxItem], list[Escalated]]:
         """Turn due groups into outbox items. Between ticks only changed groups can be due, so
         sample batches pass `everything=False`; ticks check every group (repeats, escalation)."""

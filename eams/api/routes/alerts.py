@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, and_, false, select
 from sqlalchemy.orm import Session
 
 from collectors.samples import Event, Severity
@@ -31,8 +31,10 @@ from eams.alerts.schemas import (
 from eams.api.deps import SessionDep, principal, require
 from eams.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from eams.api.resources import Page, Resource, build_router, list_objects
+from eams.api.routes.inventory import device_scope
 from eams.auth import Permission, Principal
 from eams.services import Services
+from inventory.models import Device
 
 router = APIRouter(tags=["alerts"])
 
@@ -55,7 +57,10 @@ def visible_categories(caller: Principal) -> list[str]:
 
 def _visibility(caller: Principal) -> ColumnElement[bool]:
     categories = visible_categories(caller)
-    return Alert.category.in_(categories) if categories else false()
+    clause: ColumnElement[bool] = Alert.category.in_(categories) if categories else false()
+    if caller.agency_ids is not None:  # a token scoped to agencies sees their devices' alerts
+        clause = and_(clause, Alert.device_id.in_(select(Device.id).where(device_scope(caller.agency_ids))))
+    return clause
 
 
 # --- alerts ------------------------------------------------------------------------------------
@@ -100,8 +105,8 @@ def list_alerts(
 
 
 def _load_alert(session: Session, caller: Principal, alert_id: int) -> Alert:
-    alert = session.get(Alert, alert_id)
-    if alert is None or alert.category not in visible_categories(caller):
+    alert = session.scalar(select(Alert).where(Alert.id == alert_id, _visibility(caller)))
+    if alert is None:
         raise NotFound(f"alert {alert_id} not found")
     return alert
 
