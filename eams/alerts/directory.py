@@ -109,13 +109,15 @@ class DeviceDirectory:
                 important.setdefault(iface.device_id, set()).add(iface.name)
             upstream: dict[int, list[int]] = {}
             hosted: dict[int, list[tuple[str, int]]] = {}
-            edges = session.scalars(select(Dependency).where(Dependency.state == EdgeState.confirmed))
+            edges = session.scalars(
+                select(Dependency).where(Dependency.state == EdgeState.confirmed).order_by(Dependency.id)
+            )
             for edge in edges:
                 if edge.target_type.value != "device":
                     continue
                 if edge.source_type.value == "device" and edge.kind in UPSTREAM_KINDS:
                     upstream.setdefault(edge.source_id, []).append(edge.target_id)
-                elif edge.kind is EdgeKind.hosted_on:
+                if edge.kind is EdgeKind.hosted_on:  # systems and VMs named in the device's alerts
                     hosted.setdefault(edge.target_id, []).append((edge.source_type.value, edge.source_id))
             names = _node_names(session, hosted)
             devices: dict[int, DeviceInfo] = {}

@@ -252,3 +252,32 @@ async def test_warning_and_critical_rules_on_one_value_fire_and_clear_independen
     )
     assert await used(89) == {"disk-warning": "firing", "disk-critical": "resolved"}
     assert await used(70) == {"disk-warning": "resolved", "disk-critical": "resolved"}
+
+
+async def test_messages_name_what_is_hosted_on_the_device(
+    services: Services, make_engine: EngineFactory, estate: Estate
+) -> None:
+    from inventory.models import Dependency, Device, DeviceRole, EdgeKind, NodeType
+
+    with services.db.session() as session:
+        vm = Device(name="vm-motcua-01", role=DeviceRole.server)
+        session.add(vm)
+        session.flush()
+        for source_type, source_id in ((NodeType.device, vm.id), (NodeType.information_system, 7)):
+            session.add(
+                Dependency(
+                    source_type=source_type,
+                    source_id=source_id,
+                    kind=EdgeKind.hosted_on,
+                    target_type=NodeType.device,
+                    target_id=estate.server,
+                )
+            )
+    engine = make_engine(
+        CPU_RULE.replace("for: 5m", "for: 0s").replace("{value:.0f}%", "{value:.0f}% ({systems})")
+    )
+    await engine.consume_samples([sample("cpu", estate.server, {"utilisation": 99})])
+    [alert] = alerts(services)
+    # Information systems arrive with the architecture layer; until then they show as type:id.
+    assert alert.summary.endswith("at 99% (vm-motcua-01, information_system:7)")
+    assert alert.summary_vi.endswith("ở mức 99% (vm-motcua-01, information_system:7)")
