@@ -200,7 +200,7 @@ class AlertEngine:
         self._retired_channels.extend(self.channels.values())
         self.routing = config
         self.channels = {receiver.name: receiver.channel() for receiver in config.receivers}
-        self.dispatcher.reconfigure(config)
+        self.dispatcher.reconfigure(config, self.clock.now())
 
     def _restore(self) -> None:
         with self.db.session() as session:
@@ -234,9 +234,7 @@ class AlertEngine:
             self.snapshots[instance.fingerprint] = snapshot
             self.dispatcher.update(snapshot, now, changed=False)
         # What was firing before the restart was notified then: repeats continue from now.
-        for group in self.dispatcher.groups.values():
-            group.last_sent_at = now
-            group.notified |= set(group.alerts)
+        self.dispatcher.reconfigure(self.routing, now)
 
     # ------------------------------------------------------------------------------------------
     # Consuming samples and events (the hot path)

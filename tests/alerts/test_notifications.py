@@ -273,3 +273,24 @@ async def test_changes_the_database_refused_are_recorded_and_notified_when_it_is
         event.remove(services.db.engine, "before_cursor_execute", refuse_alert_inserts)
     assert alerts(services)["sw-core-01"].state == "firing"
     assert [a["device"] for p in hook.payloads() for a in p["alerts"]] == ["sw-core-01"]
+
+
+async def test_firing_alerts_repeat_every_repeat_interval_until_acknowledged(
+    services: Services, make_engine: EngineFactory, clock: ManualClock, estate: Estate, hook: HttpReceiver
+) -> None:
+    save_routing(services, webhook_routing(hook, group_wait="0s", repeat_interval="1h"))
+    engine = make_engine(UNREACHABLE)
+    await poll_fails(engine, estate.core)
+    await settle(engine)
+    clock.advance(minutes=59)
+    await settle(engine)
+    assert [p["reason"] for p in hook.payloads()] == ["notification"]
+    clock.advance(minutes=2)
+    await settle(engine)
+    assert [p["reason"] for p in hook.payloads()] == ["notification", "repeat:1"]
+    assert len({r.headers["Idempotency-Key"] for r in hook.requests}) == 2, "a repeat is a new delivery"
+
+    engine.acknowledged(alerts(services)["sw-core-01"].fingerprint)
+    clock.advance(hours=3)
+    await settle(engine)
+    assert len(hook.payloads()) == 2, "acknowledged: no more repeats"

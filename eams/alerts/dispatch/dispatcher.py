@@ -18,8 +18,9 @@ class Dispatcher:
         self._by_alert: dict[str, list[Group]] = {}
         self._dirty: set[str] = set()  # groups changed since the last flush
 
-    def reconfigure(self, config: RoutingConfig) -> None:
-        """New routes: alerts keep their state; groups are rebuilt on the next update."""
+    def reconfigure(self, config: RoutingConfig, now: datetime) -> None:
+        """New routes: alerts keep their state and are regrouped; what fires was notified under
+        the old routes, so the new groups count as notified now (repeats continue from here)."""
         snapshots = {
             fp: groups[0].alerts[fp] for fp, groups in self._by_alert.items() if fp in groups[0].alerts
         }
@@ -27,8 +28,12 @@ class Dispatcher:
         self.root = build_routes(config.route)
         self.groups.clear()
         self._by_alert.clear()
+        self._dirty.clear()
         for snapshot in snapshots.values():
-            self.update(snapshot, datetime.min.replace(tzinfo=snapshot.firing_at.tzinfo), changed=False)
+            self.update(snapshot, now, changed=False)
+        for group in self.groups.values():
+            group.last_sent_at = now
+            group.notified |= set(group.alerts)
 
     def update(self, snapshot: AlertSnapshot, now: datetime, *, changed: bool = True) -> None:
         groups = self._by_alert.get(snapshot.fingerprint)
