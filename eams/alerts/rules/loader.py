@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from eams.alerts.rules.spec import RuleSpec
+from eams.alerts.rules.spec import RuleSpec, first_problem
 
 DEFAULT_RULES = Path(__file__).with_name("defaults.yaml")
 
@@ -32,9 +32,7 @@ def load_rule_file(path: Path) -> list[RuleSpec]:
         try:
             spec = RuleSpec.model_validate(item)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "rule"
-            raise RuleFileError(f"{path}: rule {label}: {where}: {first['msg']}") from None
+            raise RuleFileError(f"{path}: rule {label}: {first_problem(exc)[1]}") from None
         if spec.name in seen:
             raise RuleFileError(f"{path}: rule {spec.name} is defined twice")
         seen.add(spec.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -134,3 +134,11 @@ class RuleSpec(Strict):
             "name": self.name,
             "kind": self.kind,
         }
+
+
+def first_problem(error: ValidationError) -> tuple[str | None, str]:
+    """(field, sentence) of the first problem pydantic found, without its boilerplate."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or None
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return where, f"{where}: {message}" if where else message

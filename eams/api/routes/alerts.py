@@ -16,7 +16,7 @@ from eams.alerts.dispatch.config import RoutingConfig
 from eams.alerts.engine import AlertEngine, load_routing
 from eams.alerts.inventory_checks import INVENTORY_CHECKS
 from eams.alerts.models import Alert, AlertHistory, AlertRouting, AlertRule, Silence
-from eams.alerts.rules.spec import RuleSpec
+from eams.alerts.rules.spec import RuleSpec, first_problem
 from eams.alerts.schemas import (
     AckBody,
     AlertDetail,
@@ -169,9 +169,8 @@ def _rule_before_save(
     try:
         spec = RuleSpec.model_validate(current | sent)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "rule"
-        raise Unprocessable(f"{where}: {first['msg']}", field=where) from None
+        where, sentence = first_problem(exc)
+        raise Unprocessable(sentence, field=where) from None
     if spec.kind == "inventory" and spec.check not in INVENTORY_CHECKS:
         known = ", ".join(sorted(INVENTORY_CHECKS))
         raise Unprocessable(f"check: unknown inventory check {spec.check!r} (known: {known})", field="check")
