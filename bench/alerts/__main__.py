@@ -86,7 +86,7 @@ async def run(devices: int, rules: int, rounds: int, flips: int, seed: int) -> N
     channel = RecordingChannel(engine)
     engine.channels["bench"] = channel
     series = devices * SERIES_PER_DEVICE
-    rule_count = len(engine.index.rules)
+    rule_count = len(engine.evaluator.index.rules)
     print(f"estate: {devices} devices, {series} active series, {rule_count} rules (SQLite, one core)")
 
     # Paced: every second, one poll of every series (devices publish their 20 samples together).
@@ -94,7 +94,7 @@ async def run(devices: int, rules: int, rounds: int, flips: int, seed: int) -> N
     hot: set[tuple[int, int]] = set()
     round_wall: list[float] = []
     round_cpu: list[float] = []
-    evaluations_before = engine.evaluations
+    evaluations_before = engine.evaluator.evaluations
     for _ in range(rounds):
         hot = set(rng.sample(all_series, flips))  # these cross thresholds; last round's recover
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -108,7 +108,7 @@ async def run(devices: int, rules: int, rounds: int, flips: int, seed: int) -> N
     while engine.origin_by_key and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     await engine.stop()
-    evaluations = (engine.evaluations - evaluations_before) / rounds
+    evaluations = (engine.evaluator.evaluations - evaluations_before) / rounds
 
     # Unpaced throughput of the evaluation stage, and the naive peer on the same samples.
     quiet = [s for d in estate.device_ids for s in device_samples(d, set())]
@@ -121,7 +121,7 @@ async def run(devices: int, rules: int, rounds: int, flips: int, seed: int) -> N
     naive_rates = []
     for _ in range(3):
         started = time.process_time()
-        naive_evaluate(engine.index.rules, subset, engine.directory)
+        naive_evaluate(engine.evaluator.index.rules, subset, engine.directory)
         naive_rates.append(len(subset) / (time.process_time() - started))
 
     # One core keeps up when a second's worth of samples needs less than a second of its CPU;
