@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.samples import Event, Sample
@@ -36,7 +36,7 @@ from eams.alerts.directory import DeviceDirectory
 from eams.alerts.dispatch.config import RoutingConfig
 from eams.alerts.dispatch.dispatcher import Dispatcher
 from eams.alerts.evaluator import RuleEvaluator
-from eams.alerts.models import AlertRouting, AlertRule, Silence
+from eams.alerts.models import Alert, AlertHistory, AlertRouting, AlertRule, OutboxMessage, Silence
 from eams.alerts.notify.base import Channel
 from eams.alerts.outbox import Backoff, OutboxDeliverer
 from eams.alerts.recorder import AlertRecorder
@@ -63,6 +63,7 @@ class EngineOptions:
     inventory_check_seconds: float = 3600.0
     flap: FlapPolicy = field(default_factory=FlapPolicy)
     backoff: Backoff = field(default_factory=Backoff)
+    outbox_retention_days: float = 30.0
     track_latency: bool = False  # keep sample-arrival times per notification (benchmarks)
 
 
@@ -99,6 +100,7 @@ class AlertEngine:
         self.origin_by_key: dict[str, int] = {}
         self._versions: dict[str, Any] = {}
         self._directory_at: datetime | None = None
+        self._purged_at: datetime | None = None
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._retired_channels: list[Channel] = []
@@ -171,7 +173,36 @@ class AlertEngine:
             if force or versions["routing"] != self._versions.get("routing"):
                 row = session.scalar(select(AlertRouting).order_by(AlertRouting.id.desc()).limit(1))
                 self._install_routing(load_routing(row, self.secret_box))
-        self._versions = versions
+            self._follow_acknowledgements(session, initial=force)
+        self._versions = versions | {"acks": self._versions.get("acks", 0)}
+
+    def _follow_acknowledgements(self, session: Any, *, initial: bool) -> None:
+        """Acknowledgements made by another process (an API worker) reach this engine too; at
+        start-up the restored alerts already carry theirs."""
+        if initial:
+            self._versions["acks"] = session.scalar(select(func.max(AlertHistory.id))) or 0
+            return
+        since = self._versions.get("acks", 0)
+        acknowledged = session.execute(
+            select(AlertHistory.id, Alert.fingerprint)
+            .join(Alert, Alert.id == AlertHistory.alert_id)
+            .where(AlertHistory.action == "acknowledged", AlertHistory.id > since, Alert.state == "firing")
+        )
+        for history_id, fingerprint_ in acknowledged:
+            self.recorder.acknowledged(fingerprint_)
+            since = max(since, history_id)
+        self._versions["acks"] = since
+
+    def purge_outbox(self) -> int:
+        """Delivered notifications older than the retention are deleted (pending ones never)."""
+        cutoff = self.clock.now() - timedelta(days=self.options.outbox_retention_days)
+        with self.db.session() as session:
+            result = session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.status == "delivered", OutboxMessage.delivered_at < cutoff
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def _install_routing(self, config: RoutingConfig) -> None:
         # Old channels may be mid-delivery; they are closed when the engine stops.
@@ -251,6 +282,9 @@ class AlertEngine:
             self._directory_at = now
         changes = self.evaluator.evaluate_periodic(now)
         self._apply(changes, now, refresh_all=True)
+        if self._purged_at is None or now - self._purged_at >= timedelta(hours=1):
+            self.purge_outbox()
+            self._purged_at = now
 
     # ------------------------------------------------------------------------------------------
     # Recording changes, muting, dispatching (one transaction per batch)

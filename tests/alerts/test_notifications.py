@@ -164,11 +164,13 @@ async def test_unacknowledged_alerts_escalate_to_the_next_receiver_and_acknowled
     await poll_fails(engine, estate.core, estate.server)
     await settle(engine)
     acked_id = alerts(services)["srv-app-01"].id
-    with services.db.session() as session:  # what POST /alerts/{id}/ack does (tested in test_api)
+    with services.db.session() as session:  # an API worker in another process acknowledges it
         session.execute(
             update(Alert).where(Alert.id == acked_id).values(acked_by="an", ack_comment="đang xử lý")
         )
-    engine.acknowledged(alerts(services)["srv-app-01"].fingerprint)
+        session.add(
+            AlertHistory(alert_id=acked_id, action="acknowledged", actor="token:an", detail="đang xử lý")
+        )
 
     clock.advance(minutes=29)
     await settle(engine)
@@ -294,3 +296,20 @@ async def test_firing_alerts_repeat_every_repeat_interval_until_acknowledged(
     clock.advance(hours=3)
     await settle(engine)
     assert len(hook.payloads()) == 2, "acknowledged: no more repeats"
+
+
+async def test_delivered_notifications_are_purged_after_the_retention_and_pending_ones_never(
+    services: Services, make_engine: EngineFactory, clock: ManualClock, estate: Estate, hook: HttpReceiver
+) -> None:
+    save_routing(services, webhook_routing(hook, group_wait="0s"))
+    engine = make_engine(UNREACHABLE)
+    await poll_fails(engine, estate.core)
+    await settle(engine)
+    hook.failing = True
+    await poll_fails(engine, estate.server)
+    await settle(engine)
+    clock.advance(days=31)
+    assert engine.purge_outbox() == 1
+    with services.db.session() as session:
+        left = [(m.status, m.payload["alerts"][0]["device"]) for m in session.scalars(select(OutboxMessage))]
+    assert left == [("pending", "srv-app-01")]
