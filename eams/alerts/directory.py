@@ -155,8 +155,11 @@ class DeviceDirectory:
 
     def resolve(self, device_id: int | None, address: str | None) -> DeviceInfo:
         """The device an event names, or the one whose management address sent it (traps)."""
-        if device_id is None and address:
-            device_id = self.by_address.get(address.split(":")[0].split("/")[0])
+        host = address.split(":")[0].split("/")[0] if address else ""
+        if device_id is None and host:
+            device_id = self.by_address.get(host)
+            if device_id is None:  # not in the inventory: name it by the address that sent it
+                return DeviceInfo(id=0, name=host)
         return self.get(device_id)
 
 
