@@ -268,6 +268,8 @@ class RuleEvaluator:
         changes: list[tuple[Instance, Change]] = []
         for rule, resolves in self.index.for_event(event, device):
             entity = rule.entity_of(event.labels) if rule.entity else ()
+            if not device.id:  # a sender outside the inventory: one alert per sender, not one for all
+                entity = (*entity, device.name)
             instance = self.instance(rule, device.id or None, entity)
             instance.last_seen = now
             if not resolves:
