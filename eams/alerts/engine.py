@@ -44,7 +44,7 @@ from eams.alerts.rules.compiled import CompiledRule
 from eams.alerts.rules.loader import DEFAULT_RULES, load_rule_files
 from eams.alerts.rules.spec import RuleSpec
 from eams.alerts.silences import SilenceBook
-from eams.alerts.state import Change, FlapPolicy, Instance, Status
+from eams.alerts.state import Change, FlapPolicy, Instance, Status, fingerprint
 from eams.alerts.store import active_alerts
 from eams.alerts.suppression import DependencySuppressor
 from eams.security import SecretBox
@@ -221,6 +221,8 @@ class AlertEngine:
             if rule is None:
                 continue
             entity = tuple(str(row.labels.get(name, "")) for name in rule.entity)
+            if fingerprint(rule.name, row.device_id, entity) != row.fingerprint:
+                entity = (*entity, str(row.labels.get("device", "")))  # a sender outside the inventory
             instance = self.evaluator.instance(rule, row.device_id, entity)
             instance.status = Status.firing
             instance.condition = True
