@@ -179,7 +179,9 @@ class RuleEvaluator:
                 return
             if rule.spec.important_only and (entity[0] if entity else "") not in device.important_interfaces:
                 return
-            condition = str(raw) in rule.down_values
+            # 2, 2.0 and "2" are the same status whatever type the collector wrote.
+            text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
+            condition = text in rule.down_values
             if instance is None:
                 if not condition:
                     return

@@ -61,6 +61,8 @@ def test_an_event_posted_by_a_collector_reaches_the_security_team_and_only_they_
         "device_id": firewall["id"],
     }
     assert admin.post("/api/v1/events", json={**trap, "kind": ""}).json()["errors"][0]["field"] == "kind"
+    planner = auth(make_token(Role.planner, "planner"))
+    assert admin.post("/api/v1/events", json=trap, headers=planner).status_code == 403
     assert admin.post("/api/v1/events", json=trap, headers=collector).status_code == 202
     wait_for(lambda: hook.requests, "the security webhook receiving the alert")
 

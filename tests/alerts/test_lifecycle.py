@@ -132,11 +132,11 @@ async def test_interface_down_alerts_only_on_interfaces_marked_important(
         """
     )
     down = [
-        sample("interface", estate.core, {"ifOperStatus": 2}, tags={"ifName": name})
-        for name in ("Gi0/1", "Gi0/3")
+        sample("interface", estate.core, {"ifOperStatus": status}, tags={"ifName": name})
+        for name, status in (("Gi0/1", 2), ("Gi0/2", 2.0), ("Gi0/3", "down"))
     ]
     await engine.consume_samples(down)
-    assert [a.entity for a in alerts(services)] == ["ifName=Gi0/1"], "Gi0/3 is not marked important"
+    assert [a.entity for a in alerts(services)] == ["ifName=Gi0/1", "ifName=Gi0/2"], "Gi0/3 is not important"
 
 
 async def test_flapping_holds_the_alert_firing_and_notifies_once(
