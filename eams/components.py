@@ -14,6 +14,7 @@ from typing import Protocol
 from collectors.sinks.component import influx_sink_component
 from collectors.ssh.scheduler import ssh_component
 from collectors.traps.component import trap_receiver_component
+from eams.alerts.component import alert_engine_factory
 from eams.services import Services
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ ComponentFactory = Callable[[Services], "Component | None"]
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
 COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
+    alert_engine_factory,
     trap_receiver_component,
     ssh_component,
 ]

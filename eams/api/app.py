@@ -11,6 +11,7 @@ from eams import __version__
 from eams.api.errors import install_error_handlers
 from eams.api.metrics import ServiceMetrics
 from eams.api.routes import changes, discovery, sinks, ssh, system, traps
+from eams.api.routes.alerts import alerts_router
 from eams.api.routes.inventory import inventory_router
 from eams.components import Components
 from eams.services import Services
@@ -52,6 +53,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(sinks.router)
     api.include_router(discovery.router)
     api.include_router(ssh.router)
+    api.include_router(alerts_router())
     app.include_router(api)
     app.include_router(system.router)
     return app

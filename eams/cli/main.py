@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from eams import __version__
-from eams.cli import db, serve, ssh, token
+from eams.cli import alerts, db, serve, ssh, token
 
 app = typer.Typer(
     name="eams",
@@ -21,6 +21,7 @@ app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.add_typer(ssh.app, name="ssh")
+app.add_typer(alerts.app, name="alerts")
 
 
 def _version(value: bool) -> None:

@@ -1,7 +1,7 @@
 """ssh collection and discovered facts
 
 Revision ID: 0400
-Revises: 0001
+Revises: 0300
 Create Date: 2026-11-23 06:35:11.219912
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0400"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0300"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,368 @@
+"""The alert engine: samples and events in, recorded alerts and queued notifications out.
+
+Stages, in order (each its own module):
+  rules/      which rules a sample or event meets (index by measurement and scope) and whether
+              their condition holds (thresholds with hysteresis, rates, reachability, events ...)
+  state       the instance per (rule, device, entity): pending -> firing -> resolved, flapping
+              (evaluator.py drives these two, in memory)
+  store       every occurrence and transition recorded in the database (recorder.py drives this
+              and the next three stages, in one transaction per batch)
+  silences    silences and maintenance windows mute notifications (recording continues)
+  suppression alerts behind a down upstream device are suppressed; the root cause is notified
+  dispatch/   routing tree, grouping with group wait/interval/repeat, escalation
+  outbox      notifications stored durably, then delivered by notify/ channels with retries
+
+Everything evaluates in memory as samples arrive; the database is written only when something
+changes (an alert fires, resolves, flaps, is acknowledged, or a notification is queued).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from collectors.samples import Event, Sample
+from eams.alerts.clock import Clock, SystemClock, aware
+from eams.alerts.directory import DeviceDirectory
+from eams.alerts.dispatch.config import RoutingConfig
+from eams.alerts.dispatch.dispatcher import Dispatcher
+from eams.alerts.evaluator import RuleEvaluator
+from eams.alerts.models import Alert, AlertHistory, AlertRouting, AlertRule, OutboxMessage, Silence
+from eams.alerts.notify.base import Channel
+from eams.alerts.outbox import Backoff, OutboxDeliverer
+from eams.alerts.recorder import AlertRecorder
+from eams.alerts.rules.compiled import CompiledRule
+from eams.alerts.rules.loader import DEFAULT_RULES, load_rule_files
+from eams.alerts.rules.spec import RuleSpec
+from eams.alerts.silences import SilenceBook
+from eams.alerts.state import Change, FlapPolicy, Instance, Status, fingerprint
+from eams.alerts.store import active_alerts
+from eams.alerts.suppression import DependencySuppressor
+from eams.security import SecretBox
+from inventory.db import Database
+
+log = logging.getLogger(__name__)
+
+InstanceKey = tuple[str, int | None, tuple[str, ...]]
+
+
+@dataclass
+class EngineOptions:
+    rule_paths: tuple[Path, ...] = (DEFAULT_RULES,)
+    tick_seconds: float = 1.0
+    directory_refresh_seconds: float = 300.0
+    inventory_check_seconds: float = 3600.0
+    flap: FlapPolicy = field(default_factory=FlapPolicy)
+    backoff: Backoff = field(default_factory=Backoff)
+    outbox_retention_days: float = 30.0
+    track_latency: bool = False  # keep sample-arrival times per notification (benchmarks)
+
+
+class AlertEngine:
+    """A SampleConsumer and EventConsumer; also the component that runs the background loop."""
+
+    name = "alert engine"
+
+    def __init__(
+        self,
+        db: Database,
+        secret_box: SecretBox,
+        *,
+        clock: Clock | None = None,
+        options: EngineOptions | None = None,
+    ) -> None:
+        self.db = db
+        self.secret_box = secret_box
+        self.clock = clock or SystemClock()
+        self.options = options or EngineOptions()
+        self.directory = DeviceDirectory(db)
+        self.silences = SilenceBook()
+        self.suppressor = DependencySuppressor(self.directory.get)
+        self.evaluator = RuleEvaluator(
+            self.directory, self.options.flap, self.options.inventory_check_seconds
+        )
+        self.routing = RoutingConfig()
+        self.dispatcher = Dispatcher(self.routing)
+        self.recorder = AlertRecorder(
+            db, self.directory, self.silences, self.suppressor, self.dispatcher, self.evaluator.instances
+        )
+        self.channels: dict[str, Channel] = {}
+        self.outbox = OutboxDeliverer(db, self.clock, lambda: self.channels, self.options.backoff)
+        self.origin_by_key: dict[str, int] = {}
+        self._versions: dict[str, Any] = {}
+        self._directory_at: datetime | None = None
+        self._purged_at: datetime | None = None
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._retired_channels: list[Channel] = []
+        self._unrecorded: list[tuple[Instance, Change]] = []
+
+    # ------------------------------------------------------------------------------------------
+    # Start, stop, reload
+
+    def open(self) -> None:
+        """Load rules, routing, silences, inventory and the alerts still firing (after a restart)."""
+        self.evaluator.started_at = self.clock.now()
+        self.seed_rules()
+        self.reload(force=True)
+        self.directory.refresh()
+        self._directory_at = self.clock.now()
+        self._restore()
+
+    async def start(self) -> None:
+        self.open()
+        self._tasks = [
+            asyncio.create_task(self._tick_loop(), name="alerts-tick"),
+            asyncio.create_task(self._delivery_loop(), name="alerts-delivery"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self._close_channels()
+
+    async def _close_channels(self) -> None:
+        for channel in [*self._retired_channels, *self.channels.values()]:
+            with contextlib.suppress(Exception):
+                await channel.close()
+        self._retired_channels.clear()
+
+    def seed_rules(self) -> None:
+        """Shipped and configured YAML rules enter the database once; after that the database (and
+        the API) is the truth, so an operator's edit is not undone by a restart."""
+        specs = load_rule_files(list(self.options.rule_paths))
+        with self.db.session() as session:
+            known = set(session.scalars(select(AlertRule.name)))
+            for spec in specs:
+                if spec.name not in known:
+                    session.add(rule_row(spec, origin="file"))
+
+    def reload(self, *, force: bool = False) -> None:
+        """Re-read rules, silences and routing when their tables changed (any process may edit)."""
+        with self.db.session() as session:
+            versions = {
+                "rules": tuple(session.execute(select(func.count(), func.max(AlertRule.updated_at))).one()),
+                "silences": tuple(session.execute(select(func.count(), func.max(Silence.updated_at))).one()),
+                "routing": tuple(
+                    session.execute(select(func.count(), func.max(AlertRouting.updated_at))).one()
+                ),
+            }
+            if force or versions["rules"] != self._versions.get("rules"):
+                compiled: list[CompiledRule] = []
+                for row in session.scalars(select(AlertRule).order_by(AlertRule.id)):
+                    try:
+                        compiled.append(CompiledRule(RuleSpec.model_validate(row.spec), rule_id=row.id))
+                    except ValueError as exc:
+                        log.error("alert rule %s is invalid and skipped: %s", row.name, exc)
+                self.evaluator.install_rules(compiled)
+            if force or versions["silences"] != self._versions.get("silences"):
+                self.silences.load(list(session.scalars(select(Silence))))
+            if force or versions["routing"] != self._versions.get("routing"):
+                row = session.scalar(select(AlertRouting).order_by(AlertRouting.id.desc()).limit(1))
+                self._install_routing(load_routing(row, self.secret_box))
+            self._follow_acknowledgements(session, initial=force)
+        self._versions = versions | {"acks": self._versions.get("acks", 0)}
+
+    def _follow_acknowledgements(self, session: Any, *, initial: bool) -> None:
+        """Acknowledgements made by another process (an API worker) reach this engine too; at
+        start-up the restored alerts already carry theirs."""
+        if initial:
+            self._versions["acks"] = session.scalar(select(func.max(AlertHistory.id))) or 0
+            return
+        since = self._versions.get("acks", 0)
+        acknowledged = session.execute(
+            select(AlertHistory.id, Alert.fingerprint)
+            .join(Alert, Alert.id == AlertHistory.alert_id)
+            .where(AlertHistory.action == "acknowledged", AlertHistory.id > since, Alert.state == "firing")
+        )
+        for history_id, fingerprint_ in acknowledged:
+            self.recorder.acknowledged(fingerprint_)
+            since = max(since, history_id)
+        self._versions["acks"] = since
+
+    def purge_outbox(self) -> int:
+        """Delivered notifications older than the retention are deleted (pending ones never)."""
+        cutoff = self.clock.now() - timedelta(days=self.options.outbox_retention_days)
+        with self.db.session() as session:
+            result = session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.status == "delivered", OutboxMessage.delivered_at < cutoff
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def _install_routing(self, config: RoutingConfig) -> None:
+        # Old channels may be mid-delivery; they are closed when the engine stops.
+        self._retired_channels.extend(self.channels.values())
+        self.routing = config
+        self.channels = {receiver.name: receiver.channel() for receiver in config.receivers}
+        self.dispatcher.reconfigure(config, self.clock.now())
+
+    def _restore(self) -> None:
+        with self.db.session() as session:
+            rows = active_alerts(session)
+        rules = {rule.name: rule for rule in self.evaluator.index.rules}
+        now = self.clock.now()
+        for row in rows:
+            rule = rules.get(row.rule_name)
+            if rule is None:
+                continue
+            entity = tuple(str(row.labels.get(name, "")) for name in rule.entity)
+            if fingerprint(rule.name, row.device_id, entity) != row.fingerprint:
+                entity = (*entity, str(row.labels.get("device", "")))  # a sender outside the inventory
+            instance = self.evaluator.instance(rule, row.device_id, entity)
+            instance.status = Status.firing
+            instance.condition = True
+            instance.condition_since = now
+            instance.firing_since = aware(row.firing_at or row.started_at)
+            instance.pending_since = aware(row.started_at)
+            instance.last_seen = now
+            instance.value = row.value
+            instance.alert_id = row.id
+            instance.acked = row.acked_by is not None
+            instance.silenced = row.silenced
+            instance.suppressed_by = row.suppressed_by
+            instance.flapping = row.flapping
+            instance.escalation_level = row.escalation_level
+            if rule.kind == "unreachable":
+                instance.counter = rule.spec.failures
+                self.suppressor.mark_down(row.device_id, True)
+            self.evaluator.track(instance)
+            snapshot = self.recorder.snapshot_from_row(row, instance)
+            self.recorder.snapshots[instance.fingerprint] = snapshot
+            self.dispatcher.update(snapshot, now, changed=False)
+        # What was firing before the restart was notified then: repeats continue from now.
+        self.dispatcher.reconfigure(self.routing, now)
+
+    # ------------------------------------------------------------------------------------------
+    # Consuming samples and events (the hot path)
+
+    async def consume_samples(self, samples: list[Sample]) -> None:
+        arrived = time.perf_counter_ns()
+        now = self.clock.now()
+        changes = self.evaluator.evaluate(samples, now, arrived)
+        if changes or self._unrecorded:
+            self._apply(changes, now)
+
+    async def consume_event(self, event: Event) -> None:
+        arrived = time.perf_counter_ns()
+        now = self.clock.now()
+        device = self.directory.resolve(event.device_id, event.source)
+        changes = self.evaluator.evaluate_event(event, device, now, arrived)
+        if changes or self._unrecorded:
+            self._apply(changes, now)
+
+    def evaluate(self, samples: list[Sample], now: datetime) -> list[tuple[Instance, Change]]:
+        """Evaluation alone, without recording (benchmarks measure this stage by itself)."""
+        return self.evaluator.evaluate(samples, now)
+
+    # ------------------------------------------------------------------------------------------
+    # Periodic work: stale, absence, inventory, event expiry, flapping, silences in time
+
+    async def tick(self) -> None:
+        now = self.clock.now()
+        self.reload()
+        if self._directory_at is None or now - self._directory_at >= timedelta(
+            seconds=self.options.directory_refresh_seconds
+        ):
+            self.directory.refresh()
+            self._directory_at = now
+        elif self.directory.refresh_if_changed():
+            self._directory_at = now
+        changes = self.evaluator.evaluate_periodic(now)
+        self._apply(changes, now, refresh_all=True)
+        if self._purged_at is None or now - self._purged_at >= timedelta(hours=1):
+            self.purge_outbox()
+            self._purged_at = now
+
+    # ------------------------------------------------------------------------------------------
+    # Recording changes, muting, dispatching (one transaction per batch)
+
+    def _apply(
+        self, changes: list[tuple[Instance, Change]], now: datetime, *, refresh_all: bool = False
+    ) -> None:
+        """Record changes and queue notifications in one transaction. If the database refuses
+        (down, locked), the changes wait in memory and are recorded first thing next time; the
+        groups are re-flushed then, and the outbox keys drop whatever was queued already."""
+        changes = self._unrecorded + changes
+        self._unrecorded = []
+        try:
+            items = self.recorder.record(changes, now, refresh_all=refresh_all)
+        except SQLAlchemyError:
+            log.exception("recording %d alert changes failed; they are kept and retried", len(changes))
+            self._unrecorded = changes
+            self.dispatcher.redo(now)
+            raise
+        if items:
+            if self.options.track_latency:
+                for item in items:
+                    self.origin_by_key.setdefault(item.dedup_key, item.origin_ns)
+            self._wake.set()
+
+    def acknowledged(self, fingerprint_: str) -> None:
+        """The API recorded an acknowledgement: stop repeats and escalation for this occurrence."""
+        self.recorder.acknowledged(fingerprint_)
+
+    # ------------------------------------------------------------------------------------------
+    # Actions from the API
+
+    async def deliver(self) -> int:
+        """Deliver what is due in the outbox (the background loop does this continuously)."""
+        return await self.outbox.drain()
+
+    # ------------------------------------------------------------------------------------------
+    # Background loops
+
+    async def _tick_loop(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("alert engine tick failed")
+            await asyncio.sleep(self.options.tick_seconds)
+
+    async def _delivery_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.options.tick_seconds)
+            self._wake.clear()
+            try:
+                while await self.outbox.deliver_due():
+                    pass
+            except Exception:
+                log.exception("alert delivery pass failed")
+
+
+def rule_row(spec: RuleSpec, origin: str = "api") -> AlertRule:
+    return AlertRule(
+        name=spec.name,
+        kind=spec.kind,
+        category=spec.category,
+        severity=spec.severity,
+        enabled=spec.enabled,
+        spec=spec.dump(),
+        origin=origin,
+    )
+
+
+def load_routing(row: AlertRouting | None, box: SecretBox) -> RoutingConfig:
+    if row is None:
+        return RoutingConfig()
+    try:
+        return RoutingConfig.from_stored(row.config, box.open(row.secrets_encrypted))
+    except ValueError as exc:
+        log.error("stored alert routing is invalid; using the log receiver only: %s", exc)
+        return RoutingConfig()

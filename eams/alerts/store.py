@@ -1,0 +1,20 @@
+"""Recording alerts in the database: every occurrence, every transition and action, in order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eams.alerts.models import Alert, AlertHistory
+
+
+def note(
+    session: Session, alert_id: int, action: str, now: datetime, actor: str = "engine", detail: str = ""
+) -> None:
+    session.add(AlertHistory(alert_id=alert_id, at=now, action=action, actor=actor, detail=detail[:2000]))
+
+
+def active_alerts(session: Session) -> list[Alert]:
+    return list(session.scalars(select(Alert).where(Alert.state == "firing").order_by(Alert.id)))

@@ -1,0 +1,49 @@
+"""Dependency suppression: alerts of a device behind a down upstream device are suppressed.
+
+"Down" means an unreachable-kind alert is firing for the device. Upstream comes from inventory
+edges (depends_on, hosted_on, connected_to uplinks; see directory.UPSTREAM_KINDS), followed up
+through devices that are down themselves. The root cause (the top device's own alert) is notified
+as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from eams.alerts.directory import DeviceInfo
+
+
+class DependencySuppressor:
+    def __init__(self, lookup: Callable[[int | None], DeviceInfo]) -> None:
+        self.lookup = lookup
+        self.down: set[int] = set()
+
+    def mark_down(self, device_id: int | None, down: bool) -> None:
+        if device_id is None:
+            return
+        if down:
+            self.down.add(device_id)
+        else:
+            self.down.discard(device_id)
+
+    def root_cause(self, device_id: int | None) -> DeviceInfo | None:
+        """The device at the top of the chain of down devices above `device_id` (not itself).
+
+        Only a down direct upstream suppresses: if the access switch between a server and a down
+        core switch still answers, the core does not explain the server's silence. Behind a down
+        core, a down access switch is itself a symptom, so the chain is followed to its top.
+        """
+        if device_id is None or not self.down:
+            return None
+        found: DeviceInfo | None = None
+        seen = {device_id}
+        current = device_id
+        while True:
+            upstream = next(
+                (u for u in self.lookup(current).upstream if u in self.down and u not in seen), None
+            )
+            if upstream is None:
+                return found
+            seen.add(upstream)
+            found = self.lookup(upstream)
+            current = upstream
