@@ -55,7 +55,7 @@ def test_an_event_posted_by_a_collector_reaches_the_security_team_and_only_they_
     collector = auth(make_token(Role.collector, "remote-site-1"))
     trap = {
         "kind": "snmp_trap",
-        "name": "1.3.6.1.6.3.1.1.5.5",  # authenticationFailure: a shipped security rule
+        "name": "authenticationFailure",  # as the trap receiver names 1.3.6.1.6.3.1.1.5.5
         "severity": "warning",
         "message": "SNMP authentication failure from 10.0.0.66",
         "device_id": firewall["id"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 from collectors.samples import Event, Sample
@@ -24,12 +25,12 @@ COMPARE: dict[str, Callable[[float, float], bool]] = {
 def event_matches(match: EventMatch, event: Event) -> bool:
     if event.kind != match.kind:
         return False
-    if match.name is not None:
-        if match.name.endswith("*"):
-            if not event.name.startswith(match.name[:-1]):
-                return False
-        elif event.name != match.name:
-            return False
+    if match.severity and event.severity.value not in match.severity:
+        return False
+    if match.name is not None and not fnmatchcase(event.name, match.name):
+        return False
+    if any(fnmatchcase(event.name, pattern) for pattern in match.exclude_names):
+        return False
     for key, wanted in match.labels.items():
         if str(event.labels.get(key)) != wanted:
             return False

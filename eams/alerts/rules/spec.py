@@ -59,13 +59,17 @@ class Text(Strict):
 
 
 class EventMatch(Strict):
-    """Which events a rule reacts to. `name` may end with `*`; `labels` and `data` values must be
-    equal (compared as text), e.g. a trap OID in `name` and varbind values in `data`."""
+    """Which events a rule reacts to. `name` is a glob (`*.vpn.tunnel_down`), `exclude_names` globs
+    it must not match; `labels` and `data` values must be equal (compared as text), e.g. a trap
+    mapping's name in `name` and varbind values in `data`."""
 
     kind: str
     name: str | None = None
+    exclude_names: list[str] = Field(default_factory=list)
     labels: dict[str, str] = Field(default_factory=dict)
     data: dict[str, str] = Field(default_factory=dict)
+    # The severity the sender gave the event (a trap mapping's): empty means any.
+    severity: list[Literal["info", "warning", "critical"]] = Field(default_factory=list)
 
 
 class RuleSpec(Strict):
