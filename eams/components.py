@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from collectors.snmp.component import snmp_polling_component
 from eams.services import Services
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class Component(Protocol):
 ComponentFactory = Callable[[Services], "Component | None"]
 
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
-COMPONENT_FACTORIES: list[ComponentFactory] = []
+COMPONENT_FACTORIES: list[ComponentFactory] = [snmp_polling_component]
 
 
 class Components:

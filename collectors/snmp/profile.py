@@ -276,7 +276,11 @@ def _key(data: object, loc: tuple[int | str, ...]) -> list[str]:
     for step in loc:
         if isinstance(step, int) and isinstance(node, list) and step < len(node):
             item = node[step]
-            label = item.get("field") or item.get("measurement") or item.get("tag") if isinstance(item, dict) else None
+            label = (
+                item.get("field") or item.get("measurement") or item.get("tag")
+                if isinstance(item, dict)
+                else None
+            )
             parts.append(f"[{label}]" if label else f"[{step}]")
             node = item
         else:

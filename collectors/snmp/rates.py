@@ -23,7 +23,9 @@ class CounterRates:
     def __init__(self) -> None:
         self._last: dict[Hashable, _Last] = {}
 
-    def rate(self, key: Hashable, value: int, at: float, width: int = 64, reset: bool = False) -> float | None:
+    def rate(
+        self, key: Hashable, value: int, at: float, width: int = 64, reset: bool = False
+    ) -> float | None:
         """The rate since the previous value under `key`, or None for a first value or a reset."""
         previous = self._last.get(key)
         self._last[key] = _Last(value, at)

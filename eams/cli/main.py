@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from eams import __version__
-from eams.cli import db, serve, token
+from eams.cli import db, serve, snmp, token
 
 app = typer.Typer(
     name="eams",
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
+app.add_typer(snmp.app, name="snmp")
 
 
 def _version(value: bool) -> None:

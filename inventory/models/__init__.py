@@ -17,6 +17,7 @@ from inventory.models.enums import (
 )
 from inventory.models.facilities import Location, Rack, Site
 from inventory.models.organization import Agency
+from inventory.models.polling import DevicePollStatus
 from inventory.models.topology import Dependency, EdgeKind, EdgeState, NodeType, RedundancyGroup
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Dependency",
     "Device",
     "DeviceRole",
+    "DevicePollStatus",
     "DeviceType",
     "EdgeKind",
     "EdgeState",

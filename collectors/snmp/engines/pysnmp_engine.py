@@ -107,7 +107,10 @@ def _raise_for(indication: Any, status: Any, index: Any, endpoint: Endpoint) -> 
         lowered = text.lower()
         if "timeout" in lowered or "no snmp response" in lowered:
             raise SnmpTimeout(f"{endpoint} did not answer within the timeout")
-        if any(word in lowered for word in ("unknown user", "digest", "decrypt", "usm", "auth", "unknown security name")):
+        if any(
+            word in lowered
+            for word in ("unknown user", "digest", "decrypt", "usm", "auth", "unknown security name")
+        ):
             raise SnmpAuthError(f"{endpoint} rejected the SNMPv3 credentials: {text}")
         raise SnmpError(f"{endpoint}: {text}")
     if status:

@@ -71,7 +71,9 @@ class SnmpkitSession:
         if isinstance(exc, kit.AuthenticationError):
             return SnmpAuthError(f"{self._endpoint} rejected the SNMPv3 credentials: {exc}")
         if isinstance(exc, kit.GenericError):
-            return SnmpError(f"{self._endpoint} answered with error status {exc.status} at varbind {exc.index}")
+            return SnmpError(
+                f"{self._endpoint} answered with error status {exc.status} at varbind {exc.index}"
+            )
         return SnmpError(f"{self._endpoint}: {exc}")
 
     async def get(self, oids: Sequence[str]) -> list[VarBind]:
@@ -83,7 +85,11 @@ class SnmpkitSession:
         except KitError as exc:
             from snmpkit.manager import GenericError
 
-            if isinstance(exc, GenericError) and exc.status == 2 and self._credentials.version is SnmpVersion.v1:
+            if (
+                isinstance(exc, GenericError)
+                and exc.status == 2
+                and self._credentials.version is SnmpVersion.v1
+            ):
                 return [await self._get_one_v1(oid) for oid in oids]
             raise self._translate(exc) from None
         return [_varbind(oid.strip("."), value) for oid, value in zip(oids, values, strict=False)]
