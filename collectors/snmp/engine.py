@@ -9,7 +9,7 @@ Two engines implement it (`collectors.snmp.engines`): pysnmp 7 (the reference) a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 

@@ -180,7 +180,7 @@ class Poller:
         self, target: PollTarget, state: _DeviceState, counted: _Counting, time_ns: int
     ) -> list[Sample]:
         identity = await counted.get([SYS_OBJECT_ID, SYS_DESCR, SYS_UPTIME])
-        object_id, descr, uptime = (_text(vb) for vb in identity)
+        object_id, descr, _uptime = (_text(vb) for vb in identity)
         profile = self._choose(target, object_id, descr)
         if state.profile is None or state.profile.name != profile.name:
             state.profile = profile
@@ -304,18 +304,18 @@ class Poller:
             counters: set[str] = set()
             rates: dict[str, float] = {}
             for spec in metric.fields:
-                varbind = row.get(spec.oid)
-                value = convert(spec, varbind) if varbind is not None else None
-                if value is None:
+                cell = row.get(spec.oid)
+                value = convert(spec, cell) if cell is not None else None
+                if value is None or cell is None:
                     continue
                 fields[spec.field] = value
-                if spec.counter and isinstance(value, int) and varbind is not None:
+                if spec.counter and isinstance(value, int):
                     counters.add(spec.field)
                     rate = self.rates.rate(
                         (target.name, metric.measurement, index, spec.field),
                         value,
                         now,
-                        COUNTER_WIDTH.get(varbind.kind, 64),
+                        COUNTER_WIDTH.get(cell.kind, 64),
                         restarted,
                     )
                     if rate is not None:

@@ -233,9 +233,9 @@ class ProfileSet:
             oid = sys_object_id.strip(".")
             for name, profile in self.profiles.items():
                 for prefix in profile.match.sys_object_id:
-                    if oid == prefix or oid.startswith(prefix + "."):
-                        if best is None or len(prefix) > best[0]:
-                            best = (len(prefix), name)
+                    matches = oid == prefix or oid.startswith(prefix + ".")
+                    if matches and (best is None or len(prefix) > best[0]):
+                        best = (len(prefix), name)
         if best is not None:
             return self.profiles[best[1]]
         if sys_descr:

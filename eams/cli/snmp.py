@@ -25,7 +25,7 @@ app = typer.Typer(help="SNMP polling: try a device from the command line.", no_a
 
 def parse_address(address: str) -> tuple[str, int]:
     host, sep, port_text = address.rpartition(":")
-    if not sep or host.endswith("]") is False and ":" in host:
+    if not sep or (host.endswith("]") is False and ":" in host):
         return address.strip("[]"), 161  # a bare host, or an IPv6 address without a port
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ValueError(f"{port_text!r} is not a port number (1-65535)")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pysnmp.hlapi.v3arch import asyncio as hlapi
 from pyasn1.type import univ
+from pysnmp.hlapi.v3arch import asyncio as hlapi
 from pysnmp.proto import rfc1902, rfc1905
 
 from collectors.snmp.engine import (
@@ -72,15 +72,16 @@ def _varbind(name: Any, value: Any) -> VarBind:
         return VarBind(oid, END_OF_MIB, None)
     if isinstance(value, rfc1905.NoSuchObject | rfc1905.NoSuchInstance):
         return VarBind(oid, NO_SUCH, None)
+    value_any: Any = value
     for cls, kind in _KINDS:
-        if isinstance(value, cls):
+        if isinstance(value_any, cls):
             if kind in (OCTETS, OPAQUE):
-                return VarBind(oid, kind, bytes(value))
+                return VarBind(oid, kind, bytes(value_any))
             if kind == OID:
                 return VarBind(oid, kind, str(value))
             if kind == IPADDRESS:
-                return VarBind(oid, kind, ".".join(str(b) for b in bytes(value)))
-            return VarBind(oid, kind, int(value))
+                return VarBind(oid, kind, ".".join(str(b) for b in bytes(value_any)))
+            return VarBind(oid, kind, int(value_any))
     return VarBind(oid, NULL, None)
 
 
