@@ -48,7 +48,7 @@ _PRIV = {
 }
 
 # Checked in order: Counter64 and friends subclass Integer-like bases in pyasn1.
-_KINDS: list[tuple[type, str]] = [
+_KINDS: list[tuple[Any, str]] = [
     (rfc1902.Counter64, COUNTER64),
     (rfc1902.Counter32, COUNTER32),
     (rfc1902.Gauge32, GAUGE32),  # Unsigned32 is the same type
