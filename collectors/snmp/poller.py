@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -99,8 +99,16 @@ class _DeviceState:
 
 
 class Poller:
-    def __init__(self, engine: Engine, profiles: ProfileSet, *, index_interval_s: float = 900.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        profiles: ProfileSet,
+        *,
+        index_interval_s: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
+        self.clock = clock  # for rates and the label cache's age
         self.profiles = profiles
         self.index_interval_s = index_interval_s
         self.rates = CounterRates()
@@ -195,7 +203,7 @@ class Poller:
                 scalars[varbind.oid] = varbind
         columns = await counted.walk(profile.column_oids) if profile.column_oids else {}
 
-        stale = time.monotonic() - state.labels_at > self.index_interval_s
+        stale = self.clock() - state.labels_at > self.index_interval_s
         if profile.label_oids and (stale or restarted or not state.labels):
             await self._walk_labels(state, profile, counted)
         elif profile.label_oids and self._unknown_rows(profile, state, columns):
@@ -204,7 +212,7 @@ class Poller:
             await self._walk_labels(state, profile, counted)
 
         base_tags = target.tags | {"device": target.name}
-        now = time.monotonic()
+        now = self.clock()
         samples: list[Sample] = []
         for metric in profile.metrics:
             if metric.is_table:
@@ -227,7 +235,7 @@ class Poller:
         state.labels = {
             column: {vb.oid[len(column) + 1 :]: vb for vb in varbinds} for column, varbinds in walked.items()
         }
-        state.labels_at = time.monotonic()
+        state.labels_at = self.clock()
 
     def _unknown_rows(self, profile: Profile, state: _DeviceState, columns: dict[str, list[VarBind]]) -> bool:
         for metric in profile.metrics:
