@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from eams import __version__
-from eams.cli import db, serve, snmp, token
+from eams.cli import dashboards, db, serve, snmp, token
 
 app = typer.Typer(
     name="eams",
@@ -21,6 +21,7 @@ app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.add_typer(snmp.app, name="snmp")
+app.add_typer(dashboards.app, name="dashboards")
 
 
 def _version(value: bool) -> None:
