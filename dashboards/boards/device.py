@@ -190,12 +190,14 @@ def build() -> model.Dashboard:
             ),
             InfluxQL(
                 f'SELECT last("temperature_celsius") FROM "huawei_entity" WHERE {DEVICE} '
-                'AND "temperature_celsius" > 0 AND $timeFilter GROUP BY time($__interval), "entity" fill(none)',
+                # 65535 means "no sensor on this board" on Comware and VRP.
+                'AND "temperature_celsius" > 0 AND "temperature_celsius" < 65535 AND $timeFilter GROUP BY time($__interval), "entity" fill(none)',
                 alias="$tag_entity",
             ),
             InfluxQL(
                 f'SELECT last("temperature_celsius") FROM "h3c_entity" WHERE {DEVICE} '
-                'AND "temperature_celsius" > 0 AND $timeFilter GROUP BY time($__interval), "entity" fill(none)',
+                # 65535 means "no sensor on this board" on Comware and VRP.
+                'AND "temperature_celsius" > 0 AND "temperature_celsius" < 65535 AND $timeFilter GROUP BY time($__interval), "entity" fill(none)',
                 alias="$tag_entity",
             ),
         )
