@@ -18,11 +18,11 @@ QUERY = '{__name__="collector_spooled_bytes"}'
 
 
 def test_influxdb_client_writes_after_the_grafana_client_is_imported(tmp_path: Path) -> None:
-    import dashboards.push  # noqa: F401  (the Grafana client, imported first on purpose)
-    import eams.cli.dashboards  # noqa: F401
     from influxdb_client import InfluxDBClient, Point
     from influxdb_client.client.write_api import SYNCHRONOUS
 
+    import dashboards.push  # noqa: F401  (the Grafana client, imported first on purpose)
+    import eams.cli.dashboards  # noqa: F401
     from tests.support.peers import wait_until
     from tests.support.tsdb import victoria_metrics
 

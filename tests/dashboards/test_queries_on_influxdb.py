@@ -18,7 +18,6 @@ import itertools
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +37,8 @@ NOT_PRODUCIBLE: dict[tuple[str, str], str] = {
         "polling never writes it"
     ),
     ("fortigate_vpn_tunnel", ""): (
-        "the FortiGate recording in snmpsim-data has an empty fgVpnTunTable, and no other recording has IPsec tunnels"
+        "the FortiGate recording in snmpsim-data has an empty fgVpnTunTable, "
+        "and no other recording has IPsec tunnels"
     ),
     ("ups_io", ""): "snmpsim-data has no APC Smart-UPS recording (its APC files are rack PDUs)",
     ("entity_sensor", ""): (
