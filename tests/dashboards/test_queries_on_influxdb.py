@@ -133,11 +133,11 @@ def test_query_returns_rows(lab: Lab, query: Query) -> None:
 
 
 def test_the_lab_holds_every_kind_of_device(lab: Lab) -> None:
-    devices = {s.tags["device"] for s in lab.samples if s.measurement == "collector"}
+    devices = {s.tags["device"] for s in lab.samples if s.measurement == "collector" and "device" in s.tags}
     assert len(devices) == 11
-    down = [s for s in lab.samples if s.measurement == "collector" and s.tags["device"] == DOWN_DEVICE]
+    down = [s for s in lab.samples if s.measurement == "collector" and s.tags.get("device") == DOWN_DEVICE]
     assert down and not any(s.fields["reachable"] for s in down)
-    assert lab.lines == len(lab.samples)
+    assert lab.lines == len(lab.samples)  # InfluxDB 1.6 took every line the collectors wrote
 
 
 def test_a_broken_query_is_caught(lab: Lab) -> None:
