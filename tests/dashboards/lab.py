@@ -127,6 +127,7 @@ async def _sink_states(rounds: list[tuple[int, list[Sample]]], spool: Path) -> l
     rounds really go to its disk spool, so `spooled_bytes` grows as it would during an outage."""
     try:
         from collectors.sinks.influx import SpoolingInfluxSink
+
         from collectors.sinks.spool import Spool
     except ImportError:  # the sink branch is not merged here: see NOT_PRODUCIBLE in the test
         return []
