@@ -58,7 +58,9 @@ def render(profiles: ProfileSet) -> str:
             continue
         done.add(metric.measurement)
         users = sorted(n for n, m in profiles.all_metrics() if m.measurement == metric.measurement)
-        kind = f"table `{metric.table}`, one point per row" if metric.is_table else "scalars, one point per poll"
+        kind = (
+            f"table `{metric.table}`, one point per row" if metric.is_table else "scalars, one point per poll"
+        )
         out.append(f"### `{metric.measurement}`\n")
         out.append(f"{metric.description or ''} From profile(s) {', '.join(users)}; {kind}.\n".lstrip())
         out.append("| tag | from |\n|---|---|")
@@ -78,7 +80,9 @@ def render(profiles: ProfileSet) -> str:
                 notes.append(", ".join(f"{k}={v}" for k, v in spec.enum.items()))
             if spec.description:
                 notes.append(spec.description)
-            out.append(f"| `{spec.field}` | {spec.type} | {spec.mib_name} `{spec.oid}` | {'; '.join(notes)} |")
+            out.append(
+                f"| `{spec.field}` | {spec.type} | {spec.mib_name} `{spec.oid}` | {'; '.join(notes)} |"
+            )
         out.append(f"\n```\n{example_line(metric)}\n```\n")
     return "\n".join(out)
 

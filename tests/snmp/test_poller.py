@@ -52,9 +52,13 @@ async def test_reindex_when_a_row_appears_and_rates_across_a_counter_wrap(
     endpoint = Endpoint(snmpsim.host, snmpsim.port, timeout_s=5)
     tags = {"role": "server", "site": "DC", "agency": "Sở TT&TT"}
     try:
-        first = await poller.poll(PollTarget("lab-a", endpoint, Credentials(community="lab/reindex-a"), tags=tags))
+        first = await poller.poll(
+            PollTarget("lab-a", endpoint, Credentials(community="lab/reindex-a"), tags=tags)
+        )
         clock.now += 60
-        second = await poller.poll(PollTarget("lab-a", endpoint, Credentials(community="lab/reindex-b"), tags=tags))
+        second = await poller.poll(
+            PollTarget("lab-a", endpoint, Credentials(community="lab/reindex-b"), tags=tags)
+        )
         reindexed = poller.state_of(PollTarget("lab-a", endpoint, Credentials())).reindexed
     finally:
         await poller.close()
@@ -138,7 +142,8 @@ async def test_jobs_follow_the_target_list_and_are_spread_over_the_interval(snmp
     await scheduler.start()
     try:
         targets = [
-            PollTarget(f"dev-{n}", Endpoint(snmpd.host, snmpd.port), Credentials(), interval_s=60) for n in range(50)
+            PollTarget(f"dev-{n}", Endpoint(snmpd.host, snmpd.port), Credentials(), interval_s=60)
+            for n in range(50)
         ]
         scheduler.sync(targets)
         jobs = {job.id: job for job in scheduler.scheduler.get_jobs()}

@@ -86,7 +86,10 @@ def test_choice_is_by_longest_sys_object_id_prefix_then_sys_descr(tmp_path: Path
         ),
         ("name: broken\ninclude: [nowhere]\n", r"broken.yaml: include: no profile named 'nowhere'"),
         ("name: other\n", r"broken.yaml: name 'other' must equal the file name 'broken'"),
-        ("name: broken\nmatch: {sys_descr: ['(unclosed']}\n", r"broken.yaml: match.sys_descr: .*regular expression"),
+        (
+            "name: broken\nmatch: {sys_descr: ['(unclosed']}\n",
+            r"broken.yaml: match.sys_descr: .*regular expression",
+        ),
     ],
 )
 def test_a_broken_profile_is_an_error_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:
