@@ -1,7 +1,8 @@
 """Simulated devices for the benchmark: net-snmp snmpd listening on many 127.0.1.x addresses.
 
-One snmpd process answers on up to `per_process` loopback addresses (each address is one
-"device" to the pollers); several processes share the load. Bound to loopback only, stopped by PID.
+Each loopback address is one "device" to the pollers. One snmpd process answers on up to
+`per_process` of them (snmpd's config lines are limited to about 4 KiB, hence 100); several
+processes share the load. Bound to loopback only, stopped by PID.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def device_addresses(count: int) -> list[str]:
 
 
 @contextmanager
-def snmpd_devices(count: int, per_process: int = 500) -> Iterator[tuple[list[str], int]]:
+def snmpd_devices(count: int, per_process: int = 100) -> Iterator[tuple[list[str], int]]:
     """Start snmpd processes answering on `count` loopback addresses; yields (addresses, port)."""
     addresses = device_addresses(count)
     port = free_udp_port()
