@@ -90,7 +90,9 @@ def print_table(rows: list[dict[str, Any]], reference: dict[str, Any] | None) ->
         )
 
 
-async def peers(profile_name: str, addresses: list[str], port: int, args: argparse.Namespace) -> dict[str, Any]:
+async def peers(
+    profile_name: str, addresses: list[str], port: int, args: argparse.Namespace
+) -> dict[str, Any]:
     profile = ProfileSet.load()[profile_name]
     found: dict[str, Any] = {}
     if "exporter" in args.peers:
@@ -115,12 +117,18 @@ def main() -> None:
     parser.add_argument("--bulkwalk-devices", type=int, default=20, help="devices for snmpbulkwalk (slow)")
     args = parser.parse_args()
 
-    print(f"SNMP polling benchmark: {args.devices} snmpd devices on loopback, {args.rounds} rounds, "
-          f"{args.interval:.0f} s interval, profile net-snmp-linux; {os.cpu_count()} CPUs (shared)")
+    print(
+        f"SNMP polling benchmark: {args.devices} snmpd devices on loopback, {args.rounds} rounds, "
+        f"{args.interval:.0f} s interval, profile net-snmp-linux; {os.cpu_count()} CPUs (shared)"
+    )
     with snmpd_devices(args.devices) as (addresses, port):
         rows: list[dict[str, Any]] = []
         for engine in [e for e in args.engines.split(",") if e]:
-            rows.append(summarize(f"eams/{engine}", run_engine(engine, addresses, port, args), args.devices, args.interval))
+            rows.append(
+                summarize(
+                    f"eams/{engine}", run_engine(engine, addresses, port, args), args.devices, args.interval
+                )
+            )
         peer_results = asyncio.run(peers("net-snmp-linux", addresses, port, args))
         reference = None
         for name, result in peer_results.items():
@@ -140,8 +148,10 @@ def main() -> None:
     for row in rows:
         if row["tool"].startswith("eams/"):
             verdict = "within" if row["extrapolated_5000_round_cpu_s"] < TARGET_ROUND_S else "over"
-            print(f"  {row['tool']:<16} {row['extrapolated_5000_round_cpu_s']:6.1f} CPU-s per round "
-                  f"({verdict} the {TARGET_ROUND_S:.0f} s target)")
+            print(
+                f"  {row['tool']:<16} {row['extrapolated_5000_round_cpu_s']:6.1f} CPU-s per round "
+                f"({verdict} the {TARGET_ROUND_S:.0f} s target)"
+            )
     print(json.dumps(rows, indent=None))
 
 

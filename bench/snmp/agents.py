@@ -48,7 +48,18 @@ def snmpd_devices(count: int, per_process: int = 100) -> Iterator[tuple[list[str
             log = open(work / "log", "wb")  # noqa: SIM115 - closed with the process
             processes.append(
                 subprocess.Popen(
-                    ["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-I", "-smux", "-c", str(config), "-p", str(work / "pid")],
+                    [
+                        "/usr/sbin/snmpd",
+                        "-f",
+                        "-Lo",
+                        "-C",
+                        "-I",
+                        "-smux",
+                        "-c",
+                        str(config),
+                        "-p",
+                        str(work / "pid"),
+                    ],
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env={**os.environ, "SNMP_PERSISTENT_DIR": str(work), "MIBS": "none"},
@@ -67,7 +78,18 @@ def _wait_ready(address: str, port: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         done = subprocess.run(
-            ["snmpget", "-v2c", "-c", "public", "-t", "1", "-r", "0", f"{address}:{port}", "1.3.6.1.2.1.1.3.0"],
+            [
+                "snmpget",
+                "-v2c",
+                "-c",
+                "public",
+                "-t",
+                "1",
+                "-r",
+                "0",
+                f"{address}:{port}",
+                "1.3.6.1.2.1.1.3.0",
+            ],
             capture_output=True,
         )
         if done.returncode == 0:

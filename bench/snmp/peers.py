@@ -32,7 +32,13 @@ def exporter_module(profile: Profile, max_repetitions: int = 25) -> dict[str, An
     get: list[str] = []
     for metric in profile.metrics:
         for spec in metric.fields:
-            kind = "counter" if spec.counter else "DisplayString" if spec.type == "str" and not spec.enum else "gauge"
+            kind = (
+                "counter"
+                if spec.counter
+                else "DisplayString"
+                if spec.type == "str" and not spec.enum
+                else "gauge"
+            )
             name = re.sub(r"\W", "_", f"{metric.measurement}_{spec.field}")
             if not metric.is_table:
                 get.append(spec.oid)
@@ -47,7 +53,12 @@ def exporter_module(profile: Profile, max_repetitions: int = 25) -> dict[str, An
             }
             if metric.tags:
                 entry["lookups"] = [
-                    {"labels": [metric.index_tag or "index"], "labelname": tag.tag, "oid": tag.oid, "type": "DisplayString"}
+                    {
+                        "labels": [metric.index_tag or "index"],
+                        "labelname": tag.tag,
+                        "oid": tag.oid,
+                        "type": "DisplayString",
+                    }
                     for tag in metric.tags
                 ]
                 walk.extend(tag.oid for tag in metric.tags if tag.oid not in walk)
@@ -86,7 +97,11 @@ async def run_exporter(
     config.write_text(yaml.safe_dump(exporter_module(profile), sort_keys=False))
     http_port = free_port()
     process = subprocess.Popen(
-        ["prometheus-snmp-exporter", f"--config.file={config}", f"--web.listen-address=127.0.0.1:{http_port}"],
+        [
+            "prometheus-snmp-exporter",
+            f"--config.file={config}",
+            f"--web.listen-address=127.0.0.1:{http_port}",
+        ],
         stdout=open(folder / "log", "wb"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
         start_new_session=True,

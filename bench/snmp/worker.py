@@ -27,7 +27,9 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def run(engine: str, addresses: list[str], port: int, rounds: int, interval_s: float, concurrency: int) -> dict[str, Any]:
+async def run(
+    engine: str, addresses: list[str], port: int, rounds: int, interval_s: float, concurrency: int
+) -> dict[str, Any]:
     baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     encoder = LineEncoder()
     spool = Spool(Path(tempfile.mkdtemp(prefix="eams-bench-spool-")), fsync=True)
@@ -40,7 +42,12 @@ async def run(engine: str, addresses: list[str], port: int, rounds: int, interva
     scheduler = PollScheduler(poller, publish, concurrency=concurrency, spread=False)
     scheduler.sync(
         [
-            PollTarget(f"dev-{address}", Endpoint(address, port, timeout_s=5, retries=1), Credentials(), profile="net-snmp-linux")
+            PollTarget(
+                f"dev-{address}",
+                Endpoint(address, port, timeout_s=5, retries=1),
+                Credentials(),
+                profile="net-snmp-linux",
+            )
             for address in addresses
         ]
     )
@@ -77,6 +84,8 @@ if __name__ == "__main__":
     engine, port, rounds, interval, concurrency, addresses = sys.argv[1:7]
     print(
         json.dumps(
-            asyncio.run(run(engine, addresses.split(","), int(port), int(rounds), float(interval), int(concurrency)))
+            asyncio.run(
+                run(engine, addresses.split(","), int(port), int(rounds), float(interval), int(concurrency))
+            )
         )
     )

@@ -127,3 +127,20 @@ async def test_the_component_with_no_targets_starts_and_stops_quietly(services: 
     await component.stop()
     assert jobs == ["refresh-targets"]
     assert component.scheduler.devices == {}
+
+
+def test_a_token_scoped_to_another_agency_does_not_see_the_status(
+    client: TestClient, make_token: object, inventory: dict[str, int]
+) -> None:
+    other = created(
+        client.post(
+            "/api/v1/agencies",
+            json={"name": "Sở Tài chính", "kind": "department", "code": "STC"},
+            headers={"Authorization": f"Bearer {make_token()}"},  # type: ignore[operator]
+        )
+    )
+    scoped = make_token("operator", "scoped", agency_id=other["id"])  # type: ignore[operator]
+    response = client.get(
+        f"/api/v1/devices/{inventory['srv-01']}/status", headers={"Authorization": f"Bearer {scoped}"}
+    )
+    assert response.status_code == 404 and "does not exist" in response.json()["detail"]
