@@ -205,7 +205,7 @@ class ProfileSet:
             raise ProfileError(f"profile {name!r} includes itself through {' -> '.join(chain)}")
         spec = self.specs.get(name)
         if spec is None:
-            raise ProfileError(f"profile {chain[-1]!r}: include: no profile named {name!r}")
+            raise ProfileError(f"{chain[-1]}.yaml: include: no profile named {name!r}")
         metrics: dict[str, MetricSpec] = {}
         sources: list[str] = []
         for included in spec.include:

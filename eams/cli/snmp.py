@@ -81,8 +81,8 @@ def poll(
             else 1
         )
         hint = (
-            " (check the address, that the agent runs, and the community or v3 user: agents stay silent "
-            "on a wrong community)"
+            " (check the address, that the agent runs, the community and the v3 privacy key: "
+            "agents stay silent on a wrong community or privacy key)"
             if status.timeouts
             else ""
         )

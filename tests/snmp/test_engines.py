@@ -50,7 +50,9 @@ V3_SHA256_AES256 = Credentials(
     [Credentials(), Credentials(version=SnmpVersion.v1), V3_SHA_AES, V3_SHA256_AES256],
     ids=["v2c", "v1", "v3-sha-aes128", "v3-sha256-aes256"],
 )
-async def test_get_and_walk_read_what_net_snmp_reads(engine_name: str, snmpd: Agent, credentials: Credentials) -> None:
+async def test_get_and_walk_read_what_net_snmp_reads(
+    engine_name: str, snmpd: Agent, credentials: Credentials
+) -> None:
     engine = make_engine(engine_name)
     session = await engine.open(Endpoint(snmpd.host, snmpd.port), credentials)
     try:
@@ -68,7 +70,9 @@ async def test_get_and_walk_read_what_net_snmp_reads(engine_name: str, snmpd: Ag
     assert missing.kind == NO_SUCH and not missing.exists
 
     expected_names = net_snmp_values("snmpbulkwalk", snmpd, IF_NAME)
-    assert {vb.oid: vb.value.decode() for vb in walked[IF_NAME] if isinstance(vb.value, bytes)} == expected_names
+    assert {
+        vb.oid: vb.value.decode() for vb in walked[IF_NAME] if isinstance(vb.value, bytes)
+    } == expected_names
     expected_sizes = net_snmp_values("snmpbulkwalk", snmpd, HR_STORAGE_SIZE)
     assert {vb.oid: str(vb.value) for vb in walked[HR_STORAGE_SIZE]} == expected_sizes
     if credentials.version is SnmpVersion.v1:

@@ -108,7 +108,9 @@ async def test_recorded_device_reads_like_net_snmp(engine_name: str, snmpsim: Ag
     expected_profile, checks = DEVICES[community]
     profiles = ProfileSet.load()
     poller = Poller(make_engine(engine_name), profiles)
-    target = PollTarget(community, Endpoint(snmpsim.host, snmpsim.port, timeout_s=5), Credentials(community=community))
+    target = PollTarget(
+        community, Endpoint(snmpsim.host, snmpsim.port, timeout_s=5), Credentials(community=community)
+    )
     try:
         result = await poller.poll(target)
     finally:
@@ -127,9 +129,7 @@ async def test_recorded_device_reads_like_net_snmp(engine_name: str, snmpsim: Ag
         if metric.is_table:
             truth = net_snmp_values("snmpbulkwalk", snmpsim, spec.oid, community=community)
             assert truth, f"net-snmp read nothing under {spec.oid}"
-            ours = {
-                s.tags[metric.index_tag or ""]: s.fields[field] for s in samples if field in s.fields
-            }
+            ours = {s.tags[metric.index_tag or ""]: s.fields[field] for s in samples if field in s.fields}
             theirs = {oid[len(spec.oid) + 1 :]: expected_value(spec, text) for oid, text in truth.items()}
             assert ours == theirs, f"{community} {measurement}.{field}"
         else:

@@ -47,9 +47,28 @@ class Agent:
 def net_snmp(tool: str, agent: Agent, *args: str, community: str = "public", timeout: float = 5) -> str:
     """Run a net-snmp tool (snmpget, snmpbulkwalk) against the agent and return its output."""
     program = require_program(tool)
-    argv = [program, "-v2c", "-c", community, "-m", "", "-On", "-OQ", "-Oe", "-Ot", "-t", str(timeout), "-r", "1"]
+    argv = [
+        program,
+        "-v2c",
+        "-c",
+        community,
+        "-m",
+        "",
+        "-On",
+        "-OQ",
+        "-Oe",
+        "-Ot",
+        "-t",
+        str(timeout),
+        "-r",
+        "1",
+    ]
     done = subprocess.run(
-        [*argv, agent.address, *args], capture_output=True, text=True, timeout=60, env={**os.environ, "MIBS": ""}
+        [*argv, agent.address, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MIBS": ""},
     )
     if done.returncode != 0:
         raise RuntimeError(f"{tool} failed: {done.stderr.strip()}")

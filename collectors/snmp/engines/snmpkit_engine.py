@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from collectors.snmp.engine import (
@@ -52,6 +52,26 @@ def _varbind(oid: str, value: Any) -> VarBind:
     return VarBind(oid, kind, int(value))
 
 
+def _is_undecodable(exc: Exception) -> bool:
+    """snmpkit reports every v3 decode failure as AuthenticationError; a wrong key says
+    "authentication verification failed" or "decrypt", a garbled answer something else."""
+    text = str(exc).lower()
+    return not any(word in text for word in ("authentication", "decrypt", "unknown user", "usm"))
+
+
+async def _once_more_if_undecodable(request: Callable[[], Awaitable[Any]]) -> Any:
+    # Seen once under heavy CPU load and not reproduced alone: a v3 answer snmpkit could not
+    # decode ("invalid tag: 0xA2"). A second exchange is cheap and keeps the poll.
+    from snmpkit.manager import AuthenticationError
+
+    try:
+        return await request()
+    except AuthenticationError as exc:
+        if not _is_undecodable(exc):
+            raise
+        return await request()
+
+
 class SnmpkitSession:
     def __init__(self, manager: Any, endpoint: Endpoint, credentials: Credentials) -> None:
         self._manager = manager
@@ -69,7 +89,9 @@ class SnmpkitSession:
         if isinstance(exc, kit.TimeoutError | kit.UnreachableError):
             return SnmpTimeout(f"{self._endpoint} did not answer within the timeout")
         if isinstance(exc, kit.AuthenticationError):
-            return SnmpAuthError(f"{self._endpoint} rejected the SNMPv3 credentials: {exc}")
+            if not _is_undecodable(exc):
+                return SnmpAuthError(f"{self._endpoint} rejected the SNMPv3 credentials: {exc}")
+            return SnmpError(f"{self._endpoint} sent an answer that cannot be decoded: {exc}")
         if isinstance(exc, kit.GenericError):
             return SnmpError(
                 f"{self._endpoint} answered with error status {exc.status} at varbind {exc.index}"
@@ -81,7 +103,9 @@ class SnmpkitSession:
 
         self._requests += 1
         try:
-            values = await self._manager.get_many(*oids, raise_exceptions=False)
+            values = await _once_more_if_undecodable(
+                lambda: self._manager.get_many(*oids, raise_exceptions=False)
+            )
         except KitError as exc:
             from snmpkit.manager import GenericError
 
@@ -131,9 +155,12 @@ class SnmpkitSession:
             manager = self._manager
             from snmpkit.core import Oid
 
-            request_id = manager._next_request_id()
-            request = manager._encode_getbulk([Oid(o) for o in oids], request_id, 0, max_repetitions)
-            response = manager._decode_response(await manager.transport.send_request(request))
+            async def exchange() -> Any:
+                request_id = manager._next_request_id()
+                request = manager._encode_getbulk([Oid(o) for o in oids], request_id, 0, max_repetitions)
+                return manager._decode_response(await manager.transport.send_request(request))
+
+            response = await _once_more_if_undecodable(exchange)
             manager._check_error(response.error_status, response.error_index)
             return [_varbind(str(vb.oid).strip("."), vb.value) for vb in response.varbinds]
         except KitError as exc:

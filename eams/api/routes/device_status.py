@@ -6,10 +6,12 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from collectors.snmp.status import load_status
 from eams.api.deps import Reader, ServicesDep, SessionDep
 from eams.api.errors import NotFound
+from eams.api.routes.inventory import device_scope
 from inventory.models import Device
 
 router = APIRouter(tags=["devices"])
@@ -34,9 +36,12 @@ class DevicePollStatusRead(BaseModel):
     summary="The latest SNMP poll of a device: when, reachable, how long, varbinds, errors, timeouts",
 )
 def device_status(
-    device_id: int, session: SessionDep, services: ServicesDep, _caller: Reader
+    device_id: int, session: SessionDep, services: ServicesDep, caller: Reader
 ) -> DevicePollStatusRead:
-    if session.get(Device, device_id) is None:
+    query = select(Device.id).where(Device.id == device_id)
+    if caller.agency_ids is not None:  # a token scoped to agencies sees only their devices
+        query = query.where(device_scope(caller.agency_ids))
+    if session.scalar(query) is None:
         raise NotFound(f"device {device_id} does not exist", field="device_id")
     row = load_status(services.db, device_id)
     if row is None:
