@@ -75,11 +75,11 @@ def _query(
     )
 
 
-def state_mappings(good: list[str], bad: list[str]) -> list[model.ValueMapping]:
-    """Text states coloured: good ones green, bad ones red."""
+def state_mappings(good: list[str], bad: list[str], warn: tuple[str, ...] = ()) -> list[model.ValueMapping]:
+    """Text states coloured: good ones green, warnings orange, bad ones red."""
+    colours = [*(("green", v) for v in good), *(("orange", v) for v in warn), *(("red", v) for v in bad)]
     options = {
-        **{value: model.ValueMappingResult(color="green", index=i) for i, value in enumerate(good)},
-        **{value: model.ValueMappingResult(color="red", index=len(good) + i) for i, value in enumerate(bad)},
+        value: model.ValueMappingResult(color=colour, index=i) for i, (colour, value) in enumerate(colours)
     }
     return [model.ValueMap(options=options)]
 

@@ -43,7 +43,9 @@ def firing_alerts(width: int, height: int, *, category: str | None = None) -> ta
         .override_by_name(
             "Severity",
             [
-                model.DynamicConfigValue(id_val="mappings", value=state_mappings(["info"], ["critical"])),
+                model.DynamicConfigValue(
+                    id_val="mappings", value=state_mappings(["info"], ["critical"], ("warning",))
+                ),
                 model.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-text"}),
             ],
         )

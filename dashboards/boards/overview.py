@@ -92,11 +92,11 @@ def build() -> model.Dashboard:
             )
         )
         .override_by_name(
-            "answering", [model.DynamicConfigValue(id_val="mappings", value=up_down_mappings())]
-        )
-        .override_by_name(
             "answering",
-            [model.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"})],
+            [
+                model.DynamicConfigValue(id_val="mappings", value=up_down_mappings()),
+                model.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"}),
+            ],
         )
         .filterable(True)
     )
