@@ -165,6 +165,30 @@ def build() -> model.Dashboard:
         )
         .unit("s")
     )
+    board.add(
+        size(stat.Panel(), 12, 4)
+        .title("Poll timeouts")
+        .description("SNMP requests that timed out in the time range, all devices.")
+        .with_target(
+            InfluxQL('SELECT sum("timeouts") FROM "collector" WHERE "collector" = \'snmp\' AND $timeFilter')
+        )
+        .reduce_options(last_value())
+        .no_value("0")
+    )
+    board.add(
+        size(stat.Panel(), 12, 4)
+        .title("Spool on disk")
+        .description("Metrics waiting on disk for InfluxDB (grows while InfluxDB is unreachable).")
+        .with_target(
+            InfluxQL(
+                'SELECT last("spooled_bytes") FROM "collector" '
+                'WHERE "component" = \'influx_sink\' AND $timeFilter GROUP BY "instance"',
+                alias="$tag_instance",
+            )
+        )
+        .reduce_options(last_value())
+        .unit("bytes")
+    )
     return board.build()
 
 
