@@ -10,7 +10,9 @@ from typing import Any
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
+from collectors.schema import Schema, build_schema
 from dashboards.boards import collectors, device, overview, power, security
+from dashboards.influxql import problems
 
 JSON_DIR = Path(__file__).parent / "json"
 
@@ -63,3 +65,20 @@ def differences(folder: Path = JSON_DIR) -> list[str]:
         if name not in present or (folder / name).read_text(encoding="utf-8") != text
     ]
     return sorted(changed + sorted(present - set(rendered)))
+
+
+def schema_problems(boards: list[dict[str, Any]], schema: Schema | None = None) -> list[str]:
+    """Every InfluxQL query that names something the collectors' schema does not declare."""
+    schema = schema if schema is not None else build_schema()
+    found: list[str] = []
+    for board in boards:
+        variables = [v for v in board.get("templating", {}).get("list", []) if v.get("type") == "query"]
+        names = {v["name"] for v in variables}
+        queries = [(f"variable {v['name']}", v["query"]) for v in variables]
+        for panel in board.get("panels", []):
+            for target in panel.get("targets", []):
+                if target.get("datasource", {}).get("type") == "influxdb":
+                    queries.append((f"{panel['title']} {target['refId']}", target["query"]))
+        for where, query in queries:
+            found.extend(f"{board['uid']} / {where}: {problem}" for problem in problems(query, schema, names))
+    return found

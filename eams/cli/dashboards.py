@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from dashboards.push import Grafana, GrafanaError, api_datasource, influx_datasource, push
-from dashboards.render import JSON_DIR, dashboards, differences, write
+from dashboards.render import JSON_DIR, dashboards, differences, schema_problems, write
 from eams.cli.common import EXIT_UNAVAILABLE, EXIT_USAGE, console, fail
 
 EXIT_STALE = 1
@@ -24,6 +24,9 @@ def render(
     ] = False,
 ) -> None:
     """Render every dashboard to <uid>.json (Grafana provisions the folder; see docker/compose.yaml)."""
+    wrong = schema_problems(dashboards())
+    if wrong:
+        raise fail("queries name what no collector writes: " + "; ".join(wrong), EXIT_STALE)
     if check:
         stale = differences(out)
         if stale:

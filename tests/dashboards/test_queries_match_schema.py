@@ -65,3 +65,16 @@ def test_what_the_reader_does_not_understand_is_an_error() -> None:
     with pytest.raises(QueryError):
         references("DROP MEASUREMENT interface")
     assert problems("SELECT x", SCHEMA, set()) == ["a SELECT needs a FROM"]
+
+
+def test_render_refuses_a_dashboard_whose_query_leaves_the_schema() -> None:
+    from dashboards.render import dashboards, schema_problems
+
+    boards = dashboards()
+    assert schema_problems(boards, SCHEMA) == []
+    boards[1]["panels"][1]["targets"][0]["query"] = (
+        'SELECT last("uptime") FROM "snmp_system" WHERE $timeFilter'
+    )
+    assert schema_problems(boards, SCHEMA) == [
+        "eams-device / Answering A: snmp_system: 'uptime' is not a field"
+    ]
