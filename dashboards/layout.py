@@ -11,10 +11,9 @@ from typing import Any, Protocol, Self, TypeVar
 from grafana_foundation_sdk.builders import dashboard as sdk
 from grafana_foundation_sdk.builders.common import ReduceDataOptions
 from grafana_foundation_sdk.cog import builder as cogbuilder
-from grafana_foundation_sdk.cog import variants as cogvariants
 from grafana_foundation_sdk.models import dashboard as model
 
-from dashboards.queries import INFLUX
+from dashboards.queries import INFLUX, InfluxQL
 
 TAGS = ["eams"]
 
@@ -104,14 +103,11 @@ def size(panel: P, w: int, h: int) -> P:
     return panel
 
 
-def targets(panel: P, *queries: cogbuilder.Builder[cogvariants.Dataquery]) -> P:
-    refs = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    built = []
-    for index, query in enumerate(queries):
-        if hasattr(query, "ref_id") and isinstance(query.ref_id, str):
-            query.ref_id = refs[index]
-        built.append(query)
-    panel.targets(built)
+def targets(panel: P, *queries: InfluxQL) -> P:
+    """Several queries on one panel, lettered A, B, C ... in order."""
+    for letter, query in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", queries, strict=False):
+        query.ref_id = letter
+    panel.targets(list(queries))
     return panel
 
 
