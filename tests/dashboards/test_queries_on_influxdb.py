@@ -161,3 +161,20 @@ def test_exemptions_name_real_measurements() -> None:
     assert all(measurement in schema for measurement, _ in NOT_PRODUCIBLE)
     exempt = [q for q in ALL_QUERIES if exemption(q)]
     assert len(exempt) < len(ALL_QUERIES) / 4, "most queries must be proven on real data"
+
+
+PYTHON_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
+
+
+def test_everything_the_collectors_wrote_is_declared_in_the_schema(lab: Lab) -> None:
+    """The schema the dashboards are checked against is what the poller (and sink) really wrote."""
+    from collectors.schema import build_schema
+
+    schema = build_schema()
+    for sample in lab.samples:
+        declared = schema[sample.measurement]
+        assert set(sample.tags) <= declared.tags, (sample.measurement, set(sample.tags) - declared.tags)
+        for name, value in sample.fields.items():
+            spec = declared.fields[name]
+            assert type(value) is PYTHON_TYPES[spec.type], (sample.measurement, name, value, spec.type)
+            assert spec.counter == (name in sample.counters), (sample.measurement, name)
