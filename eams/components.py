@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from collectors.sinks.component import influx_sink_component
+from collectors.snmp.component import snmp_polling_component
 from collectors.ssh.scheduler import ssh_component
 from collectors.traps.component import trap_receiver_component
 from eams.alerts.component import alert_engine_factory
@@ -35,6 +36,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
     alert_engine_factory,
     trap_receiver_component,
+    snmp_polling_component,
     ssh_component,
 ]
 

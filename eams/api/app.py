@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from eams import __version__
 from eams.api.errors import install_error_handlers
 from eams.api.metrics import ServiceMetrics
-from eams.api.routes import changes, discovery, sinks, ssh, system, traps
+from eams.api.routes import changes, device_status, discovery, sinks, ssh, system, traps
 from eams.api.routes.alerts import alerts_router
 from eams.api.routes.inventory import inventory_router
 from eams.components import Components
@@ -54,6 +54,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(discovery.router)
     api.include_router(ssh.router)
     api.include_router(alerts_router())
+    api.include_router(device_status.router)
     app.include_router(api)
     app.include_router(system.router)
     return app

@@ -18,6 +18,7 @@ from inventory.models.enums import (
 )
 from inventory.models.facilities import Location, Rack, Site
 from inventory.models.organization import Agency
+from inventory.models.polling import DevicePollStatus
 from inventory.models.topology import Dependency, EdgeKind, EdgeState, NodeType, RedundancyGroup
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "CustomFieldType",
     "Dependency",
     "Device",
+    "DevicePollStatus",
     "DeviceRole",
     "DeviceType",
     "DiscoveredFact",

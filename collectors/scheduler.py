@@ -1,0 +1,199 @@
+"""Schedules device polls with APScheduler 3 (`AsyncIOScheduler`).
+
+Each device has its own interval job, started at a stable offset inside the interval (spread from
+a hash of its name, so 5,000 devices do not all fire at second 0). A global semaphore bounds how
+many polls run at once; a poll never waits for another device, so a dead device costs only its
+own timeout. A device that does not answer is backed off (2x, 4x ... up to `max_backoff_s`); a
+poll whose previous run is still going is counted as missed (APScheduler's max_instances=1).
+The target list is re-read periodically, so devices added, changed or retired in the inventory
+are picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from collectors.samples import Sample
+from collectors.snmp.poller import DeviceStatus, Poller, PollResult, PollTarget
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[list[Sample]], Awaitable[None]]
+TargetSource = Callable[[], Awaitable[list[PollTarget]]]
+StatusSink = Callable[[DeviceStatus, int], Awaitable[None]]
+
+_JOB_PREFIX = "poll:"
+
+
+@dataclass
+class DeviceSchedule:
+    target: PollTarget
+    failures: int = 0
+    not_before: float = 0.0  # monotonic time before which a backed-off device is skipped
+    missed: int = 0
+    polls: int = 0
+    skipped_backoff: int = 0
+
+
+def spread_offset(name: str, interval_s: float) -> float:
+    """A stable offset in [0, interval) from the device name."""
+    return (zlib.crc32(name.encode()) % 10_000) / 10_000 * interval_s
+
+
+class PollScheduler:
+    def __init__(
+        self,
+        poller: Poller,
+        publish: Publish,
+        *,
+        targets: TargetSource | None = None,
+        status_sink: StatusSink | None = None,
+        concurrency: int = 256,
+        refresh_s: float = 60.0,
+        max_backoff_s: float = 900.0,
+        spread: bool = True,
+    ) -> None:
+        self.poller = poller
+        self.publish = publish
+        self.targets_source = targets
+        self.status_sink = status_sink
+        self.refresh_s = refresh_s
+        self.max_backoff_s = max_backoff_s
+        self.spread = spread
+        self.semaphore = asyncio.Semaphore(concurrency)
+        self.devices: dict[str, DeviceSchedule] = {}
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+        self.completed: int = 0
+        self._round_done: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        self.scheduler.start()
+        if self.targets_source is not None:
+            self.scheduler.add_job(
+                self.refresh,
+                IntervalTrigger(seconds=self.refresh_s, timezone=UTC),
+                id="refresh-targets",
+                next_run_time=datetime.now(UTC),
+                max_instances=1,
+                coalesce=True,
+            )
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.poller.close()
+
+    async def refresh(self) -> None:
+        assert self.targets_source is not None
+        try:
+            targets = await self.targets_source()
+        except Exception:
+            log.exception("reading the poll targets failed; keeping the current ones")
+            return
+        self.sync(targets)
+
+    def sync(self, targets: list[PollTarget]) -> None:
+        """Add, change and remove jobs so that exactly `targets` are polled."""
+        wanted = {t.name: t for t in targets}
+        for name in list(self.devices):
+            if name not in wanted:
+                self._remove(name)
+        now = datetime.now(UTC)
+        for name, target in wanted.items():
+            current = self.devices.get(name)
+            if current is not None and current.target == target:
+                continue
+            if current is not None:
+                current.target = target
+                self.scheduler.remove_job(_JOB_PREFIX + name)
+            else:
+                self.devices[name] = DeviceSchedule(target)
+            offset = spread_offset(name, target.interval_s) if self.spread else 0.0
+            self.scheduler.add_job(
+                self._poll_job,
+                IntervalTrigger(
+                    seconds=target.interval_s, start_date=now + timedelta(seconds=offset), timezone=UTC
+                ),
+                args=[name],
+                id=_JOB_PREFIX + name,
+                next_run_time=now + timedelta(seconds=offset),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(target.interval_s / 2)),
+            )
+
+    def _remove(self, name: str) -> None:
+        self.devices.pop(name, None)
+        job = self.scheduler.get_job(_JOB_PREFIX + name)
+        if job is not None:
+            job.remove()
+        asyncio.get_running_loop().create_task(self.poller.forget(name))
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        job_id: str = event.job_id
+        if job_id.startswith(_JOB_PREFIX):
+            schedule = self.devices.get(job_id[len(_JOB_PREFIX) :])
+            if schedule is not None:
+                schedule.missed += 1
+
+    async def _poll_job(self, name: str) -> None:
+        schedule = self.devices.get(name)
+        if schedule is None:
+            return
+        if time.monotonic() < schedule.not_before:
+            schedule.skipped_backoff += 1
+            return
+        await self.poll_once(schedule)
+
+    async def poll_once(self, schedule: DeviceSchedule) -> PollResult:
+        async with self.semaphore:
+            result = await self.poller.poll(schedule.target)
+        schedule.polls += 1
+        if result.status.reachable:
+            schedule.failures = 0
+            schedule.not_before = 0.0
+        else:
+            schedule.failures += 1
+            backoff = min(schedule.target.interval_s * (2 ** (schedule.failures - 1)), self.max_backoff_s)
+            # The first failure keeps the normal interval; from the second on, skip ahead.
+            if schedule.failures > 1:
+                schedule.not_before = time.monotonic() + backoff
+        try:
+            await self.publish(result.samples)
+        except Exception:
+            log.exception("publishing samples of %s failed", name_of(schedule))
+        if self.status_sink is not None:
+            try:
+                await self.status_sink(result.status, schedule.missed)
+            except Exception:
+                log.exception("saving the poll status of %s failed", name_of(schedule))
+        self.completed += 1
+        return result
+
+    async def poll_all_once(self) -> list[PollResult]:
+        """Poll every device now, concurrently (bounded by the semaphore): one full round."""
+        return list(await asyncio.gather(*(self.poll_once(s) for s in self.devices.values())))
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "devices": len(self.devices),
+            "polls": sum(s.polls for s in self.devices.values()),
+            "missed": sum(s.missed for s in self.devices.values()),
+            "backed_off": sum(1 for s in self.devices.values() if s.not_before > time.monotonic()),
+        }
+
+
+def name_of(schedule: DeviceSchedule) -> str:
+    return schedule.target.name

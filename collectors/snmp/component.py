@@ -1,0 +1,49 @@
+"""The in-service SNMP collector: polls the inventory's targets and publishes to the pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from collectors.scheduler import PollScheduler
+from collectors.snmp.engines import DEFAULT_ENGINE, make_engine
+from collectors.snmp.poller import DeviceStatus, Poller, PollTarget
+from collectors.snmp.profile import ProfileSet
+from collectors.snmp.status import save_status
+from collectors.snmp.targets import load_targets
+from eams.services import Services
+
+
+class SnmpPollingComponent:
+    name = "snmp-poller"
+
+    def __init__(self, services: Services, engine: str = DEFAULT_ENGINE) -> None:
+        self.services = services
+        poller = Poller(make_engine(engine), ProfileSet.load())
+        self.scheduler = PollScheduler(
+            poller,
+            services.pipeline.publish_samples,
+            targets=self._targets,
+            status_sink=self._save_status,
+        )
+        services.extras["snmp_scheduler"] = self.scheduler
+
+    async def _targets(self) -> list[PollTarget]:
+        # The database is synchronous: read it off the event loop.
+        return await asyncio.to_thread(load_targets, self.services.db, self.services.secret_box)
+
+    async def _save_status(self, status: DeviceStatus, missed: int) -> None:
+        await asyncio.to_thread(save_status, self.services.db, status, missed)
+
+    async def start(self) -> None:
+        await self.scheduler.start()
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+
+
+def snmp_polling_component(services: Services) -> SnmpPollingComponent | None:
+    """Runs unless EAMS_SNMP_POLLING=off; with no targets it only re-reads the inventory each minute."""
+    if os.environ.get("EAMS_SNMP_POLLING", "on").lower() in ("off", "0", "false", "no"):
+        return None
+    return SnmpPollingComponent(services, os.environ.get("EAMS_SNMP_ENGINE", DEFAULT_ENGINE))

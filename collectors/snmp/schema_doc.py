@@ -1,0 +1,91 @@
+"""Prints the measurement schema (every measurement, tag and field, with an example line) from
+the profiles, as the Markdown of collectors/README.md's "Measurements" section:
+
+    python -m collectors.snmp.schema_doc > /tmp/schema.md
+
+tests/snmp/test_profiles.py checks that the README documents every profile field.
+"""
+
+from __future__ import annotations
+
+from collectors.snmp.profile import MetricSpec, ProfileSet
+
+COMMON_TAGS = {"device": "sw-core-01", "role": "switch", "site": "DC-tinh", "agency": "So-TTTT"}
+_EXAMPLE_VALUES = {"int": "42i", "float": "12.5", "str": '"text"', "bool": "true"}
+
+
+def example_line(metric: MetricSpec) -> str:
+    tags = dict(COMMON_TAGS)
+    if metric.index_tag:
+        tags[metric.index_tag] = "1"
+    for tag in metric.tags:
+        tags[tag.tag] = next(iter(tag.enum.values())) if tag.enum else "example"
+    fields = []
+    for spec in metric.fields:
+        value = f'"{next(iter(spec.enum.values()))}"' if spec.enum else _EXAMPLE_VALUES[spec.type]
+        fields.append(f"{spec.field}={value}")
+    tag_text = ",".join(f"{key}={value}" for key, value in sorted(tags.items()))
+    return f"{metric.measurement},{tag_text} {','.join(fields)} 1767225600000000000"
+
+
+# Generic MIBs first, then vendors: the order a reader meets them.
+ORDER = [
+    "mib2-system",
+    "mib2-interfaces",
+    "host-resources",
+    "net-snmp-linux",
+    "entity",
+    "entity-sensor",
+    "cisco",
+    "juniper",
+    "huawei",
+    "h3c",
+    "fortigate",
+    "paloalto",
+    "ups-mib",
+    "apc",
+]
+
+
+def render(profiles: ProfileSet) -> str:
+    out: list[str] = []
+    done: set[str] = set()
+    ordered = sorted(
+        profiles.all_metrics(), key=lambda item: ORDER.index(item[0]) if item[0] in ORDER else len(ORDER)
+    )
+    for _name, metric in ordered:
+        if metric.measurement in done:
+            continue
+        done.add(metric.measurement)
+        users = sorted(n for n, m in profiles.all_metrics() if m.measurement == metric.measurement)
+        kind = (
+            f"table `{metric.table}`, one point per row" if metric.is_table else "scalars, one point per poll"
+        )
+        out.append(f"### `{metric.measurement}`\n")
+        out.append(f"{metric.description or ''} From profile(s) {', '.join(users)}; {kind}.\n".lstrip())
+        out.append("| tag | from |\n|---|---|")
+        out.append("| `device`, `role`, `site`, `agency` | the inventory |")
+        if metric.index_tag:
+            out.append(f"| `{metric.index_tag}` | the row index |")
+        for tag in metric.tags:
+            out.append(f"| `{tag.tag}` | {tag.mib_name} `{tag.oid}` (cached, re-walked every 15 min) |")
+        out.append("\n| field | type | from | notes |\n|---|---|---|---|")
+        for spec in metric.fields:
+            notes = []
+            if spec.counter:
+                notes.append("counter (raw; rate in Sample.rates)")
+            if spec.scale is not None and spec.scale != 1.0:
+                notes.append(f"x {spec.scale:g}")
+            if spec.enum:
+                notes.append(", ".join(f"{k}={v}" for k, v in spec.enum.items()))
+            if spec.description:
+                notes.append(spec.description)
+            out.append(
+                f"| `{spec.field}` | {spec.type} | {spec.mib_name} `{spec.oid}` | {'; '.join(notes)} |"
+            )
+        out.append(f"\n```\n{example_line(metric)}\n```\n")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(render(ProfileSet.load()))

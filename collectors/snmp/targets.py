@@ -1,0 +1,91 @@
+"""Poll targets from the inventory: active devices with a management address and SNMP credentials.
+
+Secrets are decrypted here, with the service's SecretBox, and live only in memory. A device whose
+credentials cannot be used (undecryptable, incomplete v3) is left out with a log line naming it,
+so one bad profile never stops the others from being polled.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from collectors.snmp.engine import Credentials, Endpoint, SnmpVersion
+from collectors.snmp.poller import PollTarget
+from eams.security import SecretBox, SecretBoxError
+from inventory.db import Database
+from inventory.models import Agency, CredentialKind, CredentialsProfile, Device, LifecycleStatus, Site
+
+log = logging.getLogger(__name__)
+
+_VERSIONS = {
+    CredentialKind.snmp_v1: SnmpVersion.v1,
+    CredentialKind.snmp_v2c: SnmpVersion.v2c,
+    CredentialKind.snmp_v3: SnmpVersion.v3,
+}
+
+
+def credentials_from_profile(profile: CredentialsProfile, secret_box: SecretBox) -> Credentials:
+    secrets = secret_box.open(profile.secrets_encrypted)
+    version = _VERSIONS[profile.kind]
+    if version is SnmpVersion.v3:
+        return Credentials(
+            version=version,
+            user=profile.username or "",
+            auth_protocol=profile.auth_protocol.value if profile.auth_protocol else None,
+            auth_key=secrets.get("auth_key"),
+            priv_protocol=profile.priv_protocol.value if profile.priv_protocol else None,
+            priv_key=secrets.get("priv_key"),
+            context=profile.context or "",
+        )
+    return Credentials(version=version, community=secrets.get("community", "public"))
+
+
+def load_targets(db: Database, secret_box: SecretBox, *, interval_s: float = 60.0) -> list[PollTarget]:
+    site = aliased(Site)
+    agency = aliased(Agency)
+    query = (
+        select(Device, CredentialsProfile, site.name, agency.name)
+        .join(CredentialsProfile, Device.credentials_id == CredentialsProfile.id)
+        .outerjoin(site, Device.site_id == site.id)
+        .outerjoin(agency, Device.owner_agency_id == agency.id)
+        .where(
+            Device.status == LifecycleStatus.active,
+            Device.management_ip.is_not(None),
+            Device.management_ip != "",
+            CredentialsProfile.kind.in_(list(_VERSIONS)),
+        )
+        .order_by(Device.id)
+    )
+    targets: list[PollTarget] = []
+    with db.session() as session:
+        for device, profile, site_name, agency_name in session.execute(query):
+            try:
+                credentials = credentials_from_profile(profile, secret_box)
+            except (SecretBoxError, ValueError) as exc:
+                log.warning("device %s is not polled: credentials %r: %s", device.name, profile.name, exc)
+                continue
+            tags = {"role": device.role.value}
+            if site_name:
+                tags["site"] = site_name
+            if agency_name:
+                tags["agency"] = agency_name
+            endpoint = Endpoint(
+                host=str(device.management_ip).split("/")[0],
+                port=profile.port or 161,
+                timeout_s=profile.timeout_s,
+                retries=profile.retries,
+            )
+            targets.append(
+                PollTarget(
+                    name=device.name,
+                    endpoint=endpoint,
+                    credentials=credentials,
+                    device_id=device.id,
+                    tags=tags,
+                    interval_s=interval_s,
+                )
+            )
+    return targets

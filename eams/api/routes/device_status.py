@@ -1,0 +1,53 @@
+"""GET /devices/{id}/status: the latest SNMP poll of a device (reachability, duration, counts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from collectors.snmp.status import load_status
+from eams.api.deps import Reader, ServicesDep, SessionDep
+from eams.api.errors import NotFound
+from eams.api.routes.inventory import device_scope
+from inventory.models import Device
+
+router = APIRouter(tags=["devices"])
+
+
+class DevicePollStatusRead(BaseModel):
+    device_id: int
+    polled_at: datetime
+    reachable: bool
+    duration_s: float
+    varbinds: int
+    errors: int
+    timeouts: int
+    missed_polls: int
+    profile: str | None
+    message: str | None
+
+
+@router.get(
+    "/devices/{device_id}/status",
+    response_model=DevicePollStatusRead,
+    summary="The latest SNMP poll of a device: when, reachable, how long, varbinds, errors, timeouts",
+)
+def device_status(
+    device_id: int, session: SessionDep, services: ServicesDep, caller: Reader
+) -> DevicePollStatusRead:
+    query = select(Device.id).where(Device.id == device_id)
+    if caller.agency_ids is not None:  # a token scoped to agencies sees only their devices
+        query = query.where(device_scope(caller.agency_ids))
+    if session.scalar(query) is None:
+        raise NotFound(f"device {device_id} does not exist", field="device_id")
+    row = load_status(services.db, device_id)
+    if row is None:
+        raise NotFound(
+            f"device {device_id} has not been polled yet: it needs status active, a management_ip "
+            "and SNMP credentials",
+            field="device_id",
+        )
+    return DevicePollStatusRead.model_validate(row, from_attributes=True)

@@ -1,0 +1,124 @@
+"""Profiles are data: they load, validate with errors naming file and key, are chosen by the
+longest sysObjectID prefix, and never give one field two types."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from collectors.snmp.profile import PROFILES_DIR, ProfileError, ProfileSet
+
+REQUIRED = [
+    "generic",
+    "mib2-interfaces",
+    "host-resources",
+    "net-snmp-linux",
+    "entity",
+    "entity-sensor",
+    "cisco",
+    "juniper",
+    "fortigate",
+    "paloalto",
+    "huawei",
+    "h3c",
+    "apc",
+    "ups-mib",
+]
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    (folder / f"{name}.yaml").write_text(text)
+
+
+GENERIC = """
+name: generic
+metrics:
+  - measurement: snmp_system
+    fields:
+      - {field: uptime_s, oid: 1.3.6.1.2.1.1.3.0, mib_name: sysUpTime, type: float, scale: 0.01}
+"""
+
+
+def test_every_shipped_profile_loads_and_the_required_ones_exist() -> None:
+    profiles = ProfileSet.load()
+    assert set(REQUIRED) <= set(profiles.profiles)
+    cisco = profiles["cisco"]
+    assert cisco.sources == ("mib2-system", "mib2-interfaces", "generic", "entity", "entity-sensor", "cisco")
+    assert "1.3.6.1.2.1.31.1.1.1.6" in cisco.column_oids  # ifHCInOctets through generic
+
+
+def test_choice_is_by_longest_sys_object_id_prefix_then_sys_descr(tmp_path: Path) -> None:
+    write(tmp_path, "generic", GENERIC)
+    write(tmp_path, "vendor", "name: vendor\ninclude: [generic]\nmatch: {sys_object_id: [1.3.6.1.4.1.9]}\n")
+    write(
+        tmp_path,
+        "vendor-model",
+        "name: vendor-model\ninclude: [vendor]\nmatch: {sys_object_id: [1.3.6.1.4.1.9.1.617]}\n",
+    )
+    write(tmp_path, "by-descr", "name: by-descr\ninclude: [generic]\nmatch: {sys_descr: ['^Acme OS']}\n")
+    profiles = ProfileSet.load(tmp_path)
+    assert profiles.choose("1.3.6.1.4.1.9.1.617", None).name == "vendor-model"
+    assert profiles.choose("1.3.6.1.4.1.9.1.6170", None).name == "vendor"  # a prefix ends at a dot
+    assert profiles.choose("1.3.6.1.4.1.99", "Acme OS 4.2").name == "by-descr"
+    assert profiles.choose("1.3.6.1.4.1.99", "something else").name == "generic"
+    assert profiles["vendor-model"].scalar_oids == ["1.3.6.1.2.1.1.3.0"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: rx, oid: 1.3.6.1.2.1.1.3.0, mib_name: x, type: float, counter: true}\n",
+            r"broken.yaml: metrics.\[m\].fields.\[rx\]: .*counter field must have type int",
+        ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: rx, oid: ifInOctets, mib_name: x, type: int}\n",
+            r"broken.yaml: metrics.\[m\].fields.\[rx\].oid: .*not a numeric OID",
+        ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: st, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: str, enum: {7: off}}\n",
+            r"broken.yaml: metrics.\[m\].fields.\[st\].enum.7: .*valid string",  # YAML's `off` is false
+        ),
+        ("name: broken\ninclude: [nowhere]\n", r"broken.yaml: include: no profile named 'nowhere'"),
+        ("name: other\n", r"broken.yaml: name 'other' must equal the file name 'broken'"),
+        (
+            "name: broken\nmatch: {sys_descr: ['(unclosed']}\n",
+            r"broken.yaml: match.sys_descr: .*regular expression",
+        ),
+    ],
+)
+def test_a_broken_profile_is_an_error_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "generic", GENERIC)
+    write(tmp_path, "broken", text)
+    with pytest.raises(ProfileError, match=message):
+        ProfileSet.load(tmp_path)
+
+
+def test_a_field_has_one_type_in_every_profile() -> None:
+    """InfluxDB rejects a field whose type changes, so e.g. ups_battery.charge_percent must be
+    an int whether an APC or an Eaton UPS wrote it."""
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, metric in ProfileSet.load().all_metrics():
+        for spec in metric.fields:
+            key = (metric.measurement, spec.field)
+            first = seen.setdefault(key, (spec.type, name))
+            assert first[0] == spec.type, f"{key} is {first[0]} in {first[1]} but {spec.type} in {name}"
+
+
+def test_the_schema_document_lists_every_measurement_and_field() -> None:
+    readme = (PROFILES_DIR.parent.parent / "README.md").read_text()
+    sections = dict(re.findall(r"^### `(\w+)`\n(.*?)(?=^### |\Z)", readme, flags=re.M | re.S))
+    for _name, metric in ProfileSet.load().all_metrics():
+        assert metric.measurement in sections, f"collectors/README.md does not document {metric.measurement}"
+        section = sections[metric.measurement]
+        for spec in metric.fields:
+            assert f"`{spec.field}`" in section, f"{metric.measurement}.{spec.field} is not documented"
+        for tag in metric.tags:
+            assert f"`{tag.tag}`" in section, f"tag {tag.tag} of {metric.measurement} is not documented"
+        assert f"\n{metric.measurement}," in section, f"{metric.measurement} has no example line"
+    assert "### `collector`" in readme
