@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from collectors.sinks.component import influx_sink_component
 from collectors.snmp.component import snmp_polling_component
 from eams.services import Services
 
@@ -28,7 +29,10 @@ class Component(Protocol):
 ComponentFactory = Callable[[Services], "Component | None"]
 
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
-COMPONENT_FACTORIES: list[ComponentFactory] = [snmp_polling_component]
+COMPONENT_FACTORIES: list[ComponentFactory] = [
+    influx_sink_component,
+    snmp_polling_component,
+]
 
 
 class Components:

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     influx_token: SecretStr | None = None
     influx_org: str = "eams"
     influx_bucket: str = "eams"
+    influx_timeout: float = Field(default=10.0, gt=0, description="Seconds one InfluxDB write may take")
+    spool_max_bytes: int = Field(
+        default=1 << 30, ge=1 << 20, description="Bound of the on-disk metrics spool; oldest dropped past it"
+    )
     log_level: str = "info"
 
     @field_validator("database_url")

@@ -23,9 +23,10 @@ the whole batch's conflicting points with it. The encoder therefore remembers th
 written as a float, an integral float arriving for an integer field as an integer, anything else
 that would change the type is dropped and counted (`type_conflicts`) with one log line per field.
 
-This is the hot path (5,000 devices x 90 varbinds every 20 s): escaping results are cached for the
-strings that repeat from poll to poll (keys, device names, interface names); `bench/sink` measures
-it against influxdb-client's own `Point` encoding.
+This is the hot path (5,000 devices x 90 varbinds every 20 s): series keys and escaped strings
+that repeat from poll to poll are cached (bounded), and a field already seen with a value of its
+type takes a one-lookup fast path; `bench/sink` measures it against influxdb-client's own `Point`
+encoding.
 """
 
 from __future__ import annotations
@@ -55,7 +56,12 @@ _NEEDS_ESCAPE_MEASUREMENT = re.compile(r"[, \n\r\t\\]")
 # Kinds of field values, as InfluxDB types them.
 INTEGER, FLOAT, STRING, BOOLEAN = "integer", "float", "string", "boolean"
 
-_CACHE_LIMIT = 200_000
+# Caches keep the first entries they see and then stop growing (rather than being cleared, which
+# in an estate bigger than the cache would evict every entry before it is used again). About
+# 1 KB per series and 100 bytes per string: at most ~50 MB and ~20 MB.
+_SERIES_CACHE_LIMIT = 50_000
+_ESCAPE_CACHE_LIMIT = 100_000
+_PYTHON_TYPES: dict[str, type] = {INTEGER: int, FLOAT: float, STRING: str, BOOLEAN: bool}
 
 
 def _double_backslashes(match: re.Match[str]) -> str:
@@ -101,17 +107,16 @@ class EncodeStats:
 
 
 class _EscapeCache(dict[str, str]):
-    """Escaped forms of strings that repeat every poll; cleared when it grows past its bound."""
+    """Escaped forms of strings that repeat every poll (bounded, see _ESCAPE_CACHE_LIMIT)."""
 
     def __init__(self, escape: Callable[[str], str]) -> None:
         super().__init__()
         self._escape = escape
 
     def __missing__(self, raw: str) -> str:
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
         escaped = self._escape(raw)
-        self[raw] = escaped
+        if len(self) < _ESCAPE_CACHE_LIMIT:
+            self[raw] = escaped
         return escaped
 
 
@@ -120,11 +125,13 @@ class LineEncoder:
 
     def __init__(self) -> None:
         self.stats = EncodeStats()
-        self._measurements = _EscapeCache(escape_measurement)
+        self._series: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         self._keys = _EscapeCache(escape_key)
         self._tag_values = _EscapeCache(escape_key)
         # measurement -> field key -> kind, as first written by this process.
         self._field_kinds: dict[str, dict[str, str]] = {}
+        # measurement -> field key -> (escaped "key=", the Python type of its registered kind).
+        self._fast_fields: dict[str, dict[str, tuple[str, type]]] = {}
         self._warned: set[tuple[str, str]] = set()
 
     def field_kind(self, measurement: str, field_key: str) -> str | None:
@@ -134,7 +141,15 @@ class LineEncoder:
     def encode(self, sample: Sample) -> str | None:
         """One line without the trailing newline, or None when nothing of the sample is writable."""
         measurement = sample.measurement
-        if not measurement:
+        tags = sample.tags
+        # The same device, interface or disk comes back every poll with the same tags.
+        series = (measurement, tuple(tags.items()))
+        head = self._series.get(series)
+        if head is None:
+            head = self._series_head(measurement, tags)
+            if len(self._series) < _SERIES_CACHE_LIMIT:
+                self._series[series] = head
+        if not head:
             self.stats.empty_points += 1
             return None
         fields = self._encode_fields(measurement, sample.fields)
@@ -142,25 +157,23 @@ class LineEncoder:
             self.stats.empty_points += 1
             return None
         self.stats.points += 1
-        head = self._measurements[measurement]
-        if not head:
-            self.stats.empty_points += 1
-            return None
-        tags = sample.tags
-        if tags:
-            keys = self._keys
-            values = self._tag_values
-            parts = [head]
-            for key in sorted(tags):
-                value = tags[key]
-                if key and value:
-                    escaped_key = keys[key]
-                    escaped_value = values[value]
-                    # A key or value made only of backslashes escapes to nothing: no such tag.
-                    if escaped_key and escaped_value:
-                        parts.append(escaped_key + "=" + escaped_value)
-            head = ",".join(parts)
         return f"{head} {fields} {sample.time_ns}"
+
+    def _series_head(self, measurement: str, tags: Mapping[str, str]) -> str:
+        """`measurement,k=v,...` with tags sorted and escaped; empty if the measurement is."""
+        head = escape_measurement(measurement) if measurement else ""
+        if not head:
+            return ""
+        parts = [head]
+        for key in sorted(tags):
+            value = tags[key]
+            if key and value:
+                escaped_key = self._keys[key]
+                escaped_value = self._tag_values[value]
+                # A key or value made only of backslashes escapes to nothing: no such tag.
+                if escaped_key and escaped_value:
+                    parts.append(escaped_key + "=" + escaped_value)
+        return ",".join(parts)
 
     def encode_lines(self, samples: Iterable[Sample]) -> list[str]:
         encode = self.encode
@@ -171,58 +184,84 @@ class LineEncoder:
         return "\n".join(self.encode_lines(samples)).encode()
 
     def _encode_fields(self, measurement: str, fields: Mapping[str, FieldValue]) -> str:
-        kinds = self._field_kinds.get(measurement)
-        if kinds is None:
-            kinds = self._field_kinds[measurement] = {}
-        keys = self._keys
+        # Fast path: a field seen before, with a value of exactly its registered type, needs one
+        # dict lookup for its escaped `key=` prefix and its type; everything else takes the slow path.
+        known = self._fast_fields.get(measurement)
+        if known is None:
+            known = self._fast_fields[measurement] = {}
         parts: list[str] = []
         for key, value in fields.items():
+            entry = known.get(key)
             kind_of_value = type(value)
-            # Exact type checks first (the common case, and bool is a subclass of int).
-            if kind_of_value is float:
-                kind = FLOAT
-            elif kind_of_value is int:
-                kind = INTEGER
-            elif kind_of_value is str:
-                kind = STRING
-            elif kind_of_value is bool:
-                kind = BOOLEAN
-            else:
-                subclass_kind = _kind_of_subclass(value)
-                if subclass_kind is None:
-                    self.stats.invalid_fields += 1
+            if entry is not None and kind_of_value is entry[1]:
+                if kind_of_value is float:
+                    if value - value == 0.0:  # type: ignore[operator]  # false for NaN and ±inf
+                        parts.append(entry[0] + repr(value))
+                        continue
+                elif kind_of_value is int:
+                    if INT64_MIN <= value <= INT64_MAX:  # type: ignore[operator]
+                        parts.append(f"{entry[0]}{value}i")
+                        continue
+                elif kind_of_value is str:
+                    parts.append(entry[0] + escape_string_field(value))  # type: ignore[arg-type]
                     continue
-                kind = subclass_kind
-            escaped_key = keys[key]
-            if not escaped_key:
-                self.stats.invalid_fields += 1
-                continue
-            known = kinds.get(key)
-            if known is None:
-                kinds[key] = known = kind
-            elif known != kind:
-                reconciled = self._reconcile(measurement, key, known, kind, value)
-                if reconciled is None:
+                else:
+                    parts.append(entry[0] + ("true" if value else "false"))
                     continue
-                value, kind = reconciled, known
-            if kind == FLOAT:
-                number = float(value)
-                if not math.isfinite(number):
-                    self.stats.non_finite_fields += 1
-                    continue
-                text = repr(number)
-            elif kind == INTEGER:
-                integer = int(value)
-                if not INT64_MIN <= integer <= INT64_MAX:
-                    self.stats.out_of_range_fields += 1
-                    continue
-                text = f"{integer}i"
-            elif kind == STRING:
-                text = escape_string_field(str(value))
-            else:
-                text = "true" if value else "false"
-            parts.append(escaped_key + "=" + text)
+            text = self._encode_field(measurement, key, value)
+            if text is not None:
+                parts.append(text)
         return ",".join(parts)
+
+    def _encode_field(self, measurement: str, key: str, value: FieldValue) -> str | None:
+        """`key=value` for one field, registering its type on first sight; None (counted) if dropped."""
+        kind_of_value = type(value)
+        # Exact type checks first (bool is a subclass of int).
+        if kind_of_value is float:
+            kind = FLOAT
+        elif kind_of_value is int:
+            kind = INTEGER
+        elif kind_of_value is str:
+            kind = STRING
+        elif kind_of_value is bool:
+            kind = BOOLEAN
+        else:
+            subclass_kind = _kind_of_subclass(value)
+            if subclass_kind is None:
+                self.stats.invalid_fields += 1
+                return None
+            kind = subclass_kind
+        escaped_key = self._keys[key]
+        if not escaped_key:
+            self.stats.invalid_fields += 1
+            return None
+        kinds = self._field_kinds.setdefault(measurement, {})
+        registered = kinds.get(key)
+        if registered is None:
+            kinds[key] = registered = kind
+            self._fast_fields.setdefault(measurement, {})[key] = (escaped_key + "=", _PYTHON_TYPES[kind])
+        elif registered != kind:
+            reconciled = self._reconcile(measurement, key, registered, kind, value)
+            if reconciled is None:
+                return None
+            value, kind = reconciled, registered
+        if kind == FLOAT:
+            number = float(value)
+            if not math.isfinite(number):
+                self.stats.non_finite_fields += 1
+                return None
+            text = repr(number)
+        elif kind == INTEGER:
+            integer = int(value)
+            if not INT64_MIN <= integer <= INT64_MAX:
+                self.stats.out_of_range_fields += 1
+                return None
+            text = f"{integer}i"
+        elif kind == STRING:
+            text = escape_string_field(str(value))
+        else:
+            text = "true" if value else "false"
+        return escaped_key + "=" + text
 
     def _reconcile(
         self, measurement: str, key: str, known: str, kind: str, value: FieldValue

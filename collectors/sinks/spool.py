@@ -137,8 +137,10 @@ class Spool:
                 return False
             active_size = None if self._active is None else self._segment_sizes[self._active]
             # A new segment when there is none yet, or when this one is full (and not empty).
-            if active_size is None or (
-                len(MAGIC) < active_size and active_size + record_size > self.segment_bytes
+            if (
+                active_size is None
+                or self._active_fd is None  # closed: a closed segment is never appended to again
+                or (len(MAGIC) < active_size and active_size + record_size > self.segment_bytes)
             ):
                 self._open_new_segment()
             self._make_room(record_size)

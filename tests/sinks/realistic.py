@@ -7,6 +7,8 @@ ifAlias/sysLocation strings in Vietnamese with spaces, commas, equals signs and 
 
 from __future__ import annotations
 
+import time
+
 from collectors.samples import Sample
 
 ALIASES = [
@@ -17,7 +19,8 @@ ALIASES = [
     "Trục liên thông văn bản quốc gia",
     "",
 ]
-START_NS = 1_700_000_000_000_000_000
+# An hour ago, on a whole second: recent enough for VictoriaMetrics' default retention (1 month).
+START_NS = (time.time_ns() // 1_000_000_000 - 3600) * 1_000_000_000
 INTERVAL_NS = 20_000_000_000
 
 

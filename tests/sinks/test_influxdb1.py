@@ -5,13 +5,17 @@ backslashes, and no field type conflict over several polls."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from collectors.samples import Sample
+from collectors.sinks.influx import SpoolingInfluxSink
 from collectors.sinks.lineprotocol import LineEncoder
+from collectors.sinks.spool import Spool
 from tests.sinks import realistic
-from tests.support.tsdb import InfluxDB1, influxdb1
+from tests.sinks.support import RecordingWriter, target
+from tests.support.tsdb import InfluxDB1, influxdb1, victoria_metrics
 
 pytestmark = pytest.mark.peer("influxd")
 
@@ -67,7 +71,7 @@ def test_tags_and_strings_read_back_exactly_as_sampled(influx: InfluxDB1) -> Non
 
     rows = series_values(
         influx,
-        'SELECT "ifAlias", "ifName", "site", "agency" FROM "interface" WHERE time = 1700000000000000000',
+        f'SELECT "ifAlias", "ifName", "site", "agency" FROM "interface" WHERE time = {realistic.START_NS}',
     )
     by_name = {row[2]: row for row in rows}
     for s in sample:
@@ -115,3 +119,23 @@ def test_lines_with_backslashes_newlines_and_quotes_are_all_accepted(influx: Inf
     assert (status, body) == (204, "")
     texts = [row[1] for row in series_values(influx, 'SELECT "text" FROM "awkward"')]
     assert texts == [text + "\\" for text in awkward]
+
+
+@pytest.mark.peer("victoria-metrics")
+async def test_the_bodies_the_sink_sent_through_influxdb_client_are_accepted_by_influxdb_1(
+    influx: InfluxDB1, tmp_path: Path
+) -> None:
+    with victoria_metrics(tmp_path / "vm") as vm:
+        writer = RecordingWriter(target(vm.url))
+        sink = SpoolingInfluxSink(Spool(tmp_path / "spool"), writer, state_interval=None)
+        await sink.start()
+        for samples in realistic.polls(4, devices=2):
+            await sink.consume_samples(samples)
+            await sink.flush()
+        await sink.stop()
+    influx.query("CREATE DATABASE replayed")
+    for body in writer.accepted:  # byte for byte what influxdb-client posted
+        status, text = influx.write("replayed", body)
+        assert (status, text) == (204, "")
+    result = influx.query('SELECT count("ifHighSpeed") FROM "interface"', db="replayed")["results"][0]
+    assert result["series"][0]["values"][0][1] == 4 * 2 * 4

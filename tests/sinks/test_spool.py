@@ -189,3 +189,12 @@ def test_a_batch_larger_than_the_bound_is_refused_and_counted(tmp_path: Path) ->
     assert spool.append(b"x" * 2000) is False
     assert spool.state().dropped_batches == 1
     assert drain(spool) == [b"small"]
+
+
+def test_appending_after_close_starts_a_new_segment(tmp_path: Path) -> None:
+    spool = Spool(tmp_path)
+    spool.append(b"before")
+    spool.close()
+    spool.append(b"after")
+    assert len(list(tmp_path.glob("*" + SEGMENT_SUFFIX))) == 2
+    assert drain(Spool(tmp_path)) == [b"before", b"after"]

@@ -145,15 +145,24 @@ class InfluxDB1(_Server):
 
 @dataclass
 class VictoriaMetrics(_Server):
-    """VictoriaMetrics: accepts influxdb-client's `/api/v2/write`; read back with `/api/v1/export`."""
+    """VictoriaMetrics: accepts influxdb-client's `/api/v2/write`; read back with `/api/v1/export`.
+
+    With `dedup` (the default) it keeps one sample per series and timestamp, as InfluxDB does.
+    """
+
+    dedup: bool = True
+    extra_args: tuple[str, ...] = ()
 
     def argv(self) -> list[str]:
+        dedup = ["-dedup.minScrapeInterval=1ms"] if self.dedup else []
         return [
             require_program("victoria-metrics"),
             f"-storageDataPath={self.root / 'data'}",
             f"-httpListenAddr=127.0.0.1:{self.port}",
             "-search.latencyOffset=1s",
             "-loggerLevel=ERROR",
+            *dedup,
+            *self.extra_args,
         ]
 
     def ready_path(self) -> str:
