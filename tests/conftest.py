@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from inventory.db import Database
 from inventory.models import Role
 from inventory.models.base import Base
 from tests.support.database import scratch_database_url
+
+# Apps built by tests must not poll the devices tests create (their addresses may not be loopback);
+# the SNMP tests build the polling component themselves.
+os.environ.setdefault("EAMS_SNMP_POLLING", "off")
 
 
 @pytest.fixture(scope="session")

@@ -81,12 +81,16 @@ def print_table(rows: list[dict[str, Any]], reference: dict[str, Any] | None) ->
     print(header)
     print("-" * len(header))
     for row in rows:
-        ratio = row["varbinds_per_cpu_s"] / reference["varbinds_per_cpu_s"] if reference else float("nan")
+        ratio_text = (
+            f"{row['varbinds_per_cpu_s'] / reference['varbinds_per_cpu_s']:>11.2f}x"
+            if reference
+            else f"{'-':>12}"
+        )
         peak = f"{row['peak_rss_mib']:.0f}" if row["peak_rss_mib"] else "-"
         print(
             f"{row['tool']:<22}{row['round_p50_s']:>9.2f}s{row['round_p95_s']:>7.2f}s{row['first_round_s']:>6.1f}s"
             f"{row['varbinds_per_device']:>8.0f}{row['varbinds_per_cpu_s']:>10.0f}{row['devices_per_min']:>9.0f}"
-            f"{row['missed_polls']:>7}{peak:>9}{row['cpu_ms_per_device']:>11.2f}{ratio:>11.2f}x"
+            f"{row['missed_polls']:>7}{peak:>9}{row['cpu_ms_per_device']:>11.2f}{ratio_text}"
         )
 
 

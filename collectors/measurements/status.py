@@ -2,7 +2,7 @@
 
 Two writers share it, told apart by their tags:
 - the SNMP poller, one point per device and poll (`collectors/snmp/poller.py` `DeviceStatus.sample`),
-  tags `collector=snmp` plus the device's inventory tags;
+  tags `component=snmp` plus the device's inventory tags;
 - the InfluxDB sink, one point per state interval (`collectors/sinks/influx.py`
   `SpoolingInfluxSink.state_sample`), tags `component=influx_sink` and `instance` (host name).
 """
@@ -13,7 +13,7 @@ from collectors.schema import INVENTORY_TAGS, FieldSchema, MeasurementSchema
 
 POLLER = MeasurementSchema.declare(
     "collector",
-    tags=(*INVENTORY_TAGS, "collector"),
+    tags=(*INVENTORY_TAGS, "component"),
     fields=[
         FieldSchema("reachable", "bool", description="the device answered this poll"),
         FieldSchema("duration_s", "float", description="how long the poll took"),

@@ -74,7 +74,7 @@ class DeviceStatus:
         }
         return Sample(
             STATUS_MEASUREMENT,
-            {**tags, "collector": "snmp"},
+            {**tags, "component": "snmp"},
             fields,
             time_ns=time_ns,
             device_id=self.device_id,

@@ -11,7 +11,7 @@ from dashboards.layout import Board, size, targets
 from dashboards.queries import InfluxQL
 
 UID = "eams-collectors"
-SNMP = "\"collector\" = 'snmp'"
+SNMP = "\"component\" = 'snmp'"
 SINK = "\"component\" = 'influx_sink'"
 
 

@@ -26,7 +26,7 @@ def build() -> model.Dashboard:
         .title("Answering")
         .with_target(
             InfluxQL(
-                f'SELECT last("reachable") FROM "collector" WHERE {DEVICE} AND "collector" = \'snmp\' AND $timeFilter'
+                f'SELECT last("reachable") FROM "collector" WHERE {DEVICE} AND "component" = \'snmp\' AND $timeFilter'
             )
         )
         .reduce_options(last_value())
@@ -45,7 +45,7 @@ def build() -> model.Dashboard:
         .title("Last poll took")
         .with_target(
             InfluxQL(
-                f'SELECT last("duration_s") FROM "collector" WHERE {DEVICE} AND "collector" = \'snmp\' AND $timeFilter'
+                f'SELECT last("duration_s") FROM "collector" WHERE {DEVICE} AND "component" = \'snmp\' AND $timeFilter'
             )
         )
         .reduce_options(last_value())

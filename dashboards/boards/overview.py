@@ -15,7 +15,7 @@ UID = "eams-overview"
 
 _LAST_STATE = (
     'SELECT last("reachable") AS "answering" FROM "collector" '
-    f"WHERE \"collector\" = 'snmp' AND {SITE_AGENCY} AND $timeFilter"
+    f"WHERE \"component\" = 'snmp' AND {SITE_AGENCY} AND $timeFilter"
 )
 
 
@@ -86,7 +86,7 @@ def build() -> model.Dashboard:
         .with_target(
             InfluxQL(
                 'SELECT last("reachable") AS "answering", last("duration_s") AS "poll_s" FROM "collector" '
-                f"WHERE \"collector\" = 'snmp' AND {SITE_AGENCY} AND $timeFilter "
+                f"WHERE \"component\" = 'snmp' AND {SITE_AGENCY} AND $timeFilter "
                 'GROUP BY "site", "agency", "device", "role"',
                 result_format="table",
             )
@@ -160,7 +160,7 @@ def build() -> model.Dashboard:
         .with_target(
             InfluxQL(
                 'SELECT percentile("duration_s", 95) AS "p95" FROM "collector" '
-                "WHERE \"collector\" = 'snmp' AND $timeFilter GROUP BY time($__interval) fill(none)"
+                "WHERE \"component\" = 'snmp' AND $timeFilter GROUP BY time($__interval) fill(none)"
             )
         )
         .unit("s")
@@ -170,7 +170,7 @@ def build() -> model.Dashboard:
         .title("Poll timeouts")
         .description("SNMP requests that timed out in the time range, all devices.")
         .with_target(
-            InfluxQL('SELECT sum("timeouts") FROM "collector" WHERE "collector" = \'snmp\' AND $timeFilter')
+            InfluxQL('SELECT sum("timeouts") FROM "collector" WHERE "component" = \'snmp\' AND $timeFilter')
         )
         .reduce_options(last_value())
         .no_value("0")

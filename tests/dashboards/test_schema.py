@@ -40,7 +40,7 @@ def test_a_measurement_from_two_profiles_is_merged() -> None:
 
 def test_other_areas_declare_their_measurements() -> None:
     assert {"reachable", "duration_s", "spooled_bytes"} <= set(SCHEMA["collector"].fields)
-    assert {"collector", "component", "instance", "device"} <= SCHEMA["collector"].tags
+    assert {"component", "instance", "device"} <= SCHEMA["collector"].tags
     assert SCHEMA["snmp_trap"].fields["count"].type == "int"
     assert {"severity", "category", "name"} <= SCHEMA["snmp_trap"].tags
     for name in ("linux_cpu", "linux_mem", "linux_disk", "linux_system", "linux_systemd"):

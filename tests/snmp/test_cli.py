@@ -36,7 +36,7 @@ def test_poll_prints_line_protocol_with_v3(snmpd: Agent) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert any(line.startswith("ucd_memory,device=127.0.0.1 total_kib=") for line in lines)
-    assert lines[-1].startswith("collector,collector=snmp,device=127.0.0.1 reachable=true")
+    assert lines[-1].startswith("collector,component=snmp,device=127.0.0.1 reachable=true")
 
 
 def test_bad_input_is_a_sentence_and_an_exit_code(snmpd: Agent) -> None:

@@ -7,9 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from collectors.samples import Sample
-from collectors.snmp.component import SnmpPollingComponent
+from collectors.snmp.component import SnmpPollingComponent, snmp_polling_component
 from collectors.snmp.engine import SnmpVersion
 from collectors.snmp.targets import load_targets
+from eams.api.app import create_app
 from eams.services import Services
 from tests.support.snmp_agents import Agent
 
@@ -144,3 +145,17 @@ def test_a_token_scoped_to_another_agency_does_not_see_the_status(
         f"/api/v1/devices/{inventory['srv-01']}/status", headers={"Authorization": f"Bearer {scoped}"}
     )
     assert response.status_code == 404 and "does not exist" in response.json()["detail"]
+
+
+def test_the_service_runs_the_poller_unless_switched_off(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EAMS_SNMP_POLLING", "off")
+    assert snmp_polling_component(services) is None
+    monkeypatch.setenv("EAMS_SNMP_POLLING", "on")
+    # With no targets in the inventory the app starts, serves and stops with the poller running.
+    with TestClient(create_app(services)) as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        running = [component.name for component in client.app.state.components.running]  # type: ignore[attr-defined]
+    assert "snmp-poller" in running
+    assert services.extras["snmp_scheduler"].devices == {}

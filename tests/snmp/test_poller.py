@@ -12,7 +12,7 @@ from collectors.samples import Sample
 from collectors.scheduler import PollScheduler
 from collectors.snmp.engine import Credentials, Endpoint
 from collectors.snmp.engines import make_engine
-from collectors.snmp.poller import Poller, PollTarget
+from collectors.snmp.poller import DeviceStatus, Poller, PollTarget
 from collectors.snmp.profile import ProfileSet
 from collectors.snmp.rates import CounterRates
 from tests.support.peers import free_udp_port
@@ -155,3 +155,32 @@ async def test_jobs_follow_the_target_list_and_are_spread_over_the_interval(snmp
         assert len(scheduler.scheduler.get_jobs()) == 10 and len(scheduler.devices) == 10
     finally:
         await scheduler.stop()
+
+
+async def test_a_poll_still_running_when_the_next_is_due_counts_as_missed(silent_agent: int) -> None:
+    statuses: list[tuple[bool, int]] = []
+
+    async def publish(samples: list[Sample]) -> None:
+        return None
+
+    async def status_sink(status: DeviceStatus, missed: int) -> None:
+        statuses.append((status.reachable, missed))
+
+    scheduler = PollScheduler(
+        Poller(make_engine("snmpkit"), ProfileSet.load()), publish, status_sink=status_sink, spread=False
+    )
+    # Polls every second, but each poll waits 2 x 1.5 s for a silent agent: the next run is due
+    # while this one is still going.
+    slow = PollTarget(
+        "slow", Endpoint("127.0.0.1", silent_agent, timeout_s=1.5, retries=1), Credentials(), interval_s=1
+    )
+    await scheduler.start()
+    scheduler.sync([slow])
+    try:
+        while not statuses:
+            await asyncio.sleep(0.2)
+    finally:
+        await scheduler.stop()
+    reachable, missed = statuses[0]
+    assert reachable is False
+    assert missed >= 1 and scheduler.stats()["missed"] >= 1

@@ -73,6 +73,24 @@ DEVICES = {
             ("ucd_cpu", "user_ticks"),
         ],
     ),
+    "huawei/s5720": (
+        "huawei",
+        [
+            ("interface", "in_octets"),
+            ("huawei_entity", "cpu_percent"),
+            ("huawei_entity", "memory_percent"),
+            ("entity", "serial"),
+        ],
+    ),
+    "h3c/comware7": (
+        "h3c",
+        [
+            ("interface", "in_octets"),
+            ("h3c_entity", "cpu_percent"),
+            ("h3c_entity", "memory_percent"),
+            ("h3c_entity", "temperature_celsius"),
+        ],
+    ),
     "apc/ap7902b": ("apc", [("apc_ident", "pdu_serial"), ("apc_pdu_load", "current_a")]),
     "eaton/93e": (
         "ups-mib",

@@ -29,6 +29,8 @@ RECORDINGS = {
     "fortinet/fortigate": "network/firewall/fortinet-xcu.snmprec.bz2",
     "paloalto/pa5000": "network/firewall/paloalto-pa-5000.snmprec.bz2",
     "linux/slackware": "os/linux/slackware.snmprec.bz2",
+    "huawei/s5720": "network/router/huawei-s5720.snmprec.bz2",
+    "h3c/comware7": "network/switch/h3c-comware-7-1-075.snmprec.bz2",
     "apc/ap7902b": "UPS/apc-7902b.snmprec",
     "eaton/93e": "UPS/eaton-93e-80.snmprec.bz2",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cache
 from typing import Any
 
 from collectors.snmp.engine import (
@@ -60,8 +61,7 @@ def _is_undecodable(exc: Exception) -> bool:
 
 
 async def _once_more_if_undecodable(request: Callable[[], Awaitable[Any]]) -> Any:
-    # Seen once under heavy CPU load and not reproduced alone: a v3 answer snmpkit could not
-    # decode ("invalid tag: 0xA2"). A second exchange is cheap and keeps the poll.
+    # Belt and braces beside _manager_class(): a garbled answer is worth a second exchange.
     from snmpkit.manager import AuthenticationError
 
     try:
@@ -70,6 +70,44 @@ async def _once_more_if_undecodable(request: Callable[[], Awaitable[Any]]) -> An
         if not _is_undecodable(exc):
             raise
         return await request()
+
+
+@cache
+def _manager_class() -> type:
+    """snmpkit's Manager, decoding each v3 answer with the agent's own clock from that answer.
+
+    snmpkit 1.9 decrypts an answer with its *estimate* of the agent's engine time (time since
+    discovery). AES's IV contains the engine time the agent used, so whenever the estimate is a
+    second off, decryption yields garbage ("invalid tag: 0x..", intermittently, more often
+    under load). The answer's USM header carries the agent's boots and time: use those.
+    """
+    from snmpkit.core import decode_snmp_v3_response
+    from snmpkit.manager import AuthenticationError, Manager
+
+    class ClockTrackingManager(Manager):
+        def _decode_response(self, response_data: bytes) -> Any:
+            if self.version != 3:
+                return super()._decode_response(response_data)
+            me: Any = self  # snmpkit's attributes are untyped
+            saved = (me._engine_id, me._engine_boots, me._engine_time)
+            try:
+                me._parse_discovery_response(response_data)
+                boots, engine_time = me._engine_boots, me._engine_time
+            except (ValueError, IndexError):
+                boots, engine_time = saved[1], self._current_engine_time()
+            finally:
+                me._engine_id, me._engine_boots, me._engine_time = saved
+            kwargs: dict[str, Any] = {"engine_boots": boots, "engine_time": engine_time}
+            if self._auth_key and self.auth_protocol:
+                kwargs.update(auth_protocol=self.auth_protocol, auth_key=self._auth_key)
+            if self._priv_key and self.priv_protocol:
+                kwargs.update(priv_protocol=self.priv_protocol, priv_key=self._priv_key)
+            try:
+                return decode_snmp_v3_response(response_data, **kwargs)
+            except ValueError as exc:
+                raise AuthenticationError(str(exc)) from exc
+
+    return ClockTrackingManager
 
 
 class SnmpkitSession:
@@ -178,11 +216,10 @@ class SnmpkitEngine:
     name = "snmpkit"
 
     async def open(self, endpoint: Endpoint, credentials: Credentials) -> SnmpkitSession:
-        from snmpkit.manager import Manager
         from snmpkit.manager import SnmpError as KitError
 
         v3 = credentials.version is SnmpVersion.v3
-        manager = Manager(
+        manager = _manager_class()(
             endpoint.host,
             endpoint.port,
             community=credentials.community,
