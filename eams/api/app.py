@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from eams import __version__
 from eams.api.errors import install_error_handlers
 from eams.api.metrics import ServiceMetrics
-from eams.api.routes import changes, system
+from eams.api.routes import changes, device_csv, system, tokens
 from eams.api.routes.inventory import inventory_router
 from eams.components import Components
 from eams.services import Services
@@ -46,8 +46,11 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
+    # Before the generic routes: /devices/export.csv must not be taken for /devices/{object_id}.
+    api.include_router(device_csv.router)
     api.include_router(inventory_router())
     api.include_router(changes.router)
+    api.include_router(tokens.router)
     app.include_router(api)
     app.include_router(system.router)
     return app

@@ -53,6 +53,10 @@ class Unprocessable(ApiError):
     status_code = 422
 
 
+class UnsupportedMediaType(ApiError):
+    status_code = 415
+
+
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(part) for part in loc if part not in ("body", "query", "path")]
     return ".".join(parts) or "request"

@@ -256,20 +256,35 @@ def list_objects(
 ) -> tuple[int, list[Any], int, int]:
     query = dict(params)
     paging = parse_paging(query)
+    clauses = list_clauses(resource, caller, params, extra_clauses)
+    count = session.scalar(select(func.count()).select_from(resource.table).where(*clauses)) or 0
+    statement = ordered_select(resource, clauses, query.get("ordering"))
+    rows = list(session.scalars(statement.limit(paging.limit).offset(paging.offset)))
+    return count, rows, paging.limit, paging.offset
+
+
+def list_clauses(
+    resource: Resource,
+    caller: Principal,
+    params: Sequence[tuple[str, str]],
+    extra_clauses: Sequence[ColumnElement[bool]] = (),
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a list request: filters, `q`, and the caller's agency scope."""
     clauses = filter_clauses(resource.model, params, filterable=resource.filterable)
     clauses.extend(extra_clauses)
-    search = search_clause(resource.model, query.get("q"))
+    search = search_clause(resource.model, dict(params).get("q"))
     if search is not None:
         clauses.append(search)
     scope_clause = scoped(resource, caller)
     if scope_clause is not None:
         clauses.append(scope_clause)
-    count = session.scalar(select(func.count()).select_from(resource.table).where(*clauses)) or 0
-    statement = apply_ordering(
-        select(resource.model).where(*clauses), resource.model, query.get("ordering"), resource.filterable
+    return clauses
+
+
+def ordered_select(resource: Resource, clauses: Sequence[ColumnElement[bool]], ordering: str | None) -> Any:
+    return apply_ordering(
+        select(resource.model).where(*clauses), resource.model, ordering, resource.filterable
     )
-    rows = list(session.scalars(statement.limit(paging.limit).offset(paging.offset)))
-    return count, rows, paging.limit, paging.offset
 
 
 def presenter(resource: Resource) -> PresentFn:
@@ -465,4 +480,15 @@ def build_router(resource: Resource) -> APIRouter:
     return router
 
 
-__all__ = ["Brief", "Page", "Reader", "Resource", "build_router", "list_objects", "load"]
+__all__ = [
+    "Brief",
+    "Page",
+    "Reader",
+    "Resource",
+    "apply_values",
+    "build_router",
+    "list_clauses",
+    "list_objects",
+    "load",
+    "ordered_select",
+]
