@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from eams import __version__
-from eams.api.errors import install_error_handlers
+from eams.api.errors import ERROR_RESPONSES, install_error_handlers
 from eams.api.metrics import ServiceMetrics
 from eams.api.routes import changes, device_csv, system, tokens
 from eams.api.routes.inventory import inventory_router
@@ -41,11 +41,11 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     app = FastAPI(title="eams", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.components = components
     app.state.services = services
-    app.state.metrics = ServiceMetrics()
+    app.state.metrics = ServiceMetrics(services.db)
     app.state.metrics.install(app)
     install_error_handlers(app)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     # Before the generic routes: /devices/export.csv must not be taken for /devices/{object_id}.
     api.include_router(device_csv.router)
     api.include_router(inventory_router())

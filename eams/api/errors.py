@@ -7,8 +7,30 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: a sentence, the field at fault when there is one, and per-item details."""
+
+    detail: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "Bad parameter (named in `field`)"),
+        (401, "No token, or an unknown, revoked or expired one"),
+        (403, "The token's role or agency scope does not allow this"),
+        (404, "No such object (or outside the token's agency scope)"),
+        (409, "Conflicts with stored data (duplicate, still referenced)"),
+        (422, "Invalid body or values; `errors` lists each field or row"),
+    )
+}
 
 
 class ApiError(Exception):

@@ -11,9 +11,9 @@ import datetime as dt
 import decimal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Table, UniqueConstraint, func, select
 from sqlalchemy.orm import Session
@@ -29,9 +29,12 @@ from eams.api.listing import (
 from eams.auth import Permission, Principal
 from inventory.models import CustomFieldDefinition, CustomFieldType
 from inventory.models.base import Base
+from inventory.schemas.common import ObjectId
 
 ReadT = TypeVar("ReadT")
 MAX_BULK = 1000
+# Ids are 32-bit on PostgreSQL; larger numbers in a path are a 422, not a database overflow.
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class Brief(BaseModel):
@@ -55,7 +58,7 @@ class BriefPage(BaseModel):
 
 class IdList(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] = Field(min_length=1, max_length=MAX_BULK)
+    ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BULK)
 
 
 ScopeFn = Callable[[frozenset[int]], ColumnElement[bool]]
@@ -377,7 +380,7 @@ def build_router(resource: Resource) -> APIRouter:
     label = resource.label
     filters_doc = ", ".join(sorted(resource.filterable))
 
-    BulkUpdate = type(f"{Update.__name__}WithId", (Update,), {"__annotations__": {"id": int}})
+    BulkUpdate = type(f"{Update.__name__}WithId", (Update,), {"__annotations__": {"id": ObjectId}})
 
     @router.get(
         "",
@@ -456,14 +459,14 @@ def build_router(resource: Resource) -> APIRouter:
 
     @router.get("/{object_id}", response_model=Read, summary=f"Read one {label}")
     def read(
-        request: Request, object_id: int, session: SessionDep, caller: Principal = Depends(can_read)
+        request: Request, object_id: PathId, session: SessionDep, caller: Principal = Depends(can_read)
     ) -> Any:
         return present(load(session, resource, caller, object_id), request)
 
     @router.patch("/{object_id}", response_model=Read, summary=f"Update a {label} (only the fields sent)")
     def update(
         request: Request,
-        object_id: int,
+        object_id: PathId,
         session: SessionDep,
         payload: Update = Body(...),  # type: ignore[valid-type]
         caller: Principal = Depends(can_write),
@@ -471,7 +474,7 @@ def build_router(resource: Resource) -> APIRouter:
         return present(update_one(session, resource, caller, request, object_id, payload), request)
 
     @router.delete("/{object_id}", status_code=204, summary=f"Delete a {label}")
-    def delete(object_id: int, session: SessionDep, caller: Principal = Depends(can_write)) -> Response:
+    def delete(object_id: PathId, session: SessionDep, caller: Principal = Depends(can_write)) -> Response:
         obj = load(session, resource, caller, object_id)
         check_not_referenced(session, resource, object_id)
         session.delete(obj)
@@ -483,6 +486,7 @@ def build_router(resource: Resource) -> APIRouter:
 __all__ = [
     "Brief",
     "Page",
+    "PathId",
     "Reader",
     "Resource",
     "apply_values",
