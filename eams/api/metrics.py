@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -73,7 +73,7 @@ class InventoryGauges(Collector):
         )
 
 
-def route_template(scope: dict[str, Any]) -> str:
+def route_template(scope: MutableMapping[str, Any]) -> str:
     """The matched route's full path template (`/api/v1/devices/{object_id}`), never the raw path.
 
     FastAPI >= 0.12x keeps included routers nested, so the matched route only knows its path
