@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
 from inventory.models.base import Base
+from inventory.search_index import SQLITE_FTS_TABLES
 
 # Every module that declares tables on Base; autogenerate needs the whole metadata.
 MODEL_MODULES = ("inventory.models",)
@@ -19,12 +20,21 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    # Search indexes made by raw SQL in 0150 (FTS5 tables and their shadow tables on SQLite, the
+    # pg_trgm index on PostgreSQL) are not in the metadata; autogenerate must not drop them.
+    if type_ == "table" and name and name.startswith(tuple(SQLITE_FTS_TABLES.values())):
+        return False
+    return not (type_ == "index" and name == "ix_device_search_trgm")
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -46,7 +56,12 @@ def run_migrations_online() -> None:
 
 def _run(connection: Connection) -> None:
     # Batch mode lets ALTER TABLE work on SQLite by copying the table.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
