@@ -1,11 +1,13 @@
 """Schemathesis against the app's own OpenAPI schema, as an admin: no input gets a 500, and every
 answer matches the schema the API publishes (status codes, content types, bodies).
 
-Bounded: a few examples per operation (deterministic), so the whole run stays well under a minute.
+Bounded: a few examples per operation (deterministic), so the whole run stays well under a minute;
+EAMS_SCHEMATHESIS_EXAMPLES=200 and EAMS_SCHEMATHESIS_PHASES=examples,coverage,fuzzing dig deeper.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -41,7 +43,7 @@ def _schema_only_app() -> FastAPI:
 schema = schemathesis.openapi.from_asgi("/openapi.json", _schema_only_app())
 # Explicit examples and random fuzzing (valid and invalid data); the exhaustive coverage phase would
 # multiply the run time by several for little more than the fuzzing finds.
-schema.config.phases.update(phases=["examples", "fuzzing"])
+schema.config.phases.update(phases=os.environ.get("EAMS_SCHEMATHESIS_PHASES", "examples,fuzzing").split(","))
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def admin_headers(app: FastAPI) -> dict[str, str]:
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=int(os.environ.get("EAMS_SCHEMATHESIS_EXAMPLES", "12")),
     deadline=None,
     derandomize=True,
     database=None,
