@@ -201,3 +201,17 @@ def test_whole_file_problems_are_one_sentence(admin: TestClient) -> None:
     semicolons = import_csv(admin, 'name;role;tags\nsw-x;switch;"a;b"\n')
     assert semicolons.status_code == 200, semicolons.text
     assert admin.get("/api/v1/devices", params={"name": "sw-x"}).json()["results"][0]["tags"] == ["a", "b"]
+
+
+def test_a_scoped_token_imports_only_inside_its_agencies(
+    admin: TestClient, references: dict[str, int], make_token: TokenFactory
+) -> None:
+    other = admin.post("/api/v1/agencies", json={"name": "Sở Tài chính", "kind": "department", "code": "STC"})
+    scoped = auth(make_token(Role.operator, "yte-operator", agency_id=references["health"]))
+    sheet = "name,role,owner_agency\nyte-01,server,Sở Y tế\nstc-01,server,STC\n"
+    response = admin.post(
+        "/api/v1/devices/import", content=sheet.encode(), headers={**scoped, "Content-Type": "text/csv"}
+    )
+    assert other.status_code == 201 and response.status_code == 422
+    assert [(e["row"], "outside" in e["message"]) for e in response.json()["errors"]] == [(3, True)]
+    assert admin.get("/api/v1/devices").json()["count"] == 0
