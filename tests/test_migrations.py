@@ -7,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from inventory import migrate
+from inventory.autogenerate import include_name
 from inventory.db import Database
 from inventory.model_registry import import_all_models
 from inventory.models.base import Base
@@ -22,6 +23,8 @@ def test_one_head_and_the_database_is_at_it(migrated_database: Database) -> None
 
 def test_migrated_schema_matches_the_models(migrated_database: Database) -> None:
     with migrated_database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": False, "include_name": include_name}
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], f"models and migrations differ: {differences}"

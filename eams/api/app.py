@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from eams import __version__
-from eams.api.errors import install_error_handlers
+from eams.api.errors import ERROR_RESPONSES, install_error_handlers
 from eams.api.metrics import ServiceMetrics
-from eams.api.routes import changes, device_status, discovery, sinks, ssh, system, traps
+from eams.api.routes import changes, device_csv, device_status, discovery, sinks, ssh, system, tokens, traps
 from eams.api.routes.alerts import alerts_router
 from eams.api.routes.inventory import inventory_router
 from eams.components import Components
@@ -42,11 +42,13 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     app = FastAPI(title="eams", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.components = components
     app.state.services = services
-    app.state.metrics = ServiceMetrics()
+    app.state.metrics = ServiceMetrics(services.db)
     app.state.metrics.install(app)
     install_error_handlers(app)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    # Before the generic routes: /devices/export.csv must not be taken for /devices/{object_id}.
+    api.include_router(device_csv.router)
     api.include_router(inventory_router())
     api.include_router(changes.router)
     api.include_router(traps.router)
@@ -55,6 +57,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(ssh.router)
     api.include_router(alerts_router())
     api.include_router(device_status.router)
+    api.include_router(tokens.router)
     app.include_router(api)
     app.include_router(system.router)
     return app

@@ -7,8 +7,30 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: a sentence, the field at fault when there is one, and per-item details."""
+
+    detail: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "Bad parameter (named in `field`)"),
+        (401, "No token, or an unknown, revoked or expired one"),
+        (403, "The token's role or agency scope does not allow this"),
+        (404, "No such object (or outside the token's agency scope)"),
+        (409, "Conflicts with stored data (duplicate, still referenced)"),
+        (422, "Invalid body or values; `errors` lists each field or row"),
+    )
+}
 
 
 class ApiError(Exception):
@@ -53,6 +75,10 @@ class Unprocessable(ApiError):
     status_code = 422
 
 
+class UnsupportedMediaType(ApiError):
+    status_code = 415
+
+
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(part) for part in loc if part not in ("body", "query", "path")]
     return ".".join(parts) or "request"
@@ -91,6 +117,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StatementError)
     async def _statement(_request: Request, exc: StatementError) -> JSONResponse:
         return JSONResponse({"detail": f"a value cannot be stored: {_short(exc)}"}, 422)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, exc: OverflowError) -> JSONResponse:
+        # A number too large for the database (SQLite's 64-bit integers): bad input, not a crash.
+        return JSONResponse({"detail": f"a number is out of range: {exc}"}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

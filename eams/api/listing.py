@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from eams.api.errors import BadRequest
 from inventory.search import fold
+from inventory.search_index import trigram_candidates
 
 RESERVED = frozenset({"limit", "offset", "ordering", "q", "brief", "format"})
 LOOKUPS = ("n", "ic", "gte", "lte", "gt", "lt", "isnull")
@@ -177,7 +178,11 @@ def search_clause(model: type[DeclarativeBase], q: str | None) -> ColumnElement[
     if not words:
         return None
     column = model.__table__.c["search_text"]
-    return and_(*(column.like(f"%{_escape_like(word)}%", escape="\\") for word in words))
+    # Longest words first: the most selective test runs first for each row.
+    words = sorted(set(words), key=len, reverse=True)
+    likes = [column.like(f"%{_escape_like(word)}%", escape="\\") for word in words]
+    candidates = trigram_candidates(model.__table__, words)
+    return and_(candidates, *likes) if candidates is not None else and_(*likes)
 
 
 def apply_ordering(

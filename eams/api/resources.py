@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Table, UniqueConstraint, func, select
 from sqlalchemy.orm import Session
@@ -26,12 +27,15 @@ from eams.api.listing import (
     parse_paging,
     search_clause,
 )
+from eams.api.params import PathId
 from eams.auth import Permission, Principal
 from inventory.models import CustomFieldDefinition, CustomFieldType
 from inventory.models.base import Base
+from inventory.schemas.common import ObjectId
 
 ReadT = TypeVar("ReadT")
 MAX_BULK = 1000
+# Ids are 32-bit on PostgreSQL; larger numbers in a path are a 422, not a database overflow.
 
 
 class Brief(BaseModel):
@@ -55,7 +59,7 @@ class BriefPage(BaseModel):
 
 class IdList(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] = Field(min_length=1, max_length=MAX_BULK)
+    ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BULK)
 
 
 ScopeFn = Callable[[frozenset[int]], ColumnElement[bool]]
@@ -256,20 +260,35 @@ def list_objects(
 ) -> tuple[int, list[Any], int, int]:
     query = dict(params)
     paging = parse_paging(query)
+    clauses = list_clauses(resource, caller, params, extra_clauses)
+    count = session.scalar(select(func.count()).select_from(resource.table).where(*clauses)) or 0
+    statement = ordered_select(resource, clauses, query.get("ordering"))
+    rows = list(session.scalars(statement.limit(paging.limit).offset(paging.offset)))
+    return count, rows, paging.limit, paging.offset
+
+
+def list_clauses(
+    resource: Resource,
+    caller: Principal,
+    params: Sequence[tuple[str, str]],
+    extra_clauses: Sequence[ColumnElement[bool]] = (),
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a list request: filters, `q`, and the caller's agency scope."""
     clauses = filter_clauses(resource.model, params, filterable=resource.filterable)
     clauses.extend(extra_clauses)
-    search = search_clause(resource.model, query.get("q"))
+    search = search_clause(resource.model, dict(params).get("q"))
     if search is not None:
         clauses.append(search)
     scope_clause = scoped(resource, caller)
     if scope_clause is not None:
         clauses.append(scope_clause)
-    count = session.scalar(select(func.count()).select_from(resource.table).where(*clauses)) or 0
-    statement = apply_ordering(
-        select(resource.model).where(*clauses), resource.model, query.get("ordering"), resource.filterable
+    return clauses
+
+
+def ordered_select(resource: Resource, clauses: Sequence[ColumnElement[bool]], ordering: str | None) -> Any:
+    return apply_ordering(
+        select(resource.model).where(*clauses), resource.model, ordering, resource.filterable
     )
-    rows = list(session.scalars(statement.limit(paging.limit).offset(paging.offset)))
-    return count, rows, paging.limit, paging.offset
 
 
 def presenter(resource: Resource) -> PresentFn:
@@ -362,7 +381,7 @@ def build_router(resource: Resource) -> APIRouter:
     label = resource.label
     filters_doc = ", ".join(sorted(resource.filterable))
 
-    BulkUpdate = type(f"{Update.__name__}WithId", (Update,), {"__annotations__": {"id": int}})
+    BulkUpdate = type(f"{Update.__name__}WithId", (Update,), {"__annotations__": {"id": ObjectId}})
 
     @router.get(
         "",
@@ -390,7 +409,9 @@ def build_router(resource: Resource) -> APIRouter:
             results: list[Any] = [{"id": row.id, "display": str(row)} for row in rows]
         else:
             results = [present(row, request) for row in rows]
-        return {"count": count, "limit": lim, "offset": off, "results": results}
+        # Each row went through the read schema in present(); a second validation of the whole
+        # page against the response model would only cost time on every list call.
+        return JSONResponse({"count": count, "limit": lim, "offset": off, "results": results})
 
     @router.post("", status_code=201, response_model=Read, summary=f"Create a {label}")
     def create(
@@ -441,14 +462,14 @@ def build_router(resource: Resource) -> APIRouter:
 
     @router.get("/{object_id}", response_model=Read, summary=f"Read one {label}")
     def read(
-        request: Request, object_id: int, session: SessionDep, caller: Principal = Depends(can_read)
+        request: Request, object_id: PathId, session: SessionDep, caller: Principal = Depends(can_read)
     ) -> Any:
         return present(load(session, resource, caller, object_id), request)
 
     @router.patch("/{object_id}", response_model=Read, summary=f"Update a {label} (only the fields sent)")
     def update(
         request: Request,
-        object_id: int,
+        object_id: PathId,
         session: SessionDep,
         payload: Update = Body(...),  # type: ignore[valid-type]
         caller: Principal = Depends(can_write),
@@ -456,7 +477,7 @@ def build_router(resource: Resource) -> APIRouter:
         return present(update_one(session, resource, caller, request, object_id, payload), request)
 
     @router.delete("/{object_id}", status_code=204, summary=f"Delete a {label}")
-    def delete(object_id: int, session: SessionDep, caller: Principal = Depends(can_write)) -> Response:
+    def delete(object_id: PathId, session: SessionDep, caller: Principal = Depends(can_write)) -> Response:
         obj = load(session, resource, caller, object_id)
         check_not_referenced(session, resource, object_id)
         session.delete(obj)
@@ -465,4 +486,16 @@ def build_router(resource: Resource) -> APIRouter:
     return router
 
 
-__all__ = ["Brief", "Page", "Reader", "Resource", "build_router", "list_objects", "load"]
+__all__ = [
+    "Brief",
+    "Page",
+    "PathId",
+    "Reader",
+    "Resource",
+    "apply_values",
+    "build_router",
+    "list_clauses",
+    "list_objects",
+    "load",
+    "ordered_select",
+]

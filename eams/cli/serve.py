@@ -15,10 +15,10 @@ from eams.cli.common import EXIT_UNAVAILABLE, console, fail, open_services
 
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Address to listen on [default: EAMS_HOST or 127.0.0.1]")
+        str | None, typer.Option(help="Address to listen on (default: EAMS_HOST, else 127.0.0.1)")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(min=1, max=65535, help="Port [default: EAMS_PORT or 8000]")
+        int | None, typer.Option(min=1, max=65535, help="Port (default: EAMS_PORT, else 8000)")
     ] = None,
 ) -> None:
     """Run the service: upgrade the schema, then serve the API (docs at /docs)."""

@@ -64,7 +64,8 @@ class Device(Base, InventoryObject, Searchable):
     __tablename__ = "device"
     __table_args__ = (
         Index("ix_device_site_role", "site_id", "role"),
-        Index("ix_device_status_role", "status", "role"),
+        # The planner's usual list (status, role, warranty ending) is answered from this index alone.
+        Index("ix_device_status_role_warranty", "status", "role", "warranty_end"),
     )
     search_columns = ("name", "serial", "asset_tag", "management_ip", "firmware_version", "description")
 

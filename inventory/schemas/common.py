@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+)
 
 
 class Input(BaseModel):
@@ -17,6 +25,15 @@ class Input(BaseModel):
 
 class Output(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _aware_datetimes(cls, value: Any) -> Any:
+        # SQLite hands back naive datetimes for timezone-aware columns; they were stored in UTC, and
+        # the API promises RFC 3339 date-times (with an offset).
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 def _no_control_chars(value: str) -> str:

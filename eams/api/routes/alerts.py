@@ -30,6 +30,7 @@ from eams.alerts.schemas import (
 )
 from eams.api.deps import SessionDep, principal, require
 from eams.api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from eams.api.params import PathId
 from eams.api.resources import Page, Resource, build_router, list_objects
 from eams.api.routes.inventory import device_scope
 from eams.auth import Permission, Principal
@@ -104,7 +105,7 @@ def list_alerts(
     return {"count": count, "limit": lim, "offset": off, "results": results}
 
 
-def _load_alert(session: Session, caller: Principal, alert_id: int) -> Alert:
+def _load_alert(session: Session, caller: Principal, alert_id: PathId) -> Alert:
     alert = session.scalar(select(Alert).where(Alert.id == alert_id, _visibility(caller)))
     if alert is None:
         raise NotFound(f"alert {alert_id} not found")
@@ -113,7 +114,7 @@ def _load_alert(session: Session, caller: Principal, alert_id: int) -> Alert:
 
 @router.get("/alerts/{alert_id}", response_model=AlertDetail, summary="Read one alert with its history")
 def read_alert(
-    alert_id: int, session: SessionDep, caller: Principal = Depends(require(Permission.read_alerts))
+    alert_id: PathId, session: SessionDep, caller: Principal = Depends(require(Permission.read_alerts))
 ) -> Any:
     alert = _load_alert(session, caller, alert_id)
     history = session.scalars(
@@ -129,7 +130,7 @@ def read_alert(
 @router.post("/alerts/{alert_id}/ack", response_model=AlertRead, summary="Acknowledge a firing alert")
 def acknowledge(
     request: Request,
-    alert_id: int,
+    alert_id: PathId,
     session: SessionDep,
     body: AckBody = Body(...),
     caller: Principal = Depends(require(Permission.read_alerts)),

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from eams.api.deps import Reader, SessionDep
-from eams.api.resources import Page, Resource, list_objects, load
+from eams.api.resources import Page, PathId, Resource, list_objects, load
 from inventory.models import ObjectChange
 from inventory.schemas.changes import ObjectChangeRead
 
@@ -41,5 +41,5 @@ def list_changes(
 
 
 @router.get("/{change_id}", response_model=ObjectChangeRead, summary="Read one change")
-def read_change(change_id: int, session: SessionDep, caller: Reader) -> Any:
+def read_change(change_id: PathId, session: SessionDep, caller: Reader) -> Any:
     return load(session, CHANGES, caller, change_id)

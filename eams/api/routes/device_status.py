@@ -11,6 +11,7 @@ from sqlalchemy import select
 from collectors.snmp.status import load_status
 from eams.api.deps import Reader, ServicesDep, SessionDep
 from eams.api.errors import NotFound
+from eams.api.params import PathId
 from eams.api.routes.inventory import device_scope
 from inventory.models import Device
 
@@ -18,7 +19,7 @@ router = APIRouter(tags=["devices"])
 
 
 class DevicePollStatusRead(BaseModel):
-    device_id: int
+    device_id: PathId
     polled_at: datetime
     reachable: bool
     duration_s: float
@@ -36,7 +37,7 @@ class DevicePollStatusRead(BaseModel):
     summary="The latest SNMP poll of a device: when, reachable, how long, varbinds, errors, timeouts",
 )
 def device_status(
-    device_id: int, session: SessionDep, services: ServicesDep, caller: Reader
+    device_id: PathId, session: SessionDep, services: ServicesDep, caller: Reader
 ) -> DevicePollStatusRead:
     query = select(Device.id).where(Device.id == device_id)
     if caller.agency_ids is not None:  # a token scoped to agencies sees only their devices

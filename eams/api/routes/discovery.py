@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from eams.api.deps import Reader, SessionDep, Writer
 from eams.api.errors import Conflict, NotFound
+from eams.api.params import PathId
 from inventory import discovery
 from inventory.models import DiscoveredFact, FactKind, FactSource, FactState
 from inventory.schemas.discovery import DiscoveredFactRead, ReviewBody
@@ -24,7 +25,7 @@ def list_facts(
     state: FactState | None = Query(None),
     kind: FactKind | None = Query(None),
     source: FactSource | None = Query(None),
-    device_id: int | None = Query(None, ge=1, le=2**31),
+    device_id: PathId | None = Query(None, ge=1, le=2**31),
     limit: int = Query(50, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=2**31),
 ) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def list_facts(
     return {"count": count, "limit": limit, "offset": offset, "results": results}
 
 
-def _fact(session: SessionDep, fact_id: int) -> DiscoveredFact:
+def _fact(session: SessionDep, fact_id: PathId) -> DiscoveredFact:
     fact = session.get(DiscoveredFact, fact_id)
     if fact is None:
         raise NotFound(f"there is no discovered fact {fact_id}")
@@ -51,14 +52,14 @@ def _fact(session: SessionDep, fact_id: int) -> DiscoveredFact:
 
 
 @router.get("/{fact_id}", response_model=DiscoveredFactRead, summary="Read one discovered fact")
-def read_fact(fact_id: int, session: SessionDep, caller: Reader) -> Any:
+def read_fact(fact_id: PathId, session: SessionDep, caller: Reader) -> Any:
     return _fact(session, fact_id)
 
 
 @router.post(
     "/{fact_id}/accept", response_model=DiscoveredFactRead, summary="Accept: write it to the inventory"
 )
-def accept_fact(fact_id: int, session: SessionDep, caller: Writer, body: ReviewBody | None = None) -> Any:
+def accept_fact(fact_id: PathId, session: SessionDep, caller: Writer, body: ReviewBody | None = None) -> Any:
     fact = _fact(session, fact_id)
     try:
         discovery.accept(session, fact, caller.actor, body.note if body else None)
@@ -70,7 +71,7 @@ def accept_fact(fact_id: int, session: SessionDep, caller: Writer, body: ReviewB
 @router.post(
     "/{fact_id}/reject", response_model=DiscoveredFactRead, summary="Reject: keep the inventory as is"
 )
-def reject_fact(fact_id: int, session: SessionDep, caller: Writer, body: ReviewBody | None = None) -> Any:
+def reject_fact(fact_id: PathId, session: SessionDep, caller: Writer, body: ReviewBody | None = None) -> Any:
     fact = _fact(session, fact_id)
     try:
         discovery.reject(session, fact, caller.actor, body.note if body else None)

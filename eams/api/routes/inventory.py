@@ -96,6 +96,17 @@ def _custom_field_before_save(
         )
 
 
+DEVICES = Resource(
+    "devices",
+    Device,
+    devices.DeviceCreate,
+    devices.DeviceUpdate,
+    devices.DeviceRead,
+    "device",
+    "devices",
+    scope=device_scope,
+)
+
 INVENTORY_RESOURCES = (
     Resource(
         "agencies",
@@ -162,16 +173,7 @@ INVENTORY_RESOURCES = (
         "platform",
         "devices",
     ),
-    Resource(
-        "devices",
-        Device,
-        devices.DeviceCreate,
-        devices.DeviceUpdate,
-        devices.DeviceRead,
-        "device",
-        "devices",
-        scope=device_scope,
-    ),
+    DEVICES,
     Resource(
         "interfaces",
         Interface,

@@ -13,6 +13,7 @@ from collectors.ssh.collector import Want, collector_of
 from collectors.ssh.models import CommandOutput, ConfigVersion
 from eams.api.deps import Reader, ServicesDep, SessionDep, Writer
 from eams.api.errors import ApiError, NotFound, Unprocessable
+from eams.api.params import PathId
 from eams.auth import Principal
 from inventory.models import Device
 
@@ -26,7 +27,7 @@ class DeviceUnreachable(ApiError):
 
 
 class ConfigVersionSummary(BaseModel):
-    version: int
+    version: PathId
     sha256: str
     collected_at: Any
     last_confirmed_at: Any
@@ -40,7 +41,7 @@ class ConfigVersionRead(ConfigVersionSummary):
     text: str
 
 
-def _device(session: SessionDep, caller: Principal, device_id: int) -> Device:
+def _device(session: SessionDep, caller: Principal, device_id: PathId) -> Device:
     device = session.get(Device, device_id)
     visible = caller.agency_ids is None or (
         device is not None
@@ -57,7 +58,7 @@ def _summary(row: ConfigVersion) -> dict[str, Any]:
 
 @router.post("/config-backups", summary="Back up the device's configuration now (over SSH)")
 async def backup_now(
-    device_id: int, request: Request, services: ServicesDep, caller: Writer
+    device_id: PathId, request: Request, services: ServicesDep, caller: Writer
 ) -> dict[str, Any]:
     with services.db.session() as session:
         _device(session, caller, device_id)
@@ -81,7 +82,7 @@ async def backup_now(
 
 @router.get("/config-versions", summary="List the stored configuration versions, newest first")
 def list_versions(
-    device_id: int,
+    device_id: PathId,
     session: SessionDep,
     caller: Reader,
     limit: int = Query(50, ge=1, le=1000),
@@ -99,7 +100,7 @@ def list_versions(
     return {"count": count, "limit": limit, "offset": offset, "results": [_summary(row) for row in rows]}
 
 
-def _version(session: SessionDep, device_id: int, number: int, field: str) -> ConfigVersion:
+def _version(session: SessionDep, device_id: PathId, number: PathId, field: str) -> ConfigVersion:
     row = session.scalar(
         select(ConfigVersion).where(ConfigVersion.device_id == device_id, ConfigVersion.version == number)
     )
@@ -110,7 +111,7 @@ def _version(session: SessionDep, device_id: int, number: int, field: str) -> Co
 
 @router.get("/config-versions/diff", summary="Unified diff between two versions")
 def diff_versions(
-    device_id: int,
+    device_id: PathId,
     session: SessionDep,
     caller: Reader,
     from_version: int = Query(..., alias="from", ge=1, le=2**31),
@@ -128,7 +129,7 @@ def diff_versions(
 
 
 @router.get("/config-versions/{version}", summary="Read one version (secrets redacted)")
-def read_version(version: int, device_id: int, session: SessionDep, caller: Reader) -> dict[str, Any]:
+def read_version(version: PathId, device_id: PathId, session: SessionDep, caller: Reader) -> dict[str, Any]:
     _device(session, caller, device_id)
     row = _version(session, device_id, version, "version")
     return ConfigVersionRead.model_validate(row, from_attributes=True).model_dump(mode="json")
@@ -138,7 +139,7 @@ def read_version(version: int, device_id: int, session: SessionDep, caller: Read
     "/ssh-outputs",
     summary="Latest raw output of each SSH command, beside its parsed rows and the parser used",
 )
-def command_outputs(device_id: int, session: SessionDep, caller: Reader) -> dict[str, Any]:
+def command_outputs(device_id: PathId, session: SessionDep, caller: Reader) -> dict[str, Any]:
     _device(session, caller, device_id)
     rows = session.scalars(
         select(CommandOutput).where(CommandOutput.device_id == device_id).order_by(CommandOutput.purpose)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from collectors.traps.component import EXTRAS_KEY
 from collectors.traps.models import TrapLog, UnknownTrap
 from eams.api.deps import SessionDep, require
+from eams.api.params import PathId
 from eams.api.resources import Page, Resource, list_objects, load
 from eams.api.routes.inventory import device_scope
 from eams.auth import Permission, Principal
@@ -21,11 +22,11 @@ from inventory.models import Device
 class TrapRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
+    id: PathId
     received_at: datetime
     source: str
     agent_address: str | None
-    device_id: int | None
+    device_id: PathId | None
     version: str
     security_name: str
     inform: bool
@@ -42,10 +43,10 @@ class TrapRead(BaseModel):
 class UnknownTrapRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
+    id: PathId
     trap_oid: str
     source: str
-    device_id: int | None
+    device_id: PathId | None
     version: str
     count: int
     first_seen: datetime
@@ -128,5 +129,5 @@ def receiver_status(request: Request, _caller: AlertReader) -> dict[str, Any]:
 
 
 @router.get("/{trap_id}", response_model=TrapRead, summary="One received trap with all its varbinds")
-def read_trap(trap_id: int, session: SessionDep, caller: AlertReader) -> Any:
+def read_trap(trap_id: PathId, session: SessionDep, caller: AlertReader) -> Any:
     return load(session, TRAPS, caller, trap_id)

@@ -1,0 +1,75 @@
+"""Schemathesis against the app's own OpenAPI schema, as an admin: no input gets a 500, and every
+answer matches the schema the API publishes (status codes, content types, bodies).
+
+Bounded: a few examples per operation (deterministic), so the whole run stays well under a minute;
+EAMS_SCHEMATHESIS_EXAMPLES=200 and EAMS_SCHEMATHESIS_PHASES=examples,coverage,fuzzing dig deeper.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from eams.api.app import create_app
+from eams.auth import create_token
+from eams.security import SecretBox
+from eams.services import Services
+from eams.settings import Settings
+from inventory.db import Database
+from inventory.models import Role
+from tests.conftest import empty_all_tables
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _schema_only_app() -> FastAPI:
+    """An app to read the OpenAPI document from; it never touches its (unconnected) database."""
+    settings = Settings(database_url="sqlite://", secret_key="schema-only")
+    services = Services(settings=settings, db=Database("sqlite://"), secret_box=SecretBox("schema-only"))
+    return create_app(services, background=False)
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", _schema_only_app())
+# Explicit examples and random fuzzing (valid and invalid data); the exhaustive coverage phase would
+# multiply the run time by several for little more than the fuzzing finds.
+schema.config.phases.update(phases=os.environ.get("EAMS_SCHEMATHESIS_PHASES", "examples,fuzzing").split(","))
+
+
+@pytest.fixture(scope="module")
+def app(migrated_database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """The app under test on the suite's database, shared by every operation (building it is slow)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("schemathesis"), secret_key="test-secret-key")
+    yield create_app(Services.from_settings(settings, db=migrated_database), background=False)
+    empty_all_tables(migrated_database)
+
+
+@pytest.fixture(scope="module")
+def admin_headers(app: FastAPI) -> dict[str, str]:
+    with app.state.services.db.session() as session:
+        _, clear = create_token(session, name="schemathesis", role=Role.admin)
+    return {"Authorization": f"Bearer {clear}"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=int(os.environ.get("EAMS_SCHEMATHESIS_EXAMPLES", "12")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_without_500_and_as_documented(
+    case: schemathesis.Case, app: FastAPI, admin_headers: dict[str, str]
+) -> None:
+    case.call_and_validate(app=app, headers=admin_headers, checks=CHECKS)
