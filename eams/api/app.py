@@ -11,6 +11,7 @@ from eams import __version__
 from eams.api.errors import install_error_handlers
 from eams.api.metrics import ServiceMetrics
 from eams.api.routes import changes, system
+from eams.api.routes.architecture import architecture_router
 from eams.api.routes.inventory import inventory_router
 from eams.components import Components
 from eams.services import Services
@@ -47,6 +48,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(inventory_router())
+    api.include_router(architecture_router())
     api.include_router(changes.router)
     app.include_router(api)
     app.include_router(system.router)

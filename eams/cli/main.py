@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from eams import __version__
-from eams.cli import db, serve, token
+from eams.cli import db, seed, serve, token
 
 app = typer.Typer(
     name="eams",
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
+app.add_typer(seed.app, name="seed")
 
 
 def _version(value: bool) -> None:

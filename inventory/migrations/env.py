@@ -10,7 +10,14 @@ from sqlalchemy import Connection, engine_from_config, pool
 from inventory.models.base import Base
 
 # Every module that declares tables on Base; autogenerate needs the whole metadata.
-MODEL_MODULES = ("inventory.models",)
+MODEL_MODULES = (
+    "inventory.models",
+    "inventory.models.framework",
+    "inventory.models.systems",
+    "inventory.models.security",
+    "inventory.models.contracts",
+    "inventory.models.roadmap",
+)
 
 for module in MODEL_MODULES:
     importlib.import_module(module)
