@@ -61,9 +61,11 @@ class Degraded:
 class Needed:
     node: NodeKey
     depth: int
-    # Reached only through a redundancy group somewhere on the way: losing it alone is survivable.
-    redundant: bool
     via: NodeKey
+    # True when this node failing alone takes the dependent down (redundancy does not cover it,
+    # including common-mode failures such as every host of a cluster sharing one storage array).
+    # None when the closure is too large to check (see `ImpactGraph.SPOF_LIMIT`).
+    single_point: bool | None
 
 
 @dataclass
@@ -175,23 +177,52 @@ class ImpactGraph:
             result.degraded.append(Degraded(self._keys[dependent], group, up, self._req_min[requirement]))
         return result
 
+    # Checking single points of failure costs closure size x closure edges; above this, skip it.
+    SPOF_LIMIT = 2000
+
     def needs(self, key: NodeKey) -> list[Needed]:
         """Everything `key` depends on, directly or not, nearest first."""
         start = self._index.get(key)
         if start is None:
             return []
-        found: dict[int, Needed] = {}
-        queue: deque[tuple[int, int, bool]] = deque([(start, 0, False)])
+        found: dict[int, tuple[int, int]] = {}  # provider -> (depth, via)
+        queue: deque[int] = deque([start])
+        depth = {start: 0}
         while queue:
-            node, depth, redundant = queue.popleft()
-            for provider, requirement in self._providers[node]:
-                if provider == start:
+            node = queue.popleft()
+            for provider, _requirement in self._providers[node]:
+                if provider == start or provider in found:
                     continue
-                through_group = redundant or self._req_group[requirement] is not None
-                known = found.get(provider)
-                # A path without redundancy beats one with it: the provider is then a single point.
-                if known is not None and (known.redundant <= through_group):
+                found[provider] = (depth[node] + 1, node)
+                depth[provider] = depth[node] + 1
+                queue.append(provider)
+        closure = set(found) | {start}
+        check = len(closure) <= self.SPOF_LIMIT
+        needed = [
+            Needed(
+                self._keys[provider],
+                level,
+                self._keys[via],
+                self._takes_down(provider, start, closure) if check else None,
+            )
+            for provider, (level, via) in found.items()
+        ]
+        return sorted(needed, key=lambda item: (item.depth, item.node))
+
+    def _takes_down(self, failed: int, target: int, closure: set[int]) -> bool:
+        """Does `failed` alone bring `target` down? Only nodes in `target`'s closure can matter."""
+        down = {failed}
+        queue: deque[int] = deque([failed])
+        lost_members: dict[int, int] = {}
+        while queue:
+            provider = queue.popleft()
+            for dependent, requirement in self._dependents[provider]:
+                if dependent in down or dependent not in closure:
                     continue
-                found[provider] = Needed(self._keys[provider], depth + 1, through_group, self._keys[node])
-                queue.append((provider, depth + 1, through_group))
-        return sorted(found.values(), key=lambda item: (item.depth, item.node))
+                lost_members[requirement] = lost_members.get(requirement, 0) + 1
+                if self._req_total[requirement] - lost_members[requirement] < self._req_min[requirement]:
+                    if dependent == target:
+                        return True
+                    down.add(dependent)
+                    queue.append(dependent)
+        return False

@@ -60,5 +60,5 @@ def node_names(session: Session, node_type: str, ids: Iterable[int]) -> dict[int
             rows = session.scalars(select(model).where(table.c.id.in_(chunk)))
             names.update((getattr(row, "id"), str(row)) for row in rows)  # noqa: B009
         else:
-            names.update(session.execute(select(table.c.id, column).where(table.c.id.in_(chunk))).tuples())
+            names.update(session.execute(select(table.c.id, column).where(table.c.id.in_(chunk))).all())
     return names

@@ -47,7 +47,7 @@ def _related(a: InformationSystem, b: InformationSystem) -> bool:
 
 def duplicates_report(session: Session, models: tuple[ReferenceModel, ...] = DEFAULT_MODELS) -> Report:
     wanted = {m.value for m in models}
-    agencies = dict(session.execute(select(Agency.id, Agency.name)).tuples())
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     systems = list(session.scalars(select(InformationSystem).order_by(InformationSystem.id)))
     codes = {s.id: {c for c in s.reference_codes if model_of(c) in wanted} for s in systems}
     active = [s for s in systems if s.lifecycle is SystemLifecycle.active and codes[s.id]]
@@ -99,7 +99,7 @@ def duplicates_report(session: Session, models: tuple[ReferenceModel, ...] = DEF
             RoadmapTaskEffect.target_id.in_(list(duplicated)),
         )
         .order_by(RoadmapTask.id)
-    ).tuples()
+    ).all()
     for task, system_id in creating:
         tasks.add(task.name, task.code, task.status, names[system_id], sorted(duplicated[system_id]))
     return Report(

@@ -49,8 +49,8 @@ def load_graph(session: Session) -> ImpactGraph:
         table.c.redundancy_group_id,
     ]
     confirmed = type_coerce(table.c.state, String) == EdgeState.confirmed.value
-    rows = session.execute(select(*columns).where(confirmed)).tuples()
-    groups = dict(session.execute(select(RedundancyGroup.id, RedundancyGroup.min_up)).tuples())
+    rows = session.execute(select(*columns).where(confirmed)).all()
+    groups = dict(session.execute(select(RedundancyGroup.id, RedundancyGroup.min_up)).all())
     return ImpactGraph((EdgeRow(*row) for row in rows), groups)
 
 
@@ -98,7 +98,7 @@ def _users_of(session: Session, system_ids: Sequence[int]) -> dict[int, list[int
         statement = select(system_user_table.c.system_id, system_user_table.c.agency_id).where(
             system_user_table.c.system_id.in_(chunk)
         )
-        for system_id, agency_id in session.execute(statement).tuples():
+        for system_id, agency_id in session.execute(statement).all():
             users.setdefault(system_id, []).append(agency_id)
     return users
 
@@ -171,11 +171,11 @@ def failure_report(session: Session, graph: ImpactGraph, failed: Sequence[NodeKe
 
 
 def needs_report(session: Session, graph: ImpactGraph, node: NodeKey) -> Report:
-    """Everything `node` depends on; `redundant` marks what is backed up by a redundancy group."""
+    """Everything `node` depends on; `single_point` marks what takes it down by failing alone."""
     found = graph.needs(node)
     name = _names(session, [node, *(item.node for item in found), *(item.via for item in found)])
     table = ReportTable(
-        "needs", ["node_type", "node_id", "name", "depth", "redundant", "via_type", "via_id", "via"]
+        "needs", ["node_type", "node_id", "name", "depth", "single_point", "via_type", "via_id", "via"]
     )
     for item in found:
         table.add(
@@ -183,15 +183,17 @@ def needs_report(session: Session, graph: ImpactGraph, node: NodeKey) -> Report:
             item.node[1],
             name(item.node),
             item.depth,
-            item.redundant,
+            item.single_point,
             item.via[0],
             item.via[1],
             name(item.via),
         )
-    single = sum(1 for item in found if not item.redundant)
     return Report(
         "Dependencies: everything a node needs",
         [table],
         parameters={"node": f"{node[0]}:{node[1]} {name(node)}"},
-        summary={"needed": len(found), "single_points_of_failure": single},
+        summary={
+            "needed": len(found),
+            "single_points_of_failure": sum(1 for item in found if item.single_point),
+        },
     )

@@ -22,7 +22,7 @@ def lifecycle_report(
     """A milestone is `expired` when its date is before `as_of`, `due` when it falls in the window
     [as_of, as_of + within_days]. Retired devices are left out."""
     horizon = as_of + timedelta(days=within_days)
-    agencies = dict(session.execute(select(Agency.id, Agency.name)).tuples())
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     items = ReportTable(
         "items", ["agency", "kind", "name", "detail", "milestone", "date", "days_left", "state"]
     )
@@ -32,7 +32,7 @@ def lifecycle_report(
     devices = devices.where(Device.status != LifecycleStatus.retired)
     if agency_ids is not None:
         devices = devices.where(Device.owner_agency_id.in_(agency_ids))
-    for device, device_type in session.execute(devices).tuples():
+    for device, device_type in session.execute(devices).all():
         owner = agencies.get(device.owner_agency_id or 0, NO_AGENCY)
         milestones = [("warranty", device.warranty_end)]
         if device_type is not None:

@@ -22,7 +22,7 @@ def portfolio_report(session: Session) -> Report:
         dict(
             session.execute(
                 select(Device.owner_agency_id, func.count()).group_by(Device.owner_agency_id)
-            ).tuples()
+            ).all()
         )
     )
     own_systems = Counter(
@@ -31,7 +31,7 @@ def portfolio_report(session: Session) -> Report:
                 select(InformationSystem.owner_agency_id, func.count()).group_by(
                     InformationSystem.owner_agency_id
                 )
-            ).tuples()
+            ).all()
         )
     )
     total_devices: Counter[int] = Counter()
@@ -62,13 +62,13 @@ def portfolio_report(session: Session) -> Report:
             total_systems[agency.id],
         )
 
-    sites = dict(session.execute(select(Site.id, Site.name)).tuples())
+    sites = dict(session.execute(select(Site.id, Site.name)).all())
     devices = ReportTable("devices", ["agency", "role", "status", "site", "count"])
     grouped = session.execute(
         select(Device.owner_agency_id, Device.role, Device.status, Device.site_id, func.count()).group_by(
             Device.owner_agency_id, Device.role, Device.status, Device.site_id
         )
-    ).tuples()
+    ).all()
     for agency_id, role, status, site_id, count in sorted(
         grouped,
         key=lambda g: (names.get(g[0] or 0, NONE), g[1].value, g[2].value, sites.get(g[3] or 0, NONE)),
@@ -83,7 +83,7 @@ def portfolio_report(session: Session) -> Report:
             InformationSystem.lifecycle,
             func.count(),
         ).group_by(InformationSystem.owner_agency_id, InformationSystem.category, InformationSystem.lifecycle)
-    ).tuples()
+    ).all()
     for agency_id, category, lifecycle, count in sorted(
         grouped_systems, key=lambda g: (names.get(g[0] or 0, NONE), g[1].value, g[2].value)
     ):

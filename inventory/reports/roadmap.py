@@ -74,7 +74,7 @@ def _grouped(
 
 
 def roadmap_report(session: Session, as_of: date, plan_id: int | None = None) -> Report:
-    agencies = dict(session.execute(select(Agency.id, Agency.name)).tuples())
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     statement = (
         select(RoadmapTask, RoadmapPhase, RoadmapPlan)
         .join(RoadmapPhase, RoadmapTask.phase_id == RoadmapPhase.id)
@@ -86,7 +86,7 @@ def roadmap_report(session: Session, as_of: date, plan_id: int | None = None) ->
         statement = statement.where(RoadmapPlan.id == plan_id)
     rows = [
         TaskRow(task, phase, plan, agencies.get(task.lead_agency_id or 0, "(no agency)"))
-        for task, phase, plan in session.execute(statement).tuples()
+        for task, phase, plan in session.execute(statement).all()
     ]
     plans = _grouped("plans", ["plan"], rows, lambda r: (r.plan.name,), as_of)
     phase_order = {(r.plan.name, r.phase.name): r.phase.ordinal for r in rows}

@@ -34,7 +34,7 @@ def effective_levels(parents: Mapping[int, int | None], own: Mapping[int, int]) 
 
 
 def security_report(session: Session, agency_ids: frozenset[int] | None = None) -> Report:
-    agencies = dict(session.execute(select(Agency.id, Agency.name)).tuples())
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     systems = list(session.scalars(select(InformationSystem).order_by(InformationSystem.id)))
     records = {r.system_id: r for r in session.scalars(select(SecurityLevelRecord))}
     parents = {s.id: s.parent_id for s in systems}
