@@ -45,7 +45,12 @@ def _related(a: InformationSystem, b: InformationSystem) -> bool:
     return a.parent_id == b.id or b.parent_id == a.id
 
 
-def duplicates_report(session: Session, models: tuple[ReferenceModel, ...] = DEFAULT_MODELS) -> Report:
+def duplicates_report(
+    session: Session,
+    models: tuple[ReferenceModel, ...] = DEFAULT_MODELS,
+    agency_ids: frozenset[int] | None = None,
+) -> Report:
+    """`agency_ids` (a scoped token's subtree) keeps the duplicating systems those agencies own."""
     wanted = {m.value for m in models}
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     systems = list(session.scalars(select(InformationSystem).order_by(InformationSystem.id)))
@@ -68,6 +73,8 @@ def duplicates_report(session: Session, models: tuple[ReferenceModel, ...] = DEF
     duplicated: dict[int, list[str]] = {}
     for candidate in systems:
         if candidate.lifecycle is SystemLifecycle.retired or not codes[candidate.id]:
+            continue
+        if agency_ids is not None and candidate.owner_agency_id not in agency_ids:
             continue
         for existing in active:
             if existing.id == candidate.id or _related(existing, candidate):

@@ -14,8 +14,12 @@ from inventory.reports.table import Report, ReportTable
 NONE = "(none)"
 
 
-def portfolio_report(session: Session) -> Report:
-    agencies = list(session.scalars(select(Agency).order_by(Agency.id)))
+def portfolio_report(session: Session, agency_ids: frozenset[int] | None = None) -> Report:
+    """`agency_ids` (a scoped token's subtree) keeps those agencies and what they own."""
+    agency_query = select(Agency).order_by(Agency.id)
+    if agency_ids is not None:
+        agency_query = agency_query.where(Agency.id.in_(agency_ids))
+    agencies = list(session.scalars(agency_query))
     names = {a.id: a.name for a in agencies}
     parent = {a.id: a.parent_id for a in agencies}
     own_devices = Counter(
@@ -34,6 +38,9 @@ def portfolio_report(session: Session) -> Report:
             ).all()
         )
     )
+    if agency_ids is not None:
+        own_devices = Counter({k: v for k, v in own_devices.items() if k in agency_ids})
+        own_systems = Counter({k: v for k, v in own_systems.items() if k in agency_ids})
     total_devices: Counter[int] = Counter()
     total_systems: Counter[int] = Counter()
     for agency in agencies:
@@ -69,6 +76,7 @@ def portfolio_report(session: Session) -> Report:
             Device.owner_agency_id, Device.role, Device.status, Device.site_id
         )
     ).all()
+    grouped = [g for g in grouped if agency_ids is None or g[0] in agency_ids]
     for agency_id, role, status, site_id, count in sorted(
         grouped,
         key=lambda g: (names.get(g[0] or 0, NONE), g[1].value, g[2].value, sites.get(g[3] or 0, NONE)),
@@ -84,6 +92,7 @@ def portfolio_report(session: Session) -> Report:
             func.count(),
         ).group_by(InformationSystem.owner_agency_id, InformationSystem.category, InformationSystem.lifecycle)
     ).all()
+    grouped_systems = [g for g in grouped_systems if agency_ids is None or g[0] in agency_ids]
     for agency_id, category, lifecycle, count in sorted(
         grouped_systems, key=lambda g: (names.get(g[0] or 0, NONE), g[1].value, g[2].value)
     ):

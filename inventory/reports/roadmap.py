@@ -73,7 +73,10 @@ def _grouped(
     return table
 
 
-def roadmap_report(session: Session, as_of: date, plan_id: int | None = None) -> Report:
+def roadmap_report(
+    session: Session, as_of: date, plan_id: int | None = None, agency_ids: frozenset[int] | None = None
+) -> Report:
+    """`agency_ids` (a scoped token's subtree) keeps the tasks those agencies lead."""
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     statement = (
         select(RoadmapTask, RoadmapPhase, RoadmapPlan)
@@ -84,6 +87,8 @@ def roadmap_report(session: Session, as_of: date, plan_id: int | None = None) ->
     )
     if plan_id is not None:
         statement = statement.where(RoadmapPlan.id == plan_id)
+    if agency_ids is not None:
+        statement = statement.where(RoadmapTask.lead_agency_id.in_(agency_ids))
     rows = [
         TaskRow(task, phase, plan, agencies.get(task.lead_agency_id or 0, "(no agency)"))
         for task, phase, plan in session.execute(statement).all()

@@ -212,6 +212,16 @@ def test_a_token_scoped_to_an_agency_sees_its_own_systems(example: Example, make
         "/api/v1/reports/lifecycle", params={"as_of": "2026-07-01"}, headers=auth(token)
     ).json()
     assert {row["agency"] for row in lifecycle["tables"]["items"]} == {"Sở Y tế"}
+    portfolio = example.client.get("/api/v1/reports/portfolio", headers=auth(token)).json()
+    assert [
+        (r["agency"], r["devices_total"], r["systems_total"]) for r in portfolio["tables"]["agencies"]
+    ] == [("Sở Y tế", 3, 2)]
+    roadmap = example.client.get(
+        "/api/v1/reports/roadmap", params={"as_of": "2026-07-01"}, headers=auth(token)
+    )
+    assert [r["lead_agency"] for r in roadmap.json()["tables"]["agencies"]] == ["Sở Y tế"]
+    duplicates = example.client.get("/api/v1/reports/duplicates", headers=auth(token)).json()
+    assert [r["system"] for r in duplicates["tables"]["duplicates"]] == ["Phần mềm quản lý văn bản Sở Y tế"]
     denied = example.client.post(
         "/api/v1/dependencies",
         json={

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from eams.api.errors import Unprocessable
 from eams.api.resources import Hook, Resource, build_router
+from eams.api.routes.reports import router as reports_router
 from eams.auth import Principal
 from inventory.models import (
     Agency,
@@ -126,6 +127,10 @@ def _through_system(column: Any) -> Callable[[frozenset[int]], ColumnElement[boo
     return lambda ids: column.in_(select(InformationSystem.id).where(system_scope(ids)))
 
 
+# Lists stored as JSON compare differently on SQLite and PostgreSQL (which has no json = text):
+# they are not offered as filters.
+JSON_LISTS = frozenset({"search_text", "reference_codes", "documents"})
+
 ARCHITECTURE_RESOURCES = (
     Resource(
         "framework-versions",
@@ -155,6 +160,7 @@ ARCHITECTURE_RESOURCES = (
         "architecture",
         scope=system_scope,
         before_save=_chain(_many("using_agency_ids", "using_agencies", Agency), _system_not_own_parent),
+        exclude_filters=JSON_LISTS,
     ),
     Resource(
         "public-services",
@@ -185,6 +191,7 @@ ARCHITECTURE_RESOURCES = (
         "data object",
         "architecture",
         scope=lambda ids: DataObject.steward_agency_id.in_(ids),
+        exclude_filters=JSON_LISTS,
     ),
     Resource(
         "integrations",
@@ -209,6 +216,7 @@ ARCHITECTURE_RESOURCES = (
         "security level record",
         "security levels",
         scope=_through_system(SecurityLevelRecord.system_id),
+        exclude_filters=JSON_LISTS,
     ),
     Resource(
         "contracts",
@@ -290,8 +298,6 @@ ARCHITECTURE_RESOURCES = (
 
 def architecture_router() -> APIRouter:
     """The architecture resources and the planners' reports, as one router for the app."""
-    from eams.api.routes.reports import router as reports_router
-
     router = APIRouter()
     for resource in ARCHITECTURE_RESOURCES:
         router.include_router(build_router(resource))

@@ -1,5 +1,7 @@
 """Planners' reports under /api/v1/reports/: impact, dependencies, duplicates, lifecycle, security,
-roadmap, portfolio. Each answers JSON by default, `format=csv` (the main table, or `table=`) or
+roadmap, portfolio. A token scoped to an agency subtree sees what those agencies own or lead, except
+in impact and dependencies, which follow the whole graph (a failure crosses agencies). Each answers
+JSON by default, `format=csv` (the main table, or `table=`) or
 `format=xlsx` (every table, one sheet each)."""
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
@@ -106,7 +108,7 @@ def dependencies(
 @router.get("/duplicates", summary="Systems that duplicate an active system for the same agencies")
 def duplicates(
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     models: str = Query(",".join(m.value for m in DEFAULT_MODELS), description="Reference models compared"),
     format: Format = "json",
     table: TableName = None,
@@ -120,7 +122,7 @@ def duplicates(
             raise BadRequest(f"models: {part!r} is not one of {known}", field="models") from None
     if not chosen:
         raise BadRequest("models: name at least one reference model", field="models")
-    return render(duplicates_report(session, tuple(chosen)), format, table, "duplicates")
+    return render(duplicates_report(session, tuple(chosen), caller.agency_ids), format, table, "duplicates")
 
 
 @router.get("/lifecycle", summary="Devices and contracts out of warranty, support or life, by agency")
@@ -146,7 +148,7 @@ def security(
 @router.get("/roadmap", summary="Roadmap progress and budget per plan, phase, agency, funding; late tasks")
 def roadmap(
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     as_of: AsOf = None,
     plan_id: int | None = Query(None, ge=1),
     format: Format = "json",
@@ -154,11 +156,12 @@ def roadmap(
 ) -> Response:
     if plan_id is not None and session.get(RoadmapPlan, plan_id) is None:
         raise NotFound(f"plan_id: roadmap plan {plan_id} does not exist", field="plan_id")
-    return render(roadmap_report(session, as_of or dt.date.today(), plan_id), format, table, "roadmap")
+    report = roadmap_report(session, as_of or dt.date.today(), plan_id, caller.agency_ids)
+    return render(report, format, table, "roadmap")
 
 
 @router.get("/portfolio", summary="Devices and systems by agency (rolled up), role, status and site")
 def portfolio(
-    session: SessionDep, _caller: Reader, format: Format = "json", table: TableName = None
+    session: SessionDep, caller: Reader, format: Format = "json", table: TableName = None
 ) -> Response:
-    return render(portfolio_report(session), format, table, "portfolio")
+    return render(portfolio_report(session, caller.agency_ids), format, table, "portfolio")
