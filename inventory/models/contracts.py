@@ -61,11 +61,11 @@ class Contract(Base, InventoryObject, Searchable):
 
     @property
     def device_ids(self) -> list[int]:
-        return [item.id for item in self.devices]
+        return sorted(item.id for item in self.devices)
 
     @property
     def system_ids(self) -> list[int]:
-        return [item.id for item in self.systems]
+        return sorted(item.id for item in self.systems)
 
     def __str__(self) -> str:
         return self.name

@@ -111,7 +111,7 @@ class RoadmapTask(Base, InventoryObject, Searchable):
 
     @property
     def coordinating_agency_ids(self) -> list[int]:
-        return [agency.id for agency in self.coordinating_agencies]
+        return sorted(agency.id for agency in self.coordinating_agencies)
 
     def __str__(self) -> str:
         return self.name

@@ -101,7 +101,7 @@ class InformationSystem(Base, InventoryObject, Searchable):
 
     @property
     def using_agency_ids(self) -> list[int]:
-        return [agency.id for agency in self.using_agencies]
+        return sorted(agency.id for agency in self.using_agencies)
 
     def __str__(self) -> str:
         return self.name
@@ -232,7 +232,7 @@ class Integration(Base, InventoryObject, Searchable):
 
     @property
     def data_object_ids(self) -> list[int]:
-        return [item.id for item in self.data_objects]
+        return sorted(item.id for item in self.data_objects)
 
     def __str__(self) -> str:
         return self.name

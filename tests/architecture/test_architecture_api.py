@@ -37,9 +37,16 @@ def test_system_with_using_agencies_found_without_diacritics(admin: TestClient) 
             "time_assessment": "invest",
         },
     )
-    assert system["using_agency_ids"] == [land, health]
+    assert system["using_agency_ids"] == sorted([land, health])
     changed = admin.patch(f"/api/v1/information-systems/{system['id']}", json={"using_agency_ids": [land]})
     assert changed.json()["using_agency_ids"] == [land]
+    logged = admin.get(
+        "/api/v1/changes",
+        params={"object_type": "information_system", "object_id": system["id"], "action": "update"},
+    ).json()["results"]
+    assert [(c["before"], c["after"]) for c in logged] == [
+        ({"using_agency_ids": sorted([land, health])}, {"using_agency_ids": [land]})
+    ]
     found = admin.get("/api/v1/information-systems", params={"q": "cong dich vu cong"}).json()
     assert [s["id"] for s in found["results"]] == [system["id"]]
     bad = admin.post(

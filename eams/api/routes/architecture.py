@@ -16,6 +16,7 @@ from eams.api.routes.reports import router as reports_router
 from eams.auth import Principal
 from inventory.models import (
     Agency,
+    ChangeAction,
     Contract,
     DataObject,
     Dependency,
@@ -24,6 +25,7 @@ from inventory.models import (
     FrameworkVersion,
     InformationSystem,
     Integration,
+    ObjectChange,
     PublicService,
     RedundancyGroup,
     ReferenceModelNode,
@@ -33,7 +35,7 @@ from inventory.models import (
     RoadmapTaskEffect,
     SecurityLevelRecord,
 )
-from inventory.models.base import Base
+from inventory.models.base import Base, utcnow
 from inventory.nodes import NODE_MODELS, missing_ids
 from inventory.schemas import architecture as schemas
 
@@ -42,7 +44,7 @@ from inventory.schemas import architecture as schemas
 
 
 def _many(field: str, relationship: str, model: type[Base]) -> Hook:
-    def hook(session: Session, _obj: Any, values: dict[str, Any], _caller: Principal, _req: Request) -> None:
+    def hook(session: Session, obj: Any, values: dict[str, Any], _caller: Principal, _req: Request) -> None:
         if field not in values:
             return
         ids = list(dict.fromkeys(values.pop(field) or []))
@@ -54,8 +56,29 @@ def _many(field: str, relationship: str, model: type[Base]) -> Hook:
             label = str(model.__tablename__).replace("_", " ")
             raise Unprocessable(f"{field}: {label} {absent[0]} does not exist", field=field)
         values[relationship] = [found[item] for item in ids]
+        if obj.id is not None:
+            _log_membership(session, obj, field, getattr(obj, field), ids)
 
     return hook
+
+
+def _log_membership(session: Session, obj: Any, field: str, before: list[int], after: list[int]) -> None:
+    """The change log's snapshots hold columns only; a changed id list gets its own entry."""
+    if sorted(before) == sorted(after):
+        return
+    session.add(
+        ObjectChange(
+            time=utcnow(),
+            actor=str(session.info.get("actor", "system")),
+            action=ChangeAction.update,
+            object_type=obj.__tablename__,
+            object_id=obj.id,
+            object_repr=str(obj)[:255],
+            before={field: sorted(before)},
+            after={field: sorted(after)},
+            request_id=session.info.get("request_id"),
+        )
+    )
 
 
 def _chain(*hooks: Hook) -> Hook:
