@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "inventory.models.security",
     "inventory.models.contracts",
     "inventory.models.roadmap",
+    "inventory.models.graph_state",
 )
 
 for module in MODEL_MODULES:

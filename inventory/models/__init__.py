@@ -37,6 +37,7 @@ from inventory.models.systems import (  # isort: skip
 )
 from inventory.models.security import LevelState, SecurityLevelRecord  # isort: skip
 from inventory.models.contracts import Contract, ContractKind  # isort: skip
+from inventory.models.graph_state import TopologyVersion  # isort: skip
 from inventory.models.roadmap import (  # isort: skip
     EffectAction,
     EffectTarget,
@@ -109,4 +110,5 @@ __all__ = [
     "TaskStatus",
     "TaskType",
     "TimeAssessment",
+    "TopologyVersion",
 ]

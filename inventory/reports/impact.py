@@ -1,8 +1,9 @@
 """Impact analysis as reports: what loses service when nodes fail, and what a node depends on.
 
 The graph is held in memory between requests (`ImpactGraphCache`) and rebuilt only when the edges
-may have changed: the key is the newest change-log entry and the newest edge and group ids, three
-primary-key lookups.
+may have changed: the key is the topology version (bumped on every ORM write of an edge or group)
+and the newest edge and group ids (which also catch rows written with bulk SQL), three primary-key
+reads. Names and using agencies are read per request, so renaming a device costs no rebuild.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from inventory.models import (
     Dependency,
     EdgeState,
     NodeType,
-    ObjectChange,
     RedundancyGroup,
 )
+from inventory.models.graph_state import topology_version
 from inventory.models.systems import system_user_table
 from inventory.nodes import CHUNK, node_names
 from inventory.reports.table import Report, ReportTable
@@ -34,7 +35,7 @@ def graph_key(session: Session) -> GraphKey:
     def newest(column: Any) -> int:
         return int(session.scalar(select(func.max(column))) or 0)
 
-    return (newest(ObjectChange.id), newest(Dependency.id), newest(RedundancyGroup.id))
+    return (topology_version(session), newest(Dependency.id), newest(RedundancyGroup.id))
 
 
 def load_graph(session: Session) -> ImpactGraph:
@@ -61,6 +62,7 @@ class ImpactGraphCache:
         self._lock = threading.Lock()
         self._key: GraphKey | None = None
         self._graph: ImpactGraph | None = None
+        self.builds = 0  # how many times the graph was (re)built, for tests and metrics
 
     def get(self, session: Session) -> ImpactGraph:
         key = graph_key(session)
@@ -68,6 +70,7 @@ class ImpactGraphCache:
             if self._graph is None or key != self._key:
                 self._graph = load_graph(session)
                 self._key = key
+                self.builds += 1
             return self._graph
 
 

@@ -199,15 +199,22 @@ def test_impact_follows_edges_added_through_the_api(example: Example) -> None:
         return {row["name"] for row in report["tables"]["lost"] if row["node_type"] == "information_system"}
 
     assert lost_systems() == {"Hệ thống thư điện tử công vụ tỉnh"}
-    eams = example.id_of("information-systems", code="EAMS")
+    cache = example.client.app.state.impact_graph  # type: ignore[attr-defined]
+    assert cache.builds == 1
+    # Renaming the system is not an edge change: the graph is kept, the new name shows at once.
     mail = example.id_of("information-systems", code="MAIL")
+    example.client.patch(f"/api/v1/information-systems/{mail}", json={"name": "Thư điện tử công vụ"})
+    assert lost_systems() == {"Thư điện tử công vụ"}
+    assert cache.builds == 1
+    eams = example.id_of("information-systems", code="EAMS")
     post(
         example.client,
         "dependencies",
         {"source_type": "information_system", "source_id": eams, "kind": "depends_on",
          "target_type": "information_system", "target_id": mail},
     )  # fmt: skip
-    assert lost_systems() == {"Hệ thống thư điện tử công vụ tỉnh", "Hệ thống quản lý kiến trúc (EAMS)"}
+    assert lost_systems() == {"Thư điện tử công vụ", "Hệ thống quản lý kiến trúc (EAMS)"}
+    assert cache.builds == 2
 
 
 def test_a_token_scoped_to_an_agency_sees_its_own_systems(example: Example, make_token: TokenFactory) -> None:

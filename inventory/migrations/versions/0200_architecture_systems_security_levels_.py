@@ -2,7 +2,7 @@
 
 Revision ID: 0200
 Revises: 0001
-Create Date: 2026-11-23 06:45:21.090854
+Create Date: 2026-11-23 07:05:56.209680
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ def upgrade() -> None:
         sa.Column("search_text", sa.String(length=2000), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_framework_version")),
         sa.UniqueConstraint("code", name=op.f("uq_framework_version_code")),
+    )
+    op.create_table(
+        "topology_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_topology_version")),
     )
     op.create_table(
         "contract",
@@ -757,5 +763,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contract_agency_id"))
 
     op.drop_table("contract")
+    op.drop_table("topology_version")
     op.drop_table("framework_version")
     # ### end Alembic commands ###
