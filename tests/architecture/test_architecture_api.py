@@ -248,3 +248,11 @@ def test_a_token_scoped_to_an_agency_sees_its_own_systems(example: Example, make
         headers=auth(token),
     )
     assert denied.status_code == 403
+
+
+def test_ids_beyond_any_stored_id_are_not_found(admin: TestClient) -> None:
+    # Found by fuzzing: SQLite overflowed on such ids and answered 500.
+    client = admin
+    assert client.get(f"/api/v1/information-systems/{2**63}").status_code == 404
+    deleted = client.request("DELETE", "/api/v1/dependencies/bulk", json={"ids": [2**63]})
+    assert deleted.status_code == 422 and deleted.json()["errors"][0]["index"] == 0

@@ -12,6 +12,7 @@ CASES: list[tuple[str, dict[str, Any], int, str]] = [
     ("impact", {}, 400, "node_id"),
     ("impact", {"node_id": 999999}, 404, "node_id"),
     ("impact", {"node_id": "abc"}, 422, "node_id"),
+    ("impact", {"node_id": 2**63}, 404, "node_id"),  # beyond any id: no overflow in the database
     ("impact", {"node_type": "toaster", "node_id": 1}, 422, "node_type"),
     ("impact", {"node_name": "no-such-box"}, 404, "node_name"),
     ("impact", {"node_type": "deployment", "node_name": "x"}, 400, "node_name"),
@@ -21,6 +22,7 @@ CASES: list[tuple[str, dict[str, Any], int, str]] = [
     ("lifecycle", {"within_days": -1}, 422, "within_days"),
     ("lifecycle", {"as_of": "soon"}, 422, "as_of"),
     ("roadmap", {"plan_id": 999999}, 404, "plan_id"),
+    ("roadmap", {"plan_id": 2**63}, 422, "plan_id"),
     ("roadmap", {"as_of": "2026-13-01"}, 422, "as_of"),
 ]
 

@@ -47,6 +47,11 @@ def resolve_nodes(session: Session, node_type: NodeType, ids: list[int], names: 
         raise BadRequest(
             "give node_id or node_name (repeat either for several failed nodes)", field="node_id"
         )
+    out_of_range = [node_id for node_id in ids if not 0 < node_id < 2**63]
+    if out_of_range:
+        raise NotFound(
+            f"node_id: {node_type.value.replace('_', ' ')} {out_of_range[0]} does not exist", field="node_id"
+        )
     absent = missing_ids(session, node_type.value, ids)
     if absent:
         raise NotFound(
@@ -77,8 +82,8 @@ def impact(
     session: SessionDep,
     _caller: Reader,
     node_type: NodeType = Query(NodeType.device, description="Type of the failed node(s)"),
-    node_id: list[int] = Query([], description="Failed node id; repeat for a multiple failure"),
-    node_name: list[str] = Query([], description="Failed node by exact name (devices, systems ...)"),
+    node_id: list[int] = Query([], max_length=100, description="Failed node id; repeat for several"),
+    node_name: list[str] = Query([], max_length=100, description="Failed node by exact name"),
     format: Format = "json",
     table: TableName = None,
 ) -> Response:
@@ -150,7 +155,7 @@ def roadmap(
     session: SessionDep,
     caller: Reader,
     as_of: AsOf = None,
-    plan_id: int | None = Query(None, ge=1),
+    plan_id: int | None = Query(None, ge=1, le=2**63 - 1),
     format: Format = "json",
     table: TableName = None,
 ) -> Response:
