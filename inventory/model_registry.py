@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("inventory.models", "collectors.traps.models", "collectors.ssh.models", "eams.alerts.models")
+MODEL_MODULES = (
+    "inventory.models",  # imports the architecture modules too (framework, systems, security ...)
+    "collectors.traps.models",
+    "collectors.ssh.models",
+    "eams.alerts.models",
+)
 
 
 def import_all_models() -> None:

@@ -12,6 +12,7 @@ from eams.api.errors import ERROR_RESPONSES, install_error_handlers
 from eams.api.metrics import ServiceMetrics
 from eams.api.routes import changes, device_csv, device_status, discovery, sinks, ssh, system, tokens, traps
 from eams.api.routes.alerts import alerts_router
+from eams.api.routes.architecture import architecture_router
 from eams.api.routes.inventory import inventory_router
 from eams.components import Components
 from eams.services import Services
@@ -50,6 +51,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     # Before the generic routes: /devices/export.csv must not be taken for /devices/{object_id}.
     api.include_router(device_csv.router)
     api.include_router(inventory_router())
+    api.include_router(architecture_router())
     api.include_router(changes.router)
     api.include_router(traps.router)
     api.include_router(sinks.router)

@@ -241,6 +241,8 @@ def ensure_in_scope(session: Session, resource: Resource, caller: Principal, obj
 
 
 def load(session: Session, resource: Resource, caller: Principal, object_id: int) -> Any:
+    if not 0 < object_id < 2**63:  # beyond any stored id; SQLite would overflow on it (a 500)
+        raise NotFound(f"{resource.label} {object_id} not found")
     statement = select(resource.model).where(resource.table.c.id == object_id)
     clause = scoped(resource, caller)
     if clause is not None:

@@ -1,7 +1,7 @@
 """alerts
 
 Revision ID: 0300
-Revises: 0150
+Revises: 0200
 Create Date: 2026-11-23 06:40:16.512867
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0300"
-down_revision: str | Sequence[str] | None = "0150"
+down_revision: str | Sequence[str] | None = "0200"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

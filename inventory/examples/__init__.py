@@ -1,0 +1,1 @@
+"""Example data sets; `eams seed example` loads `province/`."""

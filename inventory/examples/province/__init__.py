@@ -1,0 +1,1 @@
+"""Tỉnh Sơn Lâm, the fictional example province (YAML data files)."""
