@@ -256,4 +256,4 @@ def test_ids_beyond_any_stored_id_are_refused_as_bad_parameters(admin: TestClien
     refused = client.get(f"/api/v1/information-systems/{2**63}")
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "object_id"
     deleted = client.request("DELETE", "/api/v1/dependencies/bulk", json={"ids": [2**63]})
-    assert deleted.status_code == 422 and deleted.json()["errors"][0]["index"] == 0
+    assert deleted.status_code == 422 and deleted.json()["errors"][0]["field"] == "ids.0"
