@@ -19,7 +19,7 @@ router = APIRouter(tags=["devices"])
 
 
 class DevicePollStatusRead(BaseModel):
-    device_id: PathId
+    device_id: int
     polled_at: datetime
     reachable: bool
     duration_s: float

@@ -25,7 +25,7 @@ def list_facts(
     state: FactState | None = Query(None),
     kind: FactKind | None = Query(None),
     source: FactSource | None = Query(None),
-    device_id: PathId | None = Query(None, ge=1, le=2**31),
+    device_id: int | None = Query(None, ge=1, le=2**31),
     limit: int = Query(50, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=2**31),
 ) -> dict[str, Any]:

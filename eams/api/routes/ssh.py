@@ -27,7 +27,7 @@ class DeviceUnreachable(ApiError):
 
 
 class ConfigVersionSummary(BaseModel):
-    version: PathId
+    version: int
     sha256: str
     collected_at: Any
     last_confirmed_at: Any
@@ -100,7 +100,7 @@ def list_versions(
     return {"count": count, "limit": limit, "offset": offset, "results": [_summary(row) for row in rows]}
 
 
-def _version(session: SessionDep, device_id: PathId, number: PathId, field: str) -> ConfigVersion:
+def _version(session: SessionDep, device_id: PathId, number: int, field: str) -> ConfigVersion:
     row = session.scalar(
         select(ConfigVersion).where(ConfigVersion.device_id == device_id, ConfigVersion.version == number)
     )

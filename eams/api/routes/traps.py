@@ -22,11 +22,11 @@ from inventory.models import Device
 class TrapRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: PathId
+    id: int
     received_at: datetime
     source: str
     agent_address: str | None
-    device_id: PathId | None
+    device_id: int | None
     version: str
     security_name: str
     inform: bool
@@ -43,10 +43,10 @@ class TrapRead(BaseModel):
 class UnknownTrapRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: PathId
+    id: int
     trap_oid: str
     source: str
-    device_id: PathId | None
+    device_id: int | None
     version: str
     count: int
     first_seen: datetime
