@@ -8,25 +8,23 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from bench.inventory.fill import ROLE_WORDS, fill
 from eams.api.resources import list_clauses, ordered_select
 from eams.api.routes.inventory import DEVICES
 from eams.auth import Principal, create_token
-from eams.settings import Settings
 from inventory import migrate
 from inventory.db import Database
 from inventory.models import Role
 from inventory.search import fold
+from tests.support.database import scratch_database_url
 
 WARMUP = 20
 
@@ -80,23 +78,6 @@ class Report:
         lines.append("page queries run directly on the database, the floor; target p95 < 50 ms.")
         return "\n".join(lines)
 
-
-@contextmanager
-def scratch_database(url: str | None, folder: Path) -> Iterator[str]:
-    if not url:
-        yield f"sqlite:///{folder / 'bench.sqlite3'}"
-        return
-    server = make_url(Settings._normalise_postgres_driver(url) or url)
-    name = f"eams_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager
@@ -191,7 +172,7 @@ def run(config: Config, progress: Callable[[str], None] | None = None) -> Report
     say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="eams-bench-") as tmp:
         folder = Path(tmp)
-        with scratch_database(config.database_url, folder) as url:
+        with scratch_database_url(folder, config.database_url, prefix="eams_bench") as url:
             database = Database(url)
             try:
                 migrate.upgrade(database.engine)

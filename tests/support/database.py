@@ -26,13 +26,17 @@ def backend() -> str:
 
 
 @contextmanager
-def scratch_database_url(tmp_dir: Path) -> Iterator[str]:
-    configured = os.environ.get(TEST_DATABASE_ENV)
+def scratch_database_url(
+    tmp_dir: Path, configured: str | None = None, *, prefix: str = "eams_test"
+) -> Iterator[str]:
+    """A SQLite file in `tmp_dir`, or a fresh database on the PostgreSQL server of `configured`
+    (default: EAMS_TEST_DATABASE_URL), dropped afterwards."""
+    configured = configured or os.environ.get(TEST_DATABASE_ENV)
     if not configured:
-        yield f"sqlite:///{tmp_dir / 'eams-test.sqlite3'}"
+        yield f"sqlite:///{tmp_dir / (prefix + '.sqlite3')}"
         return
     server_url = make_url(Settings._normalise_postgres_driver(configured) or configured)
-    name = f"eams_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
