@@ -79,7 +79,6 @@ class Report:
         return "\n".join(lines)
 
 
-
 @contextmanager
 def server_process(database_url: str, folder: Path) -> Iterator[str]:
     from tests.support.peers import free_port, running, tcp_open

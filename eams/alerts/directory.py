@@ -120,6 +120,7 @@ class DeviceDirectory:
                 if edge.kind is EdgeKind.hosted_on:  # systems and VMs named in the device's alerts
                     hosted.setdefault(edge.target_id, []).append((edge.source_type.value, edge.source_id))
             names = _node_names(session, hosted)
+            contract_ends = _contract_ends(session)
             devices: dict[int, DeviceInfo] = {}
             for device in session.scalars(select(Device)):
                 agency_id = device.operating_agency_id or device.owner_agency_id
@@ -143,6 +144,7 @@ class DeviceDirectory:
                         "end_of_sale": dtype.end_of_sale if dtype else None,
                         "end_of_support": dtype.end_of_support if dtype else None,
                         "end_of_life": dtype.end_of_life if dtype else None,
+                        **contract_ends.get(device.id, {}),
                     },
                 )
             addresses = {
@@ -161,6 +163,26 @@ class DeviceDirectory:
             if device_id is None:  # not in the inventory: name it by the address that sent it
                 return DeviceInfo(id=0, name=host)
         return self.get(device_id)
+
+
+def _contract_ends(session: Any) -> dict[int, dict[str, date]]:
+    """Per device, when its cover of each contract kind ends: `<kind>_contract_end` is the latest
+    end date of the contracts of that kind covering it (a renewal extends the cover, so the latest,
+    not the earliest, is what expires). Contracts arrive with the architecture layer."""
+    contracts = Base.metadata.tables.get("contract")
+    covered = Base.metadata.tables.get("contract_device")
+    if contracts is None or covered is None:
+        return {}
+    ends: dict[int, dict[str, date]] = {}
+    rows = session.execute(
+        select(covered.c.device_id, contracts.c.kind, func.max(contracts.c.end_date))
+        .join(contracts, contracts.c.id == covered.c.contract_id)
+        .where(contracts.c.end_date.is_not(None))
+        .group_by(covered.c.device_id, contracts.c.kind)
+    )
+    for device_id, kind, end in rows:
+        ends.setdefault(device_id, {})[f"{kind}_contract_end"] = end
+    return ends
 
 
 def _node_names(session: Any, hosted: dict[int, list[tuple[str, int]]]) -> dict[tuple[str, int], str]:

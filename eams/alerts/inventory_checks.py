@@ -31,5 +31,16 @@ def date_within(attribute: str) -> InventoryCheck:
     return check
 
 
-for _name in ("warranty_end", "end_of_sale", "end_of_support", "end_of_life"):
+# Device and device-type dates, and the end of cover of each contract kind (the architecture
+# layer's contracts: warranty, support, service lease, licence) covering the device.
+for _name in (
+    "warranty_end",
+    "end_of_sale",
+    "end_of_support",
+    "end_of_life",
+    "warranty_contract_end",
+    "support_contract_end",
+    "service_lease_contract_end",
+    "licence_contract_end",
+):
     register_inventory_check(_name, date_within(_name))
