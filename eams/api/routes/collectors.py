@@ -146,42 +146,49 @@ def _site_id(session: Session, site: str) -> int:
 
 @router.put("/collectors/{name}", response_model=CollectorRead, summary="Register a collector, or heartbeat")
 async def heartbeat(
-    name: CollectorName,
-    session: SessionDep,
-    services: ServicesDep,
-    caller: Collector,
-    body: Heartbeat = Body(...),
+    name: CollectorName, services: ServicesDep, caller: Collector, body: Heartbeat = Body(...)
 ) -> Any:
-    collector = session.scalar(select(RemoteCollector).where(RemoteCollector.name == name))
-    if collector is None:
-        collector = RemoteCollector(name=name, token_id=caller.token_id)
-        session.add(collector)
-    elif collector.token_id != caller.token_id:
-        raise Forbidden(f"collector {name!r} is registered with another token")
-    if body.site is not None:
-        site_id = _site_id(session, body.site)
-        holder = session.scalar(
-            select(RemoteCollector.name).where(
-                RemoteCollector.site_id == site_id, RemoteCollector.name != name
-            )
-        )
-        if holder is not None:
-            raise Conflict(f"site: {body.site!r} is served by collector {holder!r}; one collector per site")
-        collector.site_id = site_id
-    collector.version = body.version
-    collector.targets = body.targets
-    collector.lag_s = body.lag_s
-    collector.spool_batches = body.spool_batches
-    collector.spool_bytes = body.spool_bytes
-    collector.influx_spool_batches = body.influx_spool_batches
-    collector.last_seen = datetime.now(UTC)
-    was_silent = collector.silent
-    collector.silent = False
-    session.flush()
-    site_name = session.scalar(select(Site.name).where(Site.id == collector.site_id))
+    read, was_silent = await asyncio.to_thread(_record_heartbeat, services, caller, name, body)
+    # After the commit: the alert engine records the resolution in its own transaction.
     if was_silent:
         await services.pipeline.publish_event(back_event(name))
-    return _read(collector, site_name)
+    return read
+
+
+def _record_heartbeat(
+    services: Services, caller: Principal, name: str, body: Heartbeat
+) -> tuple[CollectorRead, bool]:
+    with services.db.session(caller.actor) as session:
+        collector = session.scalar(select(RemoteCollector).where(RemoteCollector.name == name))
+        if collector is None:
+            collector = RemoteCollector(name=name, token_id=caller.token_id)
+            session.add(collector)
+        elif collector.token_id != caller.token_id:
+            raise Forbidden(f"collector {name!r} is registered with another token")
+        if body.site is not None:
+            site_id = _site_id(session, body.site)
+            holder = session.scalar(
+                select(RemoteCollector.name).where(
+                    RemoteCollector.site_id == site_id, RemoteCollector.name != name
+                )
+            )
+            if holder is not None:
+                raise Conflict(
+                    f"site: {body.site!r} is served by collector {holder!r}; one collector per site"
+                )
+            collector.site_id = site_id
+        collector.version = body.version
+        collector.targets = body.targets
+        collector.lag_s = body.lag_s
+        collector.spool_batches = body.spool_batches
+        collector.spool_bytes = body.spool_bytes
+        collector.influx_spool_batches = body.influx_spool_batches
+        collector.last_seen = datetime.now(UTC)
+        was_silent = collector.silent
+        collector.silent = False
+        session.flush()
+        site_name = session.scalar(select(Site.name).where(Site.id == collector.site_id))
+        return _read(collector, site_name), was_silent
 
 
 @router.get("/collectors/{name}/targets", summary="The devices this collector polls, with their credentials")
