@@ -145,6 +145,8 @@ class RemoteCollector:
     async def _heartbeat_forever(self) -> None:
         while True:
             await asyncio.sleep(self.config.heartbeat_s)
+            # The local view of the same health, readable while the service is down.
+            await asyncio.to_thread(self.write_stats)
             try:
                 await self.register()
             except ServiceUnavailable as error:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_INTERVAL = 1.0
 MAX_BATCH_ITEMS = 5_000  # well under the service's limit per batch
-MAX_BACKOFF = 10.0
+MAX_BACKOFF = 5.0
 
 
 @dataclass
