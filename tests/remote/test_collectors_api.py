@@ -140,6 +140,9 @@ def test_a_collector_token_reads_nothing_else_and_others_cannot_act_as_collector
         assert admin.get(path, headers=auth(token)).status_code == 403, path
     reader = make_token(Role.planner, "planner")
     assert register(admin, reader, "x", None).status_code == 403
+    # Not even an admin token receives the decrypted credentials.
+    refused = register(admin, make_token(Role.admin, "root"), "x", None)
+    assert refused.status_code == 403 and "not a collector" in refused.text
     assert admin.get("/api/v1/collectors", headers=auth(reader)).status_code == 200
 
 

@@ -26,10 +26,19 @@ from eams.api.params import PathId
 from eams.auth import Permission, Principal
 from eams.services import Services
 from inventory.models import Device, Site
+from inventory.models.enums import Role
 
 router = APIRouter(tags=["collectors"])
 
-Collector = Annotated[Principal, Depends(require(Permission.collect))]
+
+def collector_only(caller: Annotated[Principal, Depends(require(Permission.collect))]) -> Principal:
+    """Collector tokens only, even where an admin holds the permission: targets carry secrets."""
+    if caller.role is not Role.collector:
+        raise Forbidden(f"role {caller.role.value!r} is not a collector; use a token of role collector")
+    return caller
+
+
+Collector = Annotated[Principal, Depends(collector_only)]
 CollectorName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
 MAX_BATCH_ITEMS = 20_000
 
