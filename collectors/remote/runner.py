@@ -146,7 +146,7 @@ class RemoteCollector:
         while True:
             await asyncio.sleep(self.config.heartbeat_s)
             # The local view of the same health, readable while the service is down.
-            await asyncio.to_thread(self.write_stats)
+            self.write_stats()  # on the loop: it reads the sink's state, which is not thread-safe
             try:
                 await self.register()
             except ServiceUnavailable as error:
