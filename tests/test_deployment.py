@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 from typer.main import get_command
 
@@ -87,6 +86,5 @@ def test_the_service_container_runs_a_real_command() -> None:
     assert COMPOSE["services"]["eams"]["command"][0] in _command_names()
 
 
-@pytest.mark.xfail(strict=True, reason="`eams collect` (remote collectors, issue 5) is not built yet")
 def test_the_remote_collector_container_runs_a_real_command() -> None:
     assert COMPOSE["services"]["remote-collector"]["command"][0] in _command_names()

@@ -3,6 +3,9 @@
 Secrets are decrypted here, with the service's SecretBox, and live only in memory. A device whose
 credentials cannot be used (undecryptable, incomplete v3) is left out with a log line naming it,
 so one bad profile never stops the others from being polled.
+
+Devices that belong to a remote collector (`collectors.remote.ownership`) are the collector's:
+the service lists them only for that collector (`collector_id`), never for its own poller.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from collectors.remote.ownership import owned_by, owned_remotely
 from collectors.snmp.engine import Credentials, Endpoint, SnmpVersion
 from collectors.snmp.poller import PollTarget
 from eams.security import SecretBox, SecretBoxError
@@ -43,7 +47,10 @@ def credentials_from_profile(profile: CredentialsProfile, secret_box: SecretBox)
     return Credentials(version=version, community=secrets.get("community", "public"))
 
 
-def load_targets(db: Database, secret_box: SecretBox, *, interval_s: float = 60.0) -> list[PollTarget]:
+def load_targets(
+    db: Database, secret_box: SecretBox, *, interval_s: float = 60.0, collector_id: int | None = None
+) -> list[PollTarget]:
+    """The service's own targets, or with `collector_id` those of that remote collector."""
     site = aliased(Site)
     agency = aliased(Agency)
     query = (
@@ -57,6 +64,7 @@ def load_targets(db: Database, secret_box: SecretBox, *, interval_s: float = 60.
             Device.management_ip != "",
             CredentialsProfile.kind.in_(list(_VERSIONS)),
         )
+        .where(owned_by(collector_id) if collector_id is not None else ~owned_remotely())
         .order_by(Device.id)
     )
     targets: list[PollTarget] = []

@@ -1,0 +1,209 @@
+"""One `eams collect` process: targets from the service, polls, InfluxDB, and the uplink.
+
+    service API --targets--> PollScheduler --samples--> Pipeline --> SpoolingInfluxSink -> InfluxDB
+                                                                 \\-> Uplink (spool) -> service API
+
+Targets are refreshed every `refresh_s`; a failed fetch keeps the current ones, and at start-up
+falls back to the targets cached on disk by the last successful fetch. A heartbeat reports the
+collector's health (targets, lag, spool sizes, version) every `heartbeat_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from collectors.pipeline import Pipeline
+from collectors.remote.cache import TargetCache
+from collectors.remote.client import ServiceClient, ServiceRefused, ServiceUnavailable
+from collectors.remote.uplink import Uplink
+from collectors.remote.watch import EVENT_KIND
+from collectors.remote.wire import target_from_json
+from collectors.samples import Event, Severity
+from collectors.scheduler import PollScheduler
+from collectors.sinks.component import build_influx_sink
+from collectors.sinks.influx import SpoolingInfluxSink
+from collectors.sinks.spool import Spool
+from collectors.snmp.engines import DEFAULT_ENGINE, make_engine
+from collectors.snmp.poller import Poller, PollTarget
+from collectors.snmp.profile import ProfileSet
+from eams import __version__
+from eams.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class CollectorRefused(Exception):
+    """The service refuses this collector (token, name or site): the operator must act."""
+
+
+@dataclass(frozen=True)
+class CollectorConfig:
+    server: str
+    token: str
+    name: str
+    site: str | None = None
+    refresh_s: float = 60.0
+    heartbeat_s: float = 15.0
+    interval_s: float | None = None  # overrides the poll interval the service sends
+    engine: str = DEFAULT_ENGINE
+    drain_timeout_s: float = 5.0
+
+
+class RemoteCollector:
+    def __init__(self, config: CollectorConfig, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        settings.ensure_data_dir()
+        self.client = ServiceClient(config.server, config.token, config.name)
+        self.cache = TargetCache(settings.data_dir / "collector-targets.json")
+        self.stats_path = settings.data_dir / "collector-stats.json"
+        self.pipeline = Pipeline()
+        self.influx: SpoolingInfluxSink = build_influx_sink(settings)
+        self.uplink = Uplink(
+            Spool(settings.spool_dir / "uplink", max_bytes=settings.spool_max_bytes), self.client
+        )
+        self.pipeline.add_sample_consumer(self.influx)
+        self.pipeline.add_sample_consumer(self.uplink)
+        self.pipeline.add_event_consumer(self.uplink)
+        self.scheduler = PollScheduler(
+            Poller(make_engine(config.engine), ProfileSet.load()),
+            self.pipeline.publish_samples,
+            targets=self._targets,
+            refresh_s=config.refresh_s,
+        )
+        self.registered = False
+
+    # --- targets ----------------------------------------------------------------------------------
+
+    def _apply(self, document: dict[str, Any]) -> list[PollTarget]:
+        measurements = document.get("measurements")
+        self.uplink.measurements = set(measurements) if measurements is not None else None
+        targets = [target_from_json(t) for t in document.get("targets", [])]
+        if self.config.interval_s is not None:
+            targets = [dataclasses.replace(t, interval_s=self.config.interval_s) for t in targets]
+        return targets
+
+    async def _targets(self) -> list[PollTarget]:
+        try:
+            if not self.registered:
+                await self.register()
+            document = await self.client.targets()
+        except (ServiceUnavailable, ServiceRefused) as error:
+            if self.scheduler.devices:
+                log.warning("fetching targets failed (%s); polling the current ones", error)
+                return [s.target for s in self.scheduler.devices.values()]
+            cached = await asyncio.to_thread(self.cache.load)
+            if cached is None:
+                log.warning("fetching targets failed (%s) and none are cached yet", error)
+                return []
+            log.warning(
+                "fetching targets failed (%s); polling the %d cached ones", error, len(cached["targets"])
+            )
+            return self._apply(cached)
+        await asyncio.to_thread(self.cache.save, document)
+        return self._apply(document)
+
+    # --- heartbeat --------------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        uplink = self.uplink.spool.state()
+        return {
+            "site": self.config.site,
+            "version": __version__,
+            "targets": len(self.scheduler.devices),
+            "lag_s": round(self.uplink.lag_s(), 3),
+            "spool_batches": uplink.pending_batches,
+            "spool_bytes": uplink.pending_bytes,
+            "influx_spool_batches": self.influx.state().spooled_batches,
+        }
+
+    async def register(self) -> None:
+        """Register (or heartbeat). A 4xx is the operator's to fix: raise CollectorRefused."""
+        try:
+            await self.client.heartbeat(self.health())
+        except ServiceRefused as refused:
+            raise CollectorRefused(self._explain(refused)) from None
+        self.registered = True
+
+    def _explain(self, refused: ServiceRefused) -> str:
+        server = self.config.server
+        if refused.status == 401:
+            return f"the service at {server} does not accept the token: {refused.message}"
+        if refused.status == 403:
+            return f"the token may not act as collector {self.config.name!r} at {server}: {refused.message}"
+        if refused.status == 404:
+            return f"{server} does not look like an eams service (404 on the collectors API)"
+        return f"the service at {server} refused collector {self.config.name!r}: {refused.message}"
+
+    async def _heartbeat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.heartbeat_s)
+            # The local view of the same health, readable while the service is down.
+            self.write_stats()  # on the loop: it reads the sink's state, which is not thread-safe
+            try:
+                await self.register()
+            except ServiceUnavailable as error:
+                log.warning("heartbeat failed: %s", error)
+            except CollectorRefused as error:
+                log.error("heartbeat refused: %s", error)
+
+    # --- life cycle -------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set; then stop polling and flush InfluxDB and the uplink."""
+        try:
+            await self.register()
+        except ServiceUnavailable as error:
+            log.warning("the service is not reachable (%s); starting with cached targets", error)
+        await self.influx.start()
+        await self.uplink.start()
+        await self.scheduler.start()
+        await self.pipeline.publish_event(self._event("started", f"collector {self.config.name} started"))
+        heartbeat = asyncio.create_task(self._heartbeat_forever())
+        try:
+            await stop.wait()
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            await self.scheduler.stop()
+            await self.pipeline.publish_event(
+                self._event("stopped", f"collector {self.config.name} stopping")
+            )
+            await self.influx.stop()
+            await self.uplink.stop(self.config.drain_timeout_s)
+            with contextlib.suppress(ServiceUnavailable, CollectorRefused):
+                await self.register()  # the last health: spool sizes after the flush
+            await self.client.close()
+            self.write_stats()
+
+    def _event(self, name: str, message: str) -> Event:
+        return Event(
+            kind=EVENT_KIND,
+            name=name,
+            severity=Severity.info,
+            message=message,
+            source=f"collector:{self.config.name}",
+            labels={"collector": self.config.name},
+        )
+
+    def write_stats(self) -> dict[str, Any]:
+        stats = dataclasses.asdict(self.uplink.stats) | {
+            "pending_batches": len(self.uplink.spool),
+            "influx": self.influx.state().as_dict(),
+        }
+        write_json(self.stats_path, stats)
+        return stats
+
+
+def write_json(path: Path, document: dict[str, Any]) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, default=str, indent=1), encoding="utf-8")
+    temporary.replace(path)

@@ -1,0 +1,190 @@
+"""The collector's link to the service: samples and events -> batches -> on-disk spool -> the API.
+
+Every batch goes through the spool (`collectors.sinks.spool.Spool`), so the order is one order
+whether the service is up or down, and a batch is on disk before it is sent. One task delivers
+the oldest batch, and acknowledges it only when the service took it (or said it had it already:
+batch ids make a replay harmless). While the service is unreachable the task backs off and the
+spool grows; when it answers again the spool is replayed oldest first.
+
+A batch the service refuses as data (422) can never succeed: it is dropped, logged and counted.
+A refused token (401/403) is kept and retried: an operator can fix that without losing data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from collectors.remote.client import ServiceClient, ServiceRefused, ServiceUnavailable
+from collectors.remote.wire import event_to_json, sample_to_json
+from collectors.samples import Event, Sample
+from collectors.sinks.spool import Spool, SpoolRecord
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FLUSH_INTERVAL = 1.0
+MAX_BATCH_ITEMS = 5_000  # well under the service's limit per batch
+MAX_BACKOFF = 5.0
+
+
+@dataclass
+class UplinkStats:
+    """What this process handed to the uplink and what the service took."""
+
+    samples: int = 0  # forwarded into batches
+    events: int = 0
+    batches: int = 0
+    delivered_batches: int = 0
+    duplicate_batches: int = 0
+    rejected_batches: int = 0
+    last_error: str | None = None
+
+
+class Uplink:
+    def __init__(
+        self,
+        spool: Spool,
+        client: ServiceClient,
+        *,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+        measurements: set[str] | None = None,
+    ) -> None:
+        self.spool = spool
+        self.client = client
+        self.flush_interval = flush_interval
+        # None forwards every sample; a set forwards what the service's alert rules read.
+        self.measurements = measurements
+        self.stats = UplinkStats()
+        self._samples: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._backoff = 0.0
+
+    # --- consumers ------------------------------------------------------------------------------
+
+    async def consume_samples(self, samples: list[Sample]) -> None:
+        wanted = self.measurements
+        for sample in samples:
+            if wanted is None or sample.measurement in wanted:
+                self._samples.append(sample_to_json(sample))
+        if len(self._samples) >= MAX_BATCH_ITEMS:
+            await self.seal()
+
+    async def consume_event(self, event: Event) -> None:
+        self._events.append(event_to_json(event))
+        if len(self._events) >= MAX_BATCH_ITEMS:
+            await self.seal()
+
+    # --- batches ----------------------------------------------------------------------------------
+
+    async def seal(self) -> None:
+        """Put what is buffered into the spool as one batch."""
+        if not self._samples and not self._events:
+            return
+        samples, events = self._samples, self._events
+        self._samples, self._events = [], []
+        batch = {
+            "batch_id": uuid.uuid4().hex,
+            "created_ns": time.time_ns(),
+            "samples": samples,
+            "events": events,
+        }
+        payload = json.dumps(batch, separators=(",", ":")).encode()
+        if await asyncio.to_thread(self.spool.append, payload):
+            self.stats.samples += len(samples)
+            self.stats.events += len(events)
+            self.stats.batches += 1
+        self._wake.set()
+
+    def lag_s(self) -> float:
+        """Age of the oldest batch the service has not taken yet (0 when none)."""
+        record = self.spool.peek()
+        if record is None:
+            return 0.0
+        created = json.loads(record.payload).get("created_ns") or time.time_ns()
+        return max(0.0, (time.time_ns() - created) / 1e9)
+
+    async def deliver_one(self) -> bool:
+        """Send the oldest spooled batch. True when it is done with (taken, known or dropped)."""
+        record: SpoolRecord | None = await asyncio.to_thread(self.spool.peek)
+        if record is None:
+            return False
+        try:
+            answer = await self.client.post_batch(record.payload)
+        except ServiceRefused as refused:
+            self.stats.last_error = str(refused)
+            if refused.status in (400, 413, 422):
+                log.error("the service refused a batch as data, dropping it: %s", refused)
+                self.stats.rejected_batches += 1
+            else:
+                raise
+        else:
+            if answer.get("duplicate"):
+                self.stats.duplicate_batches += 1
+            else:
+                self.stats.delivered_batches += 1
+        await asyncio.to_thread(self.spool.ack, record)
+        return True
+
+    async def drain(self, timeout: float) -> bool:
+        """Deliver everything spooled, for at most `timeout` seconds. True when the spool is empty."""
+        deadline = time.monotonic() + timeout
+        while len(self.spool) and time.monotonic() < deadline:
+            try:
+                await self.deliver_one()
+            except (ServiceUnavailable, ServiceRefused) as error:
+                self.stats.last_error = str(error)
+                await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        return len(self.spool) == 0
+
+    # --- background -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._seal_forever()),
+            asyncio.create_task(self._deliver_forever()),
+        ]
+
+    async def stop(self, drain_timeout: float = 5.0) -> None:
+        """Seal what is buffered, try to deliver it, and close the spool (what is left stays on disk)."""
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.seal()
+        await self.drain(drain_timeout)
+        self.spool.close()
+
+    async def _seal_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            try:
+                await self.seal()
+            except Exception:
+                log.exception("spooling a batch for the service failed")
+
+    async def _deliver_forever(self) -> None:
+        while True:
+            try:
+                if not await self.deliver_one():
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.flush_interval)
+                    continue
+                self._backoff = 0.0
+            except (ServiceUnavailable, ServiceRefused) as error:
+                if self._backoff == 0.0:
+                    log.warning("the service does not take batches (%s); spooling until it does", error)
+                self.stats.last_error = str(error)
+                self._backoff = min(MAX_BACKOFF, max(0.25, self._backoff * 2))
+                await asyncio.sleep(self._backoff)
+            except Exception:
+                log.exception("delivering a batch to the service failed")
+                await asyncio.sleep(1.0)

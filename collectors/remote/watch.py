@@ -1,0 +1,104 @@
+"""In the service: notices remote collectors that went silent and tells the alert engine.
+
+A collector whose last heartbeat or batch is older than `EAMS_COLLECTOR_SILENT_AFTER` seconds
+(default 300) is marked silent once, and an `Event(kind="collector", name="silent")` is published;
+the shipped rule `collector-silent` turns it into an alert, and the `back` event its heartbeat
+publishes resolves it. The sender is `collector:<name>`, so each collector has its own alert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from collectors.remote.models import CollectorBatch, RemoteCollector
+from collectors.samples import Event, Severity
+from eams.services import Services
+
+log = logging.getLogger(__name__)
+
+EVENT_KIND = "collector"
+# Batch ids are kept this long: a collector replays its spool long before that.
+BATCH_ID_RETENTION = timedelta(days=7)
+
+
+def silent_event(name: str, last_seen: datetime | None) -> Event:
+    when = last_seen.isoformat(timespec="seconds") if last_seen else "never"
+    return Event(
+        kind=EVENT_KIND,
+        name="silent",
+        severity=Severity.critical,
+        message=f"remote collector {name} silent since {when}",
+        source=f"collector:{name}",
+        labels={"collector": name},
+    )
+
+
+def back_event(name: str) -> Event:
+    return Event(
+        kind=EVENT_KIND,
+        name="back",
+        severity=Severity.info,
+        message=f"remote collector {name} reports again",
+        source=f"collector:{name}",
+        labels={"collector": name},
+    )
+
+
+def find_silent(
+    services: Services, silent_after: timedelta, now: datetime
+) -> list[tuple[str, datetime | None]]:
+    """Mark collectors silent for longer than `silent_after`; return the newly silent ones."""
+    newly: list[tuple[str, datetime | None]] = []
+    with services.db.session("collector-watch") as session:
+        for collector in session.scalars(select(RemoteCollector).where(RemoteCollector.silent.is_(False))):
+            if collector.last_seen is not None and now - collector.last_seen > silent_after:
+                collector.silent = True
+                newly.append((collector.name, collector.last_seen))
+        session.execute(delete(CollectorBatch).where(CollectorBatch.received_at < now - BATCH_ID_RETENTION))
+    return newly
+
+
+class CollectorWatch:
+    name = "collector-watch"
+
+    def __init__(self, services: Services, silent_after_s: float, check_s: float) -> None:
+        self.services = services
+        self.silent_after = timedelta(seconds=silent_after_s)
+        self.check_s = check_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def check(self) -> int:
+        newly = await asyncio.to_thread(find_silent, self.services, self.silent_after, datetime.now(UTC))
+        for name, last_seen in newly:
+            log.warning("remote collector %s is silent", name)
+            await self.services.pipeline.publish_event(silent_event(name, last_seen))
+        return len(newly)
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.check_s)
+            try:
+                await self.check()
+            except Exception:
+                log.exception("checking remote collectors failed")
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def collector_watch_component(services: Services) -> CollectorWatch:
+    silent_after = float(os.environ.get("EAMS_COLLECTOR_SILENT_AFTER", "300"))
+    check = float(os.environ.get("EAMS_COLLECTOR_CHECK_INTERVAL", str(min(30.0, silent_after / 2))))
+    return CollectorWatch(services, silent_after, check)

@@ -1,0 +1,94 @@
+"""JSON shapes shared by `eams collect` and the service: poll targets, samples and events.
+
+Both sides use these functions, so the shapes cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from collectors.samples import Event, FieldValue, Sample, Severity
+from collectors.snmp.engine import Credentials, Endpoint, SnmpVersion
+from collectors.snmp.poller import PollTarget
+
+
+def target_to_json(target: PollTarget) -> dict[str, Any]:
+    credentials = asdict(target.credentials)
+    credentials["version"] = target.credentials.version.value
+    return {
+        "name": target.name,
+        "device_id": target.device_id,
+        "endpoint": asdict(target.endpoint),
+        "credentials": credentials,
+        "tags": dict(target.tags),
+        "profile": target.profile,
+        "interval_s": target.interval_s,
+    }
+
+
+def target_from_json(data: dict[str, Any]) -> PollTarget:
+    credentials = dict(data["credentials"])
+    credentials["version"] = SnmpVersion(credentials["version"])
+    return PollTarget(
+        name=str(data["name"]),
+        endpoint=Endpoint(**data["endpoint"]),
+        credentials=Credentials(**credentials),
+        device_id=data.get("device_id"),
+        tags={str(k): str(v) for k, v in data.get("tags", {}).items()},
+        profile=str(data.get("profile", "auto")),
+        interval_s=float(data.get("interval_s", 60.0)),
+    )
+
+
+def sample_to_json(sample: Sample) -> dict[str, Any]:
+    return {
+        "measurement": sample.measurement,
+        "tags": dict(sample.tags),
+        "fields": dict(sample.fields),
+        "time_ns": sample.time_ns,
+        "device_id": sample.device_id,
+        "counters": sorted(sample.counters),
+        "rates": dict(sample.rates),
+    }
+
+
+def sample_from_json(data: dict[str, Any]) -> Sample:
+    fields: dict[str, FieldValue] = dict(data["fields"])
+    return Sample(
+        measurement=data["measurement"],
+        tags=dict(data.get("tags", {})),
+        fields=fields,
+        time_ns=int(data["time_ns"]),
+        device_id=data.get("device_id"),
+        counters=frozenset(data.get("counters", ())),
+        rates={k: float(v) for k, v in data.get("rates", {}).items()},
+    )
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "name": event.name,
+        "severity": event.severity.value,
+        "message": event.message,
+        "source": event.source,
+        "device_id": event.device_id,
+        "labels": dict(event.labels),
+        "data": dict(event.data),
+        "time_ns": event.time_ns,
+    }
+
+
+def event_from_json(data: dict[str, Any]) -> Event:
+    return Event(
+        kind=data["kind"],
+        name=data["name"],
+        severity=Severity(data.get("severity", "warning")),
+        message=data.get("message", ""),
+        source=data.get("source", ""),
+        device_id=data.get("device_id"),
+        labels=dict(data.get("labels", {})),
+        data=dict(data.get("data", {})),
+        time_ns=int(data["time_ns"]),
+    )

@@ -1,0 +1,291 @@
+"""Remote collectors: registration and heartbeat, their targets (with decrypted credentials, for
+collector tokens only), batches of samples and events, health, and device assignment.
+
+TLS must front this API in production: `GET /collectors/{name}/targets` carries SNMP secrets.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the closures' annotations at runtime.
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collectors.remote.models import CollectorAssignment, CollectorBatch, RemoteCollector
+from collectors.remote.watch import back_event
+from collectors.remote.wire import event_from_json, sample_from_json, target_to_json
+from collectors.snmp.targets import load_targets
+from eams.alerts.models import AlertRule
+from eams.api.deps import Reader, ServicesDep, SessionDep, require
+from eams.api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from eams.api.params import PathId
+from eams.auth import Permission, Principal
+from eams.services import Services
+from inventory.models import Device, Site
+from inventory.models.enums import Role
+
+router = APIRouter(tags=["collectors"])
+
+
+def collector_only(caller: Annotated[Principal, Depends(require(Permission.collect))]) -> Principal:
+    """Collector tokens only, even where an admin holds the permission: targets carry secrets."""
+    if caller.role is not Role.collector:
+        raise Forbidden(f"role {caller.role.value!r} is not a collector; use a token of role collector")
+    return caller
+
+
+Collector = Annotated[Principal, Depends(collector_only)]
+CollectorName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+MAX_BATCH_ITEMS = 20_000
+
+
+class Heartbeat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site: str | None = Field(default=None, max_length=200, description="Site name the collector serves")
+    version: str | None = Field(default=None, max_length=50)
+    targets: int = Field(default=0, ge=0)
+    lag_s: float = Field(default=0.0, ge=0)
+    spool_batches: int = Field(default=0, ge=0)
+    spool_bytes: int = Field(default=0, ge=0)
+    influx_spool_batches: int = Field(default=0, ge=0)
+
+
+class CollectorRead(BaseModel):
+    id: int
+    name: str
+    site: str | None
+    version: str | None
+    last_seen: datetime | None
+    silent: bool
+    targets: int
+    lag_s: float
+    spool_batches: int
+    spool_bytes: int
+    influx_spool_batches: int
+    batches_received: int
+    samples_received: int
+    events_received: int
+
+
+class SampleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    measurement: str = Field(min_length=1, max_length=200)
+    tags: dict[str, str] = Field(default_factory=dict)
+    fields: dict[str, bool | int | float | str]
+    time_ns: int = Field(ge=0)
+    device_id: int | None = None
+    counters: list[str] = Field(default_factory=list)
+    rates: dict[str, float] = Field(default_factory=dict)
+
+
+class BatchEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(min_length=1, max_length=50)
+    name: str = Field(min_length=1, max_length=300)
+    severity: str = Field(default="warning", pattern="^(info|warning|critical)$")
+    message: str = Field(default="", max_length=4000)
+    source: str = Field(default="", max_length=200)
+    device_id: int | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
+    time_ns: int = Field(ge=0)
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    batch_id: str = Field(
+        min_length=1, max_length=64, description="Unique per collector; replays are ignored"
+    )
+    samples: list[SampleIn] = Field(default_factory=list, max_length=MAX_BATCH_ITEMS)
+    events: list[BatchEventIn] = Field(default_factory=list, max_length=MAX_BATCH_ITEMS)
+    created_ns: int | None = Field(default=None, ge=0, description="When the collector sealed the batch")
+
+
+class AssignmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    collector: str | None = Field(
+        description="Name of the collector that polls the device; null: the service polls it"
+    )
+
+
+def _read(collector: RemoteCollector, site_name: str | None) -> CollectorRead:
+    return CollectorRead(
+        id=collector.id,
+        name=collector.name,
+        site=site_name,
+        version=collector.version,
+        last_seen=collector.last_seen,
+        silent=collector.silent,
+        targets=collector.targets,
+        lag_s=collector.lag_s,
+        spool_batches=collector.spool_batches,
+        spool_bytes=collector.spool_bytes,
+        influx_spool_batches=collector.influx_spool_batches,
+        batches_received=collector.batches_received,
+        samples_received=collector.samples_received,
+        events_received=collector.events_received,
+    )
+
+
+def _own(session: Session, caller: Principal, name: str) -> RemoteCollector:
+    """The caller's collector by name: registered by this very token."""
+    collector = session.scalar(select(RemoteCollector).where(RemoteCollector.name == name))
+    if collector is None:
+        raise NotFound(f"no collector named {name!r}; register it first with PUT /collectors/{name}")
+    if collector.token_id != caller.token_id:
+        raise Forbidden(f"collector {name!r} is registered with another token")
+    return collector
+
+
+def _site_id(session: Session, site: str) -> int:
+    found = session.scalar(select(Site.id).where(Site.name == site))
+    if found is None:
+        raise Unprocessable(f"site: no site named {site!r}")
+    return found
+
+
+@router.put("/collectors/{name}", response_model=CollectorRead, summary="Register a collector, or heartbeat")
+async def heartbeat(
+    name: CollectorName, services: ServicesDep, caller: Collector, body: Heartbeat = Body(...)
+) -> Any:
+    read, was_silent = await asyncio.to_thread(_record_heartbeat, services, caller, name, body)
+    # After the commit: the alert engine records the resolution in its own transaction.
+    if was_silent:
+        await services.pipeline.publish_event(back_event(name))
+    return read
+
+
+def _record_heartbeat(
+    services: Services, caller: Principal, name: str, body: Heartbeat
+) -> tuple[CollectorRead, bool]:
+    with services.db.session(caller.actor) as session:
+        collector = session.scalar(select(RemoteCollector).where(RemoteCollector.name == name))
+        if collector is None:
+            collector = RemoteCollector(name=name, token_id=caller.token_id)
+            session.add(collector)
+        elif collector.token_id != caller.token_id:
+            raise Forbidden(f"collector {name!r} is registered with another token")
+        if body.site is not None:
+            site_id = _site_id(session, body.site)
+            holder = session.scalar(
+                select(RemoteCollector.name).where(
+                    RemoteCollector.site_id == site_id, RemoteCollector.name != name
+                )
+            )
+            if holder is not None:
+                raise Conflict(
+                    f"site: {body.site!r} is served by collector {holder!r}; one collector per site"
+                )
+            collector.site_id = site_id
+        collector.version = body.version
+        collector.targets = body.targets
+        collector.lag_s = body.lag_s
+        collector.spool_batches = body.spool_batches
+        collector.spool_bytes = body.spool_bytes
+        collector.influx_spool_batches = body.influx_spool_batches
+        collector.last_seen = datetime.now(UTC)
+        was_silent = collector.silent
+        collector.silent = False
+        session.flush()
+        site_name = session.scalar(select(Site.name).where(Site.id == collector.site_id))
+        return _read(collector, site_name), was_silent
+
+
+@router.get("/collectors/{name}/targets", summary="The devices this collector polls, with their credentials")
+async def targets(name: CollectorName, session: SessionDep, services: ServicesDep, caller: Collector) -> Any:
+    collector_id = _own(session, caller, name).id
+    found = await asyncio.to_thread(load_targets, services.db, services.secret_box, collector_id=collector_id)
+    # The measurements enabled alert rules read: the collector forwards only those samples.
+    specs = session.scalars(select(AlertRule.spec).where(AlertRule.enabled.is_(True)))
+    measurements = sorted({spec["measurement"] for spec in specs if spec.get("measurement")} | {"collector"})
+    return {"targets": [target_to_json(t) for t in found], "measurements": measurements}
+
+
+@router.post(
+    "/collectors/{name}/samples", summary="A batch of samples and events; a replayed batch is ignored"
+)
+async def post_batch(
+    name: CollectorName, services: ServicesDep, caller: Collector, batch: BatchIn = Body(...)
+) -> Any:
+    accepted = await asyncio.to_thread(_take_batch, services, caller, name, batch)
+    if not accepted:
+        return {"accepted": False, "duplicate": True}
+    # Recorded first, then evaluated: a batch is evaluated at most once.
+    await services.pipeline.publish_samples([sample_from_json(s.model_dump()) for s in batch.samples])
+    for event in batch.events:
+        await services.pipeline.publish_event(event_from_json(event.model_dump()))
+    return {"accepted": True, "duplicate": False}
+
+
+def _take_batch(services: Services, caller: Principal, name: str, batch: BatchIn) -> bool:
+    with services.db.session(caller.actor) as session:
+        collector = _own(session, caller, name)
+        seen = session.scalar(
+            select(CollectorBatch.id).where(
+                CollectorBatch.collector_id == collector.id, CollectorBatch.batch_id == batch.batch_id
+            )
+        )
+        if seen is not None:
+            return False
+        session.add(CollectorBatch(collector_id=collector.id, batch_id=batch.batch_id))
+        collector.batches_received += 1
+        collector.samples_received += len(batch.samples)
+        collector.events_received += len(batch.events)
+        collector.last_seen = datetime.now(UTC)
+        return True
+
+
+@router.get(
+    "/collectors", response_model=list[CollectorRead], summary="Every remote collector and its health"
+)
+def list_collectors(session: SessionDep, caller: Reader) -> Any:
+    rows = session.execute(
+        select(RemoteCollector, Site.name)
+        .outerjoin(Site, RemoteCollector.site_id == Site.id)
+        .order_by(RemoteCollector.name)
+    )
+    return [_read(collector, site_name) for collector, site_name in rows]
+
+
+@router.put(
+    "/devices/{device_id}/collector", summary="Move a device to a collector (null: the service polls it)"
+)
+def assign(
+    device_id: PathId,
+    session: SessionDep,
+    caller: Annotated[Principal, Depends(require(Permission.write))],
+    body: AssignmentIn = Body(...),
+) -> Any:
+    if session.get(Device, device_id) is None:
+        raise NotFound(f"no device with id {device_id}")
+    collector_id = None
+    if body.collector is not None:
+        collector_id = session.scalar(
+            select(RemoteCollector.id).where(RemoteCollector.name == body.collector)
+        )
+        if collector_id is None:
+            raise Unprocessable(f"collector: no collector named {body.collector!r}")
+    row = session.get(CollectorAssignment, device_id)
+    if row is None:
+        session.add(CollectorAssignment(device_id=device_id, collector_id=collector_id))
+    else:
+        row.collector_id = collector_id
+    return {"device_id": device_id, "collector": body.collector}
+
+
+@router.delete("/devices/{device_id}/collector", status_code=204, summary="Back to the site's collector")
+def unassign(
+    device_id: PathId, session: SessionDep, caller: Annotated[Principal, Depends(require(Permission.write))]
+) -> None:
+    row = session.get(CollectorAssignment, device_id)
+    if row is not None:
+        session.delete(row)

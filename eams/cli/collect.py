@@ -1,0 +1,112 @@
+"""`eams collect`: a remote collector for one site, reporting to the service over its API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import socket
+import unicodedata
+from typing import Annotated
+
+import httpx
+import typer
+
+from collectors.remote.runner import CollectorConfig, CollectorRefused, RemoteCollector
+from collectors.sinks.spool import SpoolError
+from collectors.snmp.engines import DEFAULT_ENGINE
+from eams.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE, console, fail, settings_or_exit
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+def default_name(site: str | None) -> str:
+    """The site as an ASCII slug ("Huyện Đông Anh" -> "huyen-dong-anh"), else the host name."""
+    if site:
+        folded = unicodedata.normalize("NFKD", site.replace("đ", "d").replace("Đ", "D"))
+        slug = re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode().lower()).strip("-")
+        if slug:
+            return slug[:100]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", socket.gethostname())[:100] or "collector"
+
+
+def check_server(server: str) -> str:
+    try:
+        url = httpx.URL(server)
+    except (httpx.InvalidURL, TypeError) as error:
+        raise fail(f"--server {server!r} is not a URL: {error}", EXIT_USAGE) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise fail(
+            f"--server must be an http:// or https:// URL of the eams service, got {server!r}", EXIT_USAGE
+        )
+    return server
+
+
+def collect(
+    server: Annotated[str, typer.Option(help="URL of the eams service (put TLS in front of it)")],
+    token: Annotated[
+        str,
+        typer.Option(envvar="EAMS_COLLECTOR_TOKEN", help="A token of role collector (eams token create)"),
+    ],
+    site: Annotated[
+        str | None, typer.Option(help="Name of the site whose devices this collector polls")
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            envvar="EAMS_COLLECTOR_NAME", help="Collector name (default: from the site, else host name)"
+        ),
+    ] = None,
+    refresh: Annotated[float, typer.Option(min=0.2, help="Seconds between target refreshes")] = 60.0,
+    heartbeat: Annotated[float, typer.Option(min=0.2, help="Seconds between heartbeats")] = 15.0,
+    interval: Annotated[
+        float | None, typer.Option(min=0.2, help="Poll interval in seconds (default: as the service says)")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="SNMP engine: snmpkit or pysnmp")] = DEFAULT_ENGINE,
+) -> None:
+    """Poll a site's devices for the service: metrics straight to InfluxDB (EAMS_INFLUX_*), alert
+    samples and events to the service, both spooled on disk (EAMS_DATA_DIR) while unreachable."""
+    check_server(server)
+    if not token.strip():
+        raise fail("--token is empty: create one with `eams token create --role collector`", EXIT_USAGE)
+    site = site.strip() if site and site.strip() else None
+    name = name or default_name(site)
+    if not NAME_PATTERN.match(name):
+        raise fail(f"--name {name!r} may hold only letters, digits, '.', '_' and '-'", EXIT_USAGE)
+    settings = settings_or_exit()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = CollectorConfig(
+        server=server,
+        token=token.strip(),
+        name=name,
+        site=site,
+        refresh_s=refresh,
+        heartbeat_s=heartbeat,
+        interval_s=interval,
+        engine=engine,
+    )
+    try:
+        collector = RemoteCollector(config, settings)
+    except SpoolError as error:
+        raise fail(str(error), EXIT_UNAVAILABLE) from None
+    console.print(f"collector {name} for {server} (site {site or '-'}, data in {settings.data_dir})")
+    try:
+        asyncio.run(_run(collector))
+    except CollectorRefused as refused:
+        raise fail(str(refused), EXIT_CONFIG) from None
+    stats = collector.uplink.stats
+    console.print(
+        f"stopped: {stats.samples} samples and {stats.events} events in {stats.batches} batches, "
+        f"{len(collector.uplink.spool)} batches still spooled"
+    )
+
+
+async def _run(collector: RemoteCollector) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await collector.run(stop)

@@ -1,0 +1,221 @@
+"""The service's side of remote collectors: registration, targets with credentials for collector
+tokens only, device ownership (one collector per device; the service's own poller keeps out),
+batches evaluated once, health, and the alert when a collector goes silent."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from collectors.remote.models import RemoteCollector
+from collectors.remote.watch import CollectorWatch
+from collectors.samples import Event, Sample
+from collectors.snmp.targets import load_targets
+from eams.services import Services
+from inventory.models.enums import Role
+from tests.conftest import TokenFactory, auth
+
+
+class Received:
+    def __init__(self) -> None:
+        self.samples: list[Sample] = []
+        self.events: list[Event] = []
+
+    async def consume_samples(self, samples: list[Sample]) -> None:
+        self.samples.extend(samples)
+
+    async def consume_event(self, event: Event) -> None:
+        self.events.append(event)
+
+
+def created(response: Any) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def inventory(admin: TestClient) -> dict[str, int]:
+    """Two sites, each with an SNMP device; one more device at the first site."""
+    credentials = created(
+        admin.post(
+            "/api/v1/credentials",
+            json={"name": "v2", "kind": "snmp_v2c", "community": "s3cret-community", "port": 1161},
+        )
+    )
+    ids: dict[str, int] = {}
+    for site in ("Huyện Đông Anh", "Trung tâm dữ liệu tỉnh"):
+        ids[site] = created(admin.post("/api/v1/sites", json={"name": site, "kind": "server_room"}))["id"]
+    for name, site, address in (
+        ("sw-da-01", "Huyện Đông Anh", "127.0.0.2"),
+        ("sw-da-02", "Huyện Đông Anh", "127.0.0.3"),
+        ("sw-dc-01", "Trung tâm dữ liệu tỉnh", "127.0.0.4"),
+    ):
+        device = {
+            "name": name,
+            "role": "switch",
+            "site_id": ids[site],
+            "management_ip": address,
+            "credentials_id": credentials["id"],
+        }
+        ids[name] = created(admin.post("/api/v1/devices", json=device))["id"]
+    return ids
+
+
+def register(client: TestClient, token: str, name: str, site: str | None, **health: Any) -> Any:
+    return client.put(f"/api/v1/collectors/{name}", json={"site": site, **health}, headers=auth(token))
+
+
+def target_names(client: TestClient, token: str, name: str) -> list[str]:
+    answer = client.get(f"/api/v1/collectors/{name}/targets", headers=auth(token))
+    assert answer.status_code == 200, answer.text
+    return [t["name"] for t in answer.json()["targets"]]
+
+
+def test_a_collector_gets_its_sites_devices_with_credentials_and_the_service_keeps_out(
+    admin: TestClient, services: Services, make_token: TokenFactory, inventory: dict[str, int]
+) -> None:
+    token = make_token(Role.collector, "collector-da")
+    assert register(admin, token, "dong-anh", "Huyện Đông Anh", version="0.1.0").status_code == 200
+    answer = admin.get("/api/v1/collectors/dong-anh/targets", headers=auth(token)).json()
+    assert [t["name"] for t in answer["targets"]] == ["sw-da-01", "sw-da-02"]
+    first = answer["targets"][0]
+    assert first["credentials"]["community"] == "s3cret-community"
+    assert first["endpoint"] == {"host": "127.0.0.2", "port": 1161, "timeout_s": 2.0, "retries": 1}
+    assert "collector" in answer["measurements"] and "interface" in answer["measurements"]
+
+    # The in-service poller polls only what no remote collector owns.
+    assert [t.name for t in load_targets(services.db, services.secret_box)] == ["sw-dc-01"]
+
+
+def test_a_device_moved_between_collectors_is_polled_by_exactly_one(
+    admin: TestClient, services: Services, make_token: TokenFactory, inventory: dict[str, int]
+) -> None:
+    da, dc = make_token(Role.collector, "c1"), make_token(Role.collector, "c2")
+    register(admin, da, "dong-anh", "Huyện Đông Anh")
+    register(admin, dc, "datacenter", "Trung tâm dữ liệu tỉnh")
+    moved = admin.put(f"/api/v1/devices/{inventory['sw-da-02']}/collector", json={"collector": "datacenter"})
+    assert moved.status_code == 200, moved.text
+    assert target_names(admin, da, "dong-anh") == ["sw-da-01"]
+    assert target_names(admin, dc, "datacenter") == ["sw-da-02", "sw-dc-01"]
+    assert load_targets(services.db, services.secret_box) == []
+
+    to_service = admin.put(f"/api/v1/devices/{inventory['sw-da-02']}/collector", json={"collector": None})
+    assert to_service.status_code == 200
+    assert target_names(admin, dc, "datacenter") == ["sw-dc-01"]
+    assert [t.name for t in load_targets(services.db, services.secret_box)] == ["sw-da-02"]
+
+    assert admin.delete(f"/api/v1/devices/{inventory['sw-da-02']}/collector").status_code == 204
+    assert target_names(admin, da, "dong-anh") == ["sw-da-01", "sw-da-02"]
+
+    unknown = admin.put(f"/api/v1/devices/{inventory['sw-da-02']}/collector", json={"collector": "nope"})
+    assert unknown.status_code == 422 and "collector" in unknown.text
+
+
+def test_one_collector_per_site_and_names_belong_to_their_token(
+    admin: TestClient, make_token: TokenFactory, inventory: dict[str, int]
+) -> None:
+    first, second = make_token(Role.collector, "c1"), make_token(Role.collector, "c2")
+    assert register(admin, first, "dong-anh", "Huyện Đông Anh").status_code == 200
+    taken = register(admin, second, "other", "Huyện Đông Anh")
+    assert taken.status_code == 409 and "dong-anh" in taken.text
+    stolen = register(admin, second, "dong-anh", None)
+    assert stolen.status_code == 403 and "another token" in stolen.text
+    assert admin.get("/api/v1/collectors/dong-anh/targets", headers=auth(second)).status_code == 403
+    unknown_site = register(admin, second, "x", "Nowhere")
+    assert unknown_site.status_code == 422 and "site" in unknown_site.text
+
+
+def test_a_collector_token_reads_nothing_else_and_others_cannot_act_as_collectors(
+    admin: TestClient, make_token: TokenFactory, inventory: dict[str, int]
+) -> None:
+    token = make_token(Role.collector, "c1")
+    for path in ("/api/v1/devices", "/api/v1/credentials", "/api/v1/collectors", "/api/v1/alerts"):
+        assert admin.get(path, headers=auth(token)).status_code == 403, path
+    reader = make_token(Role.planner, "planner")
+    assert register(admin, reader, "x", None).status_code == 403
+    # Not even an admin token receives the decrypted credentials.
+    refused = register(admin, make_token(Role.admin, "root"), "x", None)
+    assert refused.status_code == 403 and "not a collector" in refused.text
+    assert admin.get("/api/v1/collectors", headers=auth(reader)).status_code == 200
+
+
+def test_a_replayed_batch_is_published_once_and_counted_once(
+    admin: TestClient, services: Services, make_token: TokenFactory, inventory: dict[str, int]
+) -> None:
+    received = Received()
+    services.pipeline.add_sample_consumer(received)
+    services.pipeline.add_event_consumer(received)
+    token = make_token(Role.collector, "c1")
+    register(admin, token, "dong-anh", "Huyện Đông Anh")
+    batch = {
+        "batch_id": uuid.uuid4().hex,
+        "samples": [
+            {
+                "measurement": "collector",
+                "tags": {"device": "sw-da-01", "component": "snmp"},
+                "fields": {"reachable": False, "duration_s": 2.0},
+                "time_ns": time.time_ns(),
+                "device_id": inventory["sw-da-01"],
+            }
+        ],
+        "events": [{"kind": "collector", "name": "started", "severity": "info", "time_ns": time.time_ns()}],
+    }
+    first = admin.post("/api/v1/collectors/dong-anh/samples", json=batch, headers=auth(token))
+    again = admin.post("/api/v1/collectors/dong-anh/samples", json=batch, headers=auth(token))
+    assert first.json() == {"accepted": True, "duplicate": False}
+    assert again.json() == {"accepted": False, "duplicate": True}
+    assert len(received.samples) == 1 and received.samples[0].fields["reachable"] is False
+    assert [e.name for e in received.events] == ["started"]
+
+    health = admin.get("/api/v1/collectors").json()
+    assert [
+        (c["name"], c["site"], c["batches_received"], c["samples_received"], c["events_received"])
+        for c in health
+    ] == [("dong-anh", "Huyện Đông Anh", 1, 1, 1)]
+    bad = admin.post(
+        "/api/v1/collectors/dong-anh/samples",
+        json={"batch_id": "b", "samples": [{"measurement": "x", "fields": {}, "time_ns": -1}]},
+        headers=auth(token),
+    )
+    assert bad.status_code == 422 and "time_ns" in bad.text
+
+
+async def test_a_silent_collector_raises_an_alert_that_its_next_heartbeat_resolves(
+    admin: TestClient, services: Services, make_token: TokenFactory, inventory: dict[str, int]
+) -> None:
+    received = Received()
+    services.pipeline.add_event_consumer(received)
+    token = make_token(Role.collector, "c1")
+    register(admin, token, "dong-anh", "Huyện Đông Anh", targets=2, lag_s=1.5, spool_batches=3)
+    watch = CollectorWatch(services, silent_after_s=60, check_s=3600)
+    assert await watch.check() == 0
+    with services.db.session() as session:
+        session.execute(update(RemoteCollector).values(last_seen=datetime.now(UTC) - timedelta(minutes=5)))
+    assert await watch.check() == 1
+    assert await watch.check() == 0  # announced once
+    health = admin.get("/api/v1/collectors").json()[0]
+    assert health["silent"] is True and (health["targets"], health["lag_s"], health["spool_batches"]) == (
+        2,
+        1.5,
+        3,
+    )
+
+    alerts = admin.get("/api/v1/alerts").json()["results"]
+    summary = next(e.message for e in received.events if e.name == "silent")
+    assert summary.startswith("remote collector dong-anh silent since")
+    assert [
+        (a["rule_name"], a["state"], a["summary"]) for a in alerts if a["rule_name"] == "collector-silent"
+    ] == [("collector-silent", "firing", summary)]
+    register(admin, token, "dong-anh", None)
+    assert [e.name for e in received.events] == ["silent", "back"]
+    alerts = admin.get("/api/v1/alerts").json()["results"]
+    assert [a["state"] for a in alerts if a["rule_name"] == "collector-silent"] == ["resolved"]
+    with services.db.session() as session:
+        assert session.scalar(select(RemoteCollector.silent)) is False
