@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from collectors.discovery.component import discovery_jobs_component
 from collectors.sinks.component import influx_sink_component
 from collectors.snmp.component import snmp_polling_component
 from collectors.ssh.scheduler import ssh_component
@@ -38,6 +39,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     trap_receiver_component,
     snmp_polling_component,
     ssh_component,
+    discovery_jobs_component,
 ]
 
 

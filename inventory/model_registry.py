@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "collectors.traps.models",
     "collectors.ssh.models",
     "eams.alerts.models",
+    "collectors.discovery.models",
 )
 
 
