@@ -10,7 +10,18 @@ from fastapi import APIRouter, FastAPI
 from eams import __version__
 from eams.api.errors import ERROR_RESPONSES, install_error_handlers
 from eams.api.metrics import ServiceMetrics
-from eams.api.routes import changes, device_csv, device_status, discovery, discovery_jobs, sinks, ssh, system, tokens, traps
+from eams.api.routes import (
+    changes,
+    device_csv,
+    device_status,
+    discovery,
+    discovery_jobs,
+    sinks,
+    ssh,
+    system,
+    tokens,
+    traps,
+)
 from eams.api.routes.alerts import alerts_router
 from eams.api.routes.architecture import architecture_router
 from eams.api.routes.inventory import inventory_router

@@ -14,7 +14,7 @@ from collectors.discovery.jobs import resolve_probes, run_discovery
 from collectors.discovery.sweep import SweepSettings
 from eams.services import Services
 from inventory.models import Dependency, Device, DiscoveredFact, EdgeState, ObjectChange
-from tests.discovery.conftest import CISCO_HOST, H3C_HOST, SNMPD_HOST, SWEEP, Lab
+from tests.discovery.conftest import CISCO_HOST, SNMPD_HOST, SWEEP, Lab
 
 SETTINGS = SweepSettings(concurrency=8, rate=200, timeout_s=0.5, retries=0)
 
