@@ -132,3 +132,12 @@ def test_eams_discover_exits_4_when_nothing_answers(cli_env: None, admin: TestCl
     result = runner.invoke(cli, ["discover", "127.0.2.0/29", "-c", "lab-public", "--timeout", "0.3"])
     assert result.exit_code == 4
     assert "no agent answered in 6 addresses" in " ".join(result.output.split())
+
+
+def test_an_app_without_background_components_starts_no_sweep(services: Services, admin: TestClient) -> None:
+    bare = TestClient(create_app(services, background=False))
+    services.extras.pop("discovery_jobs", None)  # as in an app that never started the component
+    answer = bare.post("/api/v1/discovery/jobs", json={"ranges": ["127.0.2.1"]}, headers=admin.headers)
+    assert answer.status_code == 409 and "eams serve" in answer.json()["detail"]
+    with services.db.session() as session:
+        assert session.query(DiscoveryJob).count() == 0

@@ -14,7 +14,7 @@ from collectors.discovery.jobs import DiscoveryInputError, DiscoveryJobs, check_
 from collectors.discovery.models import DiscoveryJob, JobState
 from collectors.discovery.sweep import SweepSettings
 from eams.api.deps import Reader, ServicesDep, SessionDep, Writer
-from eams.api.errors import NotFound, Unprocessable
+from eams.api.errors import Conflict, NotFound, Unprocessable
 from eams.api.params import PathId
 from eams.services import Services
 
@@ -56,14 +56,17 @@ class JobRead(BaseModel):
 
 
 def _jobs(services: Services) -> DiscoveryJobs:
+    """The service's job runner; an app started without its background components (a schema
+    check, an embedded app) runs no sweeps at all, rather than sweeping from a request thread."""
     jobs = services.extras.get("discovery_jobs")
     if not isinstance(jobs, DiscoveryJobs):
-        jobs = services.extras["discovery_jobs"] = DiscoveryJobs(services)
+        raise Conflict("discovery jobs run only in the service with its background components (eams serve)")
     return jobs
 
 
 @router.post("", status_code=202, response_model=JobRead, summary="Start a discovery sweep")
 async def start_job(body: JobRequest, services: ServicesDep, caller: Writer) -> Any:
+    runner = _jobs(services)
     try:
         total = check_ranges(body.ranges, body.confirm)
         with services.db.session(actor=caller.actor) as session:
@@ -87,7 +90,7 @@ async def start_job(body: JobRequest, services: ServicesDep, caller: Writer) -> 
         session.flush()
         job_id = job.id
     addresses = address_ranges.addresses(body.ranges)
-    _jobs(services).start(job_id, addresses, probes, settings, f"discovery:{caller.actor}")
+    runner.start(job_id, addresses, probes, settings, f"discovery:{caller.actor}")
     with services.db.session() as session:
         return JobRead.model_validate(session.get(DiscoveryJob, job_id))
 
