@@ -73,7 +73,13 @@ async def probe_address(
         endpoint = Endpoint(
             host=address, port=probe.port, timeout_s=settings.timeout_s, retries=settings.retries
         )
-        session = await engine.open(endpoint, probe.credentials)
+        try:
+            session = await engine.open(endpoint, probe.credentials)
+        except SnmpTimeout:
+            continue
+        except SnmpError as exc:  # v3 engine discovery answered, but refused us
+            refused.append(f"{probe.name}: {exc}")
+            continue
         try:
             try:
                 answer = await session.get(SYSTEM_OIDS)

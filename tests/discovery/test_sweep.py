@@ -9,7 +9,7 @@ import pytest
 from collectors.discovery import ranges
 from collectors.discovery.reader import ENT_MODEL, ENT_SERIAL
 from collectors.discovery.sweep import Probe, SweepResult, SweepSettings, sweep
-from collectors.snmp.engine import Credentials
+from collectors.snmp.engine import Credentials, SnmpVersion
 from collectors.snmp.engines import make_engine
 from tests.discovery.conftest import CISCO_HOST, H3C_HOST, SNMPD_HOST, SWEEP, Lab
 from tests.support.snmp_agents import net_snmp_values
@@ -111,3 +111,33 @@ def test_ranges_expand_as_an_operator_means_them(text: str, expected: list[str])
 def test_bad_ranges_are_refused_with_the_range_named(text: str) -> None:
     with pytest.raises(ranges.RangeError, match=repr(text).replace(".", r"\.").replace("(", r"\(")):
         ranges.total([text])
+
+
+def v3(name: str, auth_key: str, port: int) -> Probe:
+    credentials = Credentials(
+        version=SnmpVersion.v3,
+        user="labv3",
+        auth_protocol="SHA",
+        auth_key=auth_key,
+        priv_protocol="AES",
+        priv_key="privpass123",
+    )
+    return Probe(name, credentials, port)
+
+
+def test_a_refused_v3_profile_is_passed_over_and_reported_only_when_none_answers(lab: Lab) -> None:
+    async def go(chosen: list[Probe]) -> SweepResult:
+        engine = make_engine()
+        try:
+            return await asyncio.wait_for(sweep(engine, [SNMPD_HOST], chosen, SETTINGS), 60)
+        finally:
+            await engine.close()
+
+    wrong, right = v3("v3-wrong", "wrongpass123", lab.port), v3("v3-right", "authpass123", lab.port)
+    answered = asyncio.run(go([wrong, right]))
+    assert [report.credentials for report in answered.reports] == ["v3-right"]
+    assert answered.errors == {} and answered.silent == []
+
+    refused = asyncio.run(go([wrong]))
+    assert refused.reports == [] and refused.silent == []
+    assert list(refused.errors) == [SNMPD_HOST] and "v3-wrong" in refused.errors[SNMPD_HOST]
