@@ -96,12 +96,15 @@ def stage_sweep(session: Session, swept: Iterable[str], result: SweepResult) -> 
                 session, FactSource.snmp, summary.matched[report.address][0], neighbours
             )
         )
-    summary.add(discovery.stage_not_seen(session, FactSource.snmp, _not_seen(session, swept, result)))
+    seen = {device_id for device_id, _reason in summary.matched.values()}
+    missing = [device_id for device_id in _not_answering(session, swept, result) if device_id not in seen]
+    summary.add(discovery.stage_not_seen(session, FactSource.snmp, missing))
     return summary
 
 
-def _not_seen(session: Session, swept: Iterable[str], result: SweepResult) -> list[int]:
-    """Inventory devices whose management address was swept but did not answer."""
+def _not_answering(session: Session, swept: Iterable[str], result: SweepResult) -> list[int]:
+    """Inventory devices whose management address was swept but did not answer (a device that
+    answered at another address, matched by serial or name, is not among them: see above)."""
     wanted = set(swept) - {report.address for report in result.reports}
     missing = []
     rows = session.execute(select(Device.id, Device.management_ip).where(Device.management_ip.is_not(None)))

@@ -137,3 +137,20 @@ def test_accepted_drift_updates_the_device_and_the_change_log(
     with services.db.session() as session:
         edge = session.get(Dependency, link.dependency_id)
         assert edge is not None and edge.state is EdgeState.confirmed
+
+
+def test_a_device_that_answered_at_another_address_is_not_reported_as_not_seen(
+    services: Services, admin: TestClient, lab: Lab
+) -> None:
+    credentials(admin, lab.port)
+    # The inventory still has the old address (silent now); the agent answers, by name, at .11.
+    created(
+        admin.post(
+            "/api/v1/devices",
+            json={"name": "eams-test-agent", "role": "server", "management_ip": "127.0.1.18"},
+        )
+    )
+    discover(services)
+    staged = facts(services)
+    assert not [fact for fact in staged if fact.kind.value == "not_seen"]
+    assert not [fact for fact in staged if fact.kind.value == "new_device" and fact.address == SNMPD_HOST]
