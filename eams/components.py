@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from collectors.discovery.component import discovery_jobs_component
 from collectors.remote.watch import collector_watch_component
 from collectors.sinks.component import influx_sink_component
 from collectors.snmp.component import snmp_polling_component
@@ -40,6 +41,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     snmp_polling_component,
     ssh_component,
     collector_watch_component,
+    discovery_jobs_component,
 ]
 
 

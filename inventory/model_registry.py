@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "collectors.ssh.models",
     "eams.alerts.models",
     "collectors.remote.models",
+    "collectors.discovery.models",
 )
 
 

@@ -16,6 +16,7 @@ from eams.api.routes import (
     device_csv,
     device_status,
     discovery,
+    discovery_jobs,
     sinks,
     ssh,
     system,
@@ -67,6 +68,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(traps.router)
     api.include_router(sinks.router)
     api.include_router(discovery.router)
+    api.include_router(discovery_jobs.router)
     api.include_router(ssh.router)
     api.include_router(alerts_router())
     api.include_router(device_status.router)

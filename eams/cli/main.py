@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from eams import __version__
-from eams.cli import alerts, collect, dashboards, db, seed, serve, snmp, ssh, token
+from eams.cli import alerts, collect, dashboards, db, discover, seed, serve, snmp, ssh, token
 
 app = typer.Typer(
     name="eams",
@@ -26,6 +26,7 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(snmp.app, name="snmp")
 app.add_typer(dashboards.app, name="dashboards")
 app.add_typer(seed.app, name="seed")
+app.command("discover")(discover.discover)
 
 
 def _version(value: bool) -> None:

@@ -92,13 +92,18 @@ def net_snmp_values(tool: str, agent: Agent, *oids: str, community: str = "publi
 
 
 @contextmanager
-def snmpd_agent(folder: Path) -> Iterator[Agent]:
+def snmpd_agent(folder: Path, host: str = "127.0.0.1", port: int | None = None) -> Iterator[Agent]:
     snmpd = require_program("/usr/sbin/snmpd")
-    port = free_udp_port()
+    port = port or free_udp_port(host)
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "snmpd.conf"
-    config.write_text((TESTDATA / "snmpd.conf").read_text().replace("{port}", str(port)))
-    agent = Agent("127.0.0.1", port)
+    text = (TESTDATA / "snmpd.conf").read_text().replace("{port}", str(port))
+    if host != "127.0.0.1":  # another loopback address: listen there, answer all of 127/8
+        text = text.replace("udp:127.0.0.1:", f"udp:{host}:").replace(
+            "public 127.0.0.1", "public 127.0.0.0/8"
+        )
+    config.write_text(text)
+    agent = Agent(host, port)
     argv = [snmpd, "-f", "-Lo", "-C", "-I", "-smux", "-c", str(config), "-p", str(folder / "pid")]
     env = {"SNMP_PERSISTENT_DIR": str(folder), "MIBS": "none"}
     with running(argv, ready=lambda: _answers(agent), what="snmpd", log_path=folder / "snmpd.log", env=env):
@@ -160,13 +165,22 @@ def prepare_recordings(names: list[str] | None = None) -> Path:
 
 
 @contextmanager
-def snmpsim_agent(folder: Path, names: list[str] | None = None, host: str = "127.0.0.1") -> Iterator[Agent]:
+def snmpsim_agent(
+    folder: Path,
+    names: list[str] | None = None,
+    host: str = "127.0.0.1",
+    *,
+    data: Path | None = None,
+    port: int | None = None,
+) -> Iterator[Agent]:
+    """snmpsim serving `names` (communities of RECORDINGS); or, with `data`, a data folder of the
+    caller's own whose recordings are `names`."""
     responder = Path(sys.executable).parent / "snmpsim-command-responder"
     require_program(str(responder))
-    data = prepare_recordings(names)
+    data = data or prepare_recordings(names)
     cache = CACHE / "snmpsim" / "index"
     cache.mkdir(parents=True, exist_ok=True)
-    port = free_udp_port(host)
+    port = port or free_udp_port(host)
     agent = Agent(host, port)
     argv = [
         str(responder),

@@ -1,7 +1,7 @@
 """remote collectors
 
 Revision ID: 0700
-Revises: 0500
+Revises: 0600
 Create Date: 2026-11-23
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0700"
-down_revision: str | Sequence[str] | None = "0500"
+down_revision: str | Sequence[str] | None = "0600"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Benchmark of SNMP discovery sweeps against snmpd agents on loopback."""

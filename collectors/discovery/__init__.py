@@ -1,0 +1,1 @@
+"""SNMP discovery: sweep address ranges, read what each agent is, stage it as discovered facts."""
