@@ -17,20 +17,24 @@ from eams.services import Services
 class SnmpPollingComponent:
     name = "snmp-poller"
 
-    def __init__(self, services: Services, engine: str = DEFAULT_ENGINE) -> None:
+    def __init__(self, services: Services, engine: str = DEFAULT_ENGINE, interval_s: float = 60.0) -> None:
         self.services = services
+        self.interval_s = interval_s
         poller = Poller(make_engine(engine), ProfileSet.load())
         self.scheduler = PollScheduler(
             poller,
             services.pipeline.publish_samples,
             targets=self._targets,
             status_sink=self._save_status,
+            refresh_s=min(60.0, interval_s),
         )
         services.extras["snmp_scheduler"] = self.scheduler
 
     async def _targets(self) -> list[PollTarget]:
         # The database is synchronous: read it off the event loop.
-        return await asyncio.to_thread(load_targets, self.services.db, self.services.secret_box)
+        return await asyncio.to_thread(
+            load_targets, self.services.db, self.services.secret_box, interval_s=self.interval_s
+        )
 
     async def _save_status(self, status: DeviceStatus, missed: int) -> None:
         await asyncio.to_thread(save_status, self.services.db, status, missed)
@@ -43,7 +47,15 @@ class SnmpPollingComponent:
 
 
 def snmp_polling_component(services: Services) -> SnmpPollingComponent | None:
-    """Runs unless EAMS_SNMP_POLLING=off; with no targets it only re-reads the inventory each minute."""
+    """Runs unless EAMS_SNMP_POLLING=off; with no targets it only re-reads the inventory each minute.
+    EAMS_SNMP_INTERVAL_S (default 60) is the poll interval (`eams demo` polls every few seconds)."""
     if os.environ.get("EAMS_SNMP_POLLING", "on").lower() in ("off", "0", "false", "no"):
         return None
-    return SnmpPollingComponent(services, os.environ.get("EAMS_SNMP_ENGINE", DEFAULT_ENGINE))
+    interval = os.environ.get("EAMS_SNMP_INTERVAL_S", "60")
+    try:
+        interval_s = float(interval)
+    except ValueError:
+        raise ValueError(f"EAMS_SNMP_INTERVAL_S must be a number of seconds, not {interval!r}") from None
+    if interval_s < 1:
+        raise ValueError(f"EAMS_SNMP_INTERVAL_S must be at least 1 second, not {interval!r}")
+    return SnmpPollingComponent(services, os.environ.get("EAMS_SNMP_ENGINE", DEFAULT_ENGINE), interval_s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from eams import __version__
-from eams.cli import alerts, dashboards, db, seed, serve, snmp, ssh, token
+from eams.cli import alerts, dashboards, db, demo, seed, serve, snmp, ssh, token
 
 app = typer.Typer(
     name="eams",
@@ -18,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.add_typer(ssh.app, name="ssh")
