@@ -64,7 +64,7 @@ def demo(
                 counts, token = seed(services)
                 say(f"Loaded the example province (Tỉnh Sơn Lâm): {sum(counts.values())} records.")
                 if lab:
-                    running = start_lab(options, console.print)
+                    running = start_lab(options, say)
                     ids = point_devices_at_lab(services, running)
                 else:
                     ids = {}

@@ -2,7 +2,7 @@
 
 The recordings are real devices' (snmpsim-data); the demo adds what a recording cannot have:
 traffic counters that grow (snmpsim's `numeric` variation module) and one fault, a CPU load that
-climbs past the demo rule's threshold (`rules.yaml`) about 20 s after the lab starts.
+climbs past the demo rule's threshold (`rules.yaml`) about 12 s after the lab starts.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ OCTET_COLUMNS = (
     "1.3.6.1.2.1.31.1.1.1.10.",
 )
 HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2."
-# The fault: every processor's load starts at 15 % and climbs 3 points a second up to 97 %.
-CPU_RAMP = "initial=15,rate=3,max=97"
+# The fault: every processor's load starts at 20 % and climbs 5 points a second up to 97 %.
+CPU_RAMP = "initial=20,rate=5,max=97"
 
 
 @dataclass(frozen=True)
