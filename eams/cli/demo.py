@@ -99,7 +99,7 @@ def _print_where_to_look(
             )
         say(
             f"  simulated fault: the CPU of dc-srv-mail-01 climbs ({CPU_RAMP}); the demo-cpu-high "
-            f"alert fires within a minute at {base}/api/v1/alerts?status=firing"
+            f"alert fires within a minute at {base}/api/v1/alerts?state=firing"
         )
     influx = os.environ.get("EAMS_INFLUX_URL")
     target = f"InfluxDB at {influx}" if influx else f"the spool in {options.data_dir}/spool/influx/"

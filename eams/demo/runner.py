@@ -19,7 +19,7 @@ from types import FrameType
 import uvicorn
 from sqlalchemy import select
 
-from collectors.lab.agents import LabProcess, free_udp_port, start_snmpd, start_snmpsim
+from collectors.lab.agents import LabError, LabProcess, free_udp_port, start_snmpd, start_snmpsim
 from collectors.lab.recordings import prepare_recordings
 from eams.api.app import create_app
 from eams.auth import create_token
@@ -102,6 +102,12 @@ def fresh_data_dir(path: Path) -> None:
 def start_lab(options: DemoOptions, say: Callable[[str], None]) -> Lab:
     lab = Lab()
     try:
+        try:
+            import snmpsim_data  # noqa: F401  (the recordings)
+        except ImportError:
+            raise LabError(
+                "the recordings are not installed: pip install 'eams[demo]' (./dev run does it)"
+            ) from None
         data = prepare_recordings(options.cache_dir / "data", [d.recording for d in LAB_DEVICES])
         for device in LAB_DEVICES:
             write_demo_recording(data, device)
