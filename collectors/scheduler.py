@@ -199,6 +199,10 @@ class PollScheduler:
         """Poll every device now, concurrently (bounded by the semaphore): one full round."""
         return list(await asyncio.gather(*(self.poll_once(s) for s in self.devices.values())))
 
+    @property
+    def polls_in_flight(self) -> int:
+        return len(self._in_flight)
+
     def stats(self) -> dict[str, Any]:
         return {
             "devices": len(self.devices),

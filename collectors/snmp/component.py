@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
 from collectors.scheduler import PollScheduler
@@ -12,6 +13,8 @@ from collectors.snmp.profile import ProfileSet
 from collectors.snmp.status import save_status
 from collectors.snmp.targets import load_targets
 from eams.services import Services
+
+log = logging.getLogger(__name__)
 
 
 class SnmpPollingComponent:
@@ -51,11 +54,23 @@ def snmp_polling_component(services: Services) -> SnmpPollingComponent | None:
     EAMS_SNMP_INTERVAL_S (default 60) is the poll interval (`eams demo` polls every few seconds)."""
     if os.environ.get("EAMS_SNMP_POLLING", "on").lower() in ("off", "0", "false", "no"):
         return None
-    interval = os.environ.get("EAMS_SNMP_INTERVAL_S", "60")
+    return SnmpPollingComponent(
+        services, os.environ.get("EAMS_SNMP_ENGINE", DEFAULT_ENGINE), poll_interval_s()
+    )
+
+
+def poll_interval_s(default: float = 60.0) -> float:
+    """EAMS_SNMP_INTERVAL_S; a value that is not a number of seconds >= 1 is logged and ignored."""
+    text = os.environ.get("EAMS_SNMP_INTERVAL_S")
+    if text is None:
+        return default
     try:
-        interval_s = float(interval)
+        interval_s = float(text)
     except ValueError:
-        raise ValueError(f"EAMS_SNMP_INTERVAL_S must be a number of seconds, not {interval!r}") from None
-    if interval_s < 1:
-        raise ValueError(f"EAMS_SNMP_INTERVAL_S must be at least 1 second, not {interval!r}")
-    return SnmpPollingComponent(services, os.environ.get("EAMS_SNMP_ENGINE", DEFAULT_ENGINE), interval_s)
+        interval_s = 0.0
+    if not interval_s >= 1:  # also catches NaN
+        log.error(
+            "EAMS_SNMP_INTERVAL_S=%r is not a number of seconds >= 1; polling every %g s", text, default
+        )
+        return default
+    return interval_s
