@@ -6,6 +6,7 @@ simulated fault's alert, and on SIGINT (run 1) or SIGTERM (run 2) exit 0 with no
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -116,9 +117,17 @@ def run_demo_once(folder: Path, stop_with: signal.Signals, earlier_token: str | 
         assert token is not None
         return token
     finally:
-        if demo.poll() is None:
-            demo.kill()
-            demo.wait()
+        if demo.poll() is None:  # the test failed: stop the demo, and its lab even if it hangs
+            leftovers = children_of(demo.pid)
+            demo.terminate()
+            try:
+                demo.wait(20)
+            except subprocess.TimeoutExpired:
+                demo.kill()
+                demo.wait()
+            for pid in leftovers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)  # each lab agent leads its own process group
 
 
 def test_the_demo_runs_twice_in_a_row_and_stops_cleanly_on_sigint_and_sigterm(tmp_path: Path) -> None:
