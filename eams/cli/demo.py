@@ -70,7 +70,8 @@ def demo(
                     ids = {}
                 server = make_server(services, options)
                 _print_where_to_look(options, token, running.devices, ids)
-        asyncio.run(serve(server, duration))
+                # The server handles SIGINT/SIGTERM itself while it serves (see DemoServer).
+                asyncio.run(serve(server, duration))
         say(f"Stopped ({server.stopped_by or 'duration reached'}); stopping the lab.")
     except DemoInterrupted as exc:
         say(f"Stopped ({exc}) while starting; stopping the lab.")
