@@ -77,6 +77,7 @@ class PollScheduler:
         self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self.completed: int = 0
         self._round_done: asyncio.Event | None = None
+        self._in_flight: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         self.scheduler.start()
@@ -93,6 +94,10 @@ class PollScheduler:
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        # Polls under way end before their sessions are closed under them.
+        for task in self._in_flight:
+            task.cancel()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
         await self.poller.close()
 
     async def refresh(self) -> None:
@@ -155,7 +160,15 @@ class PollScheduler:
         if time.monotonic() < schedule.not_before:
             schedule.skipped_backoff += 1
             return
-        await self.poll_once(schedule)
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self.poll_once(schedule)
+        except asyncio.CancelledError:
+            return  # stopping: the scheduler is being shut down
+        finally:
+            self._in_flight.discard(task)
 
     async def poll_once(self, schedule: DeviceSchedule) -> PollResult:
         async with self.semaphore:
@@ -185,6 +198,10 @@ class PollScheduler:
     async def poll_all_once(self) -> list[PollResult]:
         """Poll every device now, concurrently (bounded by the semaphore): one full round."""
         return list(await asyncio.gather(*(self.poll_once(s) for s in self.devices.values())))
+
+    @property
+    def polls_in_flight(self) -> int:
+        return len(self._in_flight)
 
     def stats(self) -> dict[str, Any]:
         return {

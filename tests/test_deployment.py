@@ -77,6 +77,26 @@ def test_grafana_provisioning_points_at_the_mounted_dashboards() -> None:
     assert source["type"] == "influxdb" and source["url"] == "http://influxdb:8086"
 
 
+def test_grafana_gets_the_infinity_plugin_and_the_api_data_source() -> None:
+    grafana = COMPOSE["services"]["grafana"]
+    env = grafana["environment"]
+    assert "yesoreyeram-infinity-datasource" in env["GF_INSTALL_PLUGINS"].split(",")
+    assert env["EAMS_API_URL"] == "${EAMS_API_URL:-http://eams:8000}"
+    assert env["EAMS_API_TOKEN"].startswith("${EAMS_API_TOKEN")
+    mounts = {v.split(":")[0]: v.split(":")[1] for v in grafana["volumes"]}
+    assert mounts["../dashboards/provisioning/eams-api.yaml"] == (
+        "/etc/grafana/provisioning/datasources/eams-api.yaml"
+    )
+    assert mounts["./grafana/provisioning/datasources/influxdb.yaml"].startswith(
+        "/etc/grafana/provisioning/datasources/"
+    )
+    # The data source file reads exactly the variables compose gives Grafana.
+    source = (ROOT / "dashboards/provisioning/eams-api.yaml").read_text()
+    assert set(re.findall(r"\$\{([A-Z_]+)\}", source)) <= set(env)
+    example = (DOCKER / ".env.example").read_text()
+    assert "EAMS_API_URL=http://eams:8000" in example.splitlines() and "\nEAMS_API_TOKEN=" in example
+
+
 def _command_names() -> set[str]:
     group = get_command(app)
     return set(group.commands)  # type: ignore[attr-defined]

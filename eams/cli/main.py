@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from eams import __version__
-from eams.cli import alerts, collect, dashboards, db, discover, seed, serve, snmp, ssh, token
+from eams.cli import alerts, collect, dashboards, db, demo, discover, seed, serve, snmp, ssh, token
 
 app = typer.Typer(
     name="eams",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("collect")(collect.collect)
+app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.add_typer(ssh.app, name="ssh")

@@ -1,13 +1,11 @@
 """Real SNMP agents for tests and benchmarks: net-snmp's snmpd and snmpsim serving recordings.
 
-snmpsim recordings come from the PyPI package `snmpsim-data`. Only the devices a test needs are
-decompressed (bzcat), and only the subtrees our profiles read are kept, into a cache folder
-reused between runs (indexing the full Juniper or FortiGate recordings takes minutes here).
+snmpsim recordings come from the PyPI package `snmpsim-data`, trimmed by `collectors.lab.recordings`
+(shared with `eams demo`) into a cache folder reused between runs.
 """
 
 from __future__ import annotations
 
-import bz2
 import os
 import subprocess
 import sys
@@ -16,24 +14,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from collectors.lab.recordings import RECORDINGS
+from collectors.lab.recordings import prepare_recordings as _prepare
 from tests.support.peers import free_udp_port, require_program, running
 
 REPO = Path(__file__).resolve().parents[2]
 TESTDATA = REPO / "tests" / "snmp" / "testdata"
 CACHE = Path(os.environ.get("EAMS_TEST_CACHE", REPO / "var" / "test-cache"))
-
-# community (path under the data folder) -> recording in snmpsim-data
-RECORDINGS = {
-    "cisco/c3560": "network/switch/cisco-c3560.snmprec.bz2",
-    "juniper/mx960": "network/router/juniper-mx960-12-3r6-6.snmprec.bz2",
-    "fortinet/fortigate": "network/firewall/fortinet-xcu.snmprec.bz2",
-    "paloalto/pa5000": "network/firewall/paloalto-pa-5000.snmprec.bz2",
-    "linux/slackware": "os/linux/slackware.snmprec.bz2",
-    "huawei/s5720": "network/router/huawei-s5720.snmprec.bz2",
-    "h3c/comware7": "network/switch/h3c-comware-7-1-075.snmprec.bz2",
-    "apc/ap7902b": "UPS/apc-7902b.snmprec",
-    "eaton/93e": "UPS/eaton-93e-80.snmprec.bz2",
-}
 
 
 @dataclass(frozen=True)
@@ -118,43 +105,9 @@ def _answers(agent: Agent, community: str = "public", timeout: float = 1) -> boo
     return True
 
 
-def profile_subtrees() -> list[str]:
-    """The subtrees any shipped profile reads, plus the system group."""
-    from collectors.snmp.profile import ProfileSet
-
-    profiles = ProfileSet.load()
-    subtrees = {"1.3.6.1.2.1.1"}
-    for profile in profiles.profiles.values():
-        for metric in profile.metrics:
-            if metric.table:
-                subtrees.add(metric.table)
-            for spec in [*metric.fields, *metric.tags]:
-                subtrees.add(spec.oid.rsplit(".", 1)[0] if not metric.table else spec.oid)
-    return sorted(subtrees)
-
-
 def prepare_recordings(names: list[str] | None = None) -> Path:
-    """The data folder holding the wanted recordings, trimmed to the profiles' subtrees."""
-    import snmpsim_data
-
-    source = Path(snmpsim_data.__file__).parent / "data"
-    data = CACHE / "snmpsim" / "data"
-    prefixes = tuple(s + "." for s in profile_subtrees())
-    for community in names or list(RECORDINGS):
-        target = data / f"{community}.snmprec"
-        if target.exists():
-            continue
-        path = source / RECORDINGS[community]
-        opener = bz2.open if path.suffix == ".bz2" else open
-        target.parent.mkdir(parents=True, exist_ok=True)
-        kept: list[str] = []
-        with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
-            for line in lines:
-                if line.startswith(prefixes):
-                    kept.append(line if line.endswith("\n") else line + "\n")
-        partial = target.with_suffix(".tmp")
-        partial.write_text("".join(kept))
-        partial.replace(target)
+    """The shared data folder with the wanted recordings, plus the hand-written lab recordings."""
+    data = _prepare(CACHE / "snmpsim" / "data", names or list(RECORDINGS))
     # Hand-written lab recordings (checked in beside the tests): a device whose answers change.
     for recording in (TESTDATA / "lab").glob("*.snmprec"):
         copy = data / "lab" / recording.name

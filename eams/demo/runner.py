@@ -1,0 +1,229 @@
+"""Runs the demo: a fresh SQLite data folder, the example province, the lab, the service.
+
+Order matters for a clean exit: the lab's agents are started before the service and stopped after
+it, by PID, whatever ends the run (Ctrl-C, SIGTERM, --duration, an error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+import uvicorn
+from sqlalchemy import select
+
+from collectors.lab.agents import LabError, LabProcess, free_udp_port, start_snmpd, start_snmpsim
+from collectors.lab.recordings import prepare_recordings
+from eams.api.app import create_app
+from eams.auth import create_token
+from eams.demo.lab import LAB_DEVICES, SNMPD_DEVICE, write_demo_recording
+from eams.services import Services
+from inventory.examples.loader import load_example
+from inventory.models import CredentialsProfile, Device
+from inventory.models.enums import CredentialKind, Role
+
+DEMO_RULES = Path(__file__).with_name("rules.yaml")
+LAB_SUBNET = "127.0.77"  # lab device i answers on 127.0.77.i
+SNMPD_COMMUNITY = "eams-demo"
+
+
+@dataclass
+class DemoOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("var/demo")
+    cache_dir: Path = Path("var/lab-cache")  # trimmed recordings and snmpsim's index, kept between runs
+    lab: bool = True
+    duration: float | None = None
+    interval_s: float = 5.0
+
+
+@dataclass
+class LabDeviceAddress:
+    device: str
+    host: str
+    port: int
+    community: str
+    agent: str  # "snmpsim (cisco/c3560)" or "snmpd (this host)"
+
+
+@dataclass
+class Lab:
+    processes: list[LabProcess] = field(default_factory=list)
+    devices: list[LabDeviceAddress] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+
+class DemoInterrupted(Exception):
+    """SIGINT or SIGTERM arrived before the service was up."""
+
+
+def demo_environment(options: DemoOptions) -> dict[str, str]:
+    """The settings the demo runs with, whatever the caller's EAMS_* say about production."""
+    data = options.data_dir.resolve()
+    rules = os.environ.get("EAMS_ALERT_RULE_PATHS")
+    return {
+        "EAMS_DATA_DIR": str(data),
+        "EAMS_DATABASE_URL": f"sqlite:///{data / 'eams.sqlite3'}",
+        "EAMS_SNMP_POLLING": "on",
+        "EAMS_SNMP_INTERVAL_S": str(options.interval_s),
+        "EAMS_ALERT_RULE_PATHS": f"{DEMO_RULES}:{rules}" if rules else str(DEMO_RULES),
+    }
+
+
+MARKER = ".eams-demo"
+
+
+class NotADemoFolder(Exception):
+    """The data folder holds files that a demo did not write: it is not deleted."""
+
+
+def fresh_data_dir(path: Path) -> None:
+    """Recreated on each run, so that a second run starts from the same state as the first.
+    Only a folder a demo made (it holds the marker file) or an empty one is ever deleted."""
+    if path.exists():
+        if any(path.iterdir()) and not (path / MARKER).exists():
+            raise NotADemoFolder(f"{path} exists and was not made by `eams demo`; choose another --data-dir")
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text("made by `eams demo`; deleted and recreated on each run\n")
+
+
+def start_lab(options: DemoOptions, say: Callable[[str], None]) -> Lab:
+    lab = Lab()
+    try:
+        try:
+            import snmpsim_data  # noqa: F401  (the recordings)
+        except ImportError:
+            raise LabError(
+                "the recordings are not installed: pip install 'eams[demo]' (./dev run does it)"
+            ) from None
+        data = prepare_recordings(options.cache_dir / "data", [d.recording for d in LAB_DEVICES])
+        for device in LAB_DEVICES:
+            write_demo_recording(data, device)
+        hosts = [f"{LAB_SUBNET}.{i}" for i in range(1, len(LAB_DEVICES) + 1)]
+        port = free_udp_port(hosts[0])
+        say(f"starting the lab: snmpsim, {len(LAB_DEVICES)} recorded devices on {LAB_SUBNET}.1-{len(hosts)}")
+        lab.processes.append(
+            start_snmpsim(
+                data,
+                options.cache_dir / "index",
+                hosts,
+                port,
+                options.data_dir / "lab",
+                LAB_DEVICES[0].community,
+            )
+        )
+        for device, host in zip(LAB_DEVICES, hosts, strict=True):
+            lab.devices.append(
+                LabDeviceAddress(device.device, host, port, device.community, f"snmpsim ({device.recording})")
+            )
+        snmpd = start_snmpd(options.data_dir / "lab" / "snmpd", "127.0.0.1", SNMPD_COMMUNITY, SNMPD_DEVICE)
+        if snmpd is None:
+            say("snmpd is not installed: the lab runs without this host's own agent")
+        else:
+            lab.processes.append(snmpd)
+            endpoint = snmpd.endpoints[0]
+            lab.devices.append(
+                LabDeviceAddress(
+                    SNMPD_DEVICE, endpoint.host, endpoint.port, SNMPD_COMMUNITY, "snmpd (this host)"
+                )
+            )
+    except BaseException:
+        lab.stop()
+        raise
+    return lab
+
+
+def point_devices_at_lab(services: Services, lab: Lab) -> dict[str, int]:
+    """Give the lab's devices their loopback address and SNMP credentials; name -> device id."""
+    ids: dict[str, int] = {}
+    with services.db.session(actor="eams demo") as session:
+        for address in lab.devices:
+            device = session.scalars(select(Device).where(Device.name == address.device)).one()
+            profile = CredentialsProfile(
+                name=f"demo-{address.device}",
+                kind=CredentialKind.snmp_v2c,
+                port=address.port,
+                timeout_s=2.0,
+                retries=1,
+                secrets_encrypted=services.secret_box.seal({"community": address.community}),
+                description=f"eams demo lab: {address.agent}",
+            )
+            session.add(profile)
+            session.flush()
+            device.management_ip = address.host
+            device.credentials_id = profile.id
+            ids[address.device] = device.id
+    return ids
+
+
+def seed(services: Services) -> tuple[dict[str, int], str]:
+    """The example province and an admin token; returns the record counts and the token."""
+    with services.db.session(actor="eams demo") as session:
+        counts = load_example(session)
+        _row, token = create_token(session, name="demo-admin", role=Role.admin)
+    return counts, token
+
+
+class DemoServer(uvicorn.Server):
+    """uvicorn, but a signal only ends serving: we stop the lab after it and exit 0, rather
+    than have uvicorn re-raise the signal at the end."""
+
+    stopped_by: str | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        originals = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+    def _on_signal(self, sig: int, _frame: FrameType | None) -> None:
+        self.stopped_by = signal.Signals(sig).name
+        if self.should_exit:
+            self.force_exit = True
+        self.should_exit = True
+
+
+def _interrupt(sig: int, _frame: FrameType | None) -> None:
+    raise DemoInterrupted(signal.Signals(sig).name)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """While setting up, SIGINT and SIGTERM unwind through every `finally` (stopping the lab)."""
+    originals = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in originals.items():
+            signal.signal(sig, handler)
+
+
+async def serve(server: DemoServer, duration: float | None) -> None:
+    if duration is not None:
+        asyncio.get_running_loop().call_later(duration, setattr, server, "should_exit", True)
+    await server.serve()
+
+
+def make_server(services: Services, options: DemoOptions) -> DemoServer:
+    config = uvicorn.Config(
+        create_app(services),
+        host=options.host,
+        port=options.port,
+        log_level="warning",
+    )
+    return DemoServer(config)
