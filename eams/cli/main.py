@@ -11,9 +11,12 @@ app = typer.Typer(
     name="eams",
     help=(
         "eams: monitoring and e-Government architecture inventory for a provincial data center.\n\n"
-        "Start with `eams serve`, then `eams token create --role admin --name you`."
+        "Try it with `eams demo`. In production: `eams serve`, then "
+        "`eams token create --role admin --name you`."
     ),
     no_args_is_help=True,
+    # Markdown joins the hard-wrapped lines of our docstrings into paragraphs.
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     add_completion=False,
 )
