@@ -52,13 +52,19 @@ class Components:
         self.running: list[Component] = []
 
     async def start(self) -> None:
-        for factory in self.factories:
-            component = factory(self.services)
-            if component is None:
-                continue
-            await component.start()
-            self.running.append(component)
-            log.info("started %s", component.name)
+        """Start every component; if one fails, stop those already running (the sink flushes what it
+        holds) before the error goes up, so a failed start loses nothing."""
+        try:
+            for factory in self.factories:
+                component = factory(self.services)
+                if component is None:
+                    continue
+                await component.start()
+                self.running.append(component)
+                log.info("started %s", component.name)
+        except BaseException:
+            await self.stop()
+            raise
 
     async def stop(self) -> None:
         # Producers stop first so that consumers can drain what is already in flight.

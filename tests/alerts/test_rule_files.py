@@ -45,3 +45,23 @@ def test_a_bad_rule_file_is_refused_with_a_sentence(tmp_path: Path, body: str, m
     with pytest.raises(RuleFileError) as refused:
         load_rule_file(path)
     assert str(path) in str(refused.value) and message in str(refused.value)
+
+
+def test_every_shipped_metric_rule_reads_what_the_collectors_write() -> None:
+    """A rule naming a field no collector writes never fires, silently: check them against the
+    measurement schema the collectors declare (the SNMP profiles plus the declared measurements)."""
+    from collectors.schema import build_schema
+
+    schema = build_schema()
+    for rule in load_rule_file(DEFAULT_RULES):
+        if rule.measurement is None:
+            continue
+        assert rule.measurement in schema, f"{rule.name}: no collector writes {rule.measurement!r}"
+        declared = schema[rule.measurement]
+        for field in (rule.field, rule.percent_of):
+            if field is not None:
+                assert field in declared.fields, f"{rule.name}: {rule.measurement} has no field {field!r}"
+        for tag in rule.entity:
+            assert tag in declared.tags, f"{rule.name}: {rule.measurement} has no tag {tag!r}"
+        if rule.source == "rate":
+            assert declared.fields[rule.field].counter, f"{rule.name}: {rule.field} is not a counter"
