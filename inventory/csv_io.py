@@ -146,7 +146,9 @@ def read_rows(data: bytes) -> tuple[list[str], list[CsvRow]]:
             extra = [c for c in record[len(header) :] if c.strip()]
             if extra:
                 raise CsvFileError(f"row {index} has {len(record)} cells but the header names {len(header)}")
-        cells = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(header)}
+        cells = {
+            name: (restore(record[i].strip()) if i < len(record) else "") for i, name in enumerate(header)
+        }
         rows.append(CsvRow(index, cells))
         if len(rows) > MAX_ROWS:
             raise CsvFileError(f"the file has more than {MAX_ROWS} rows; split it")
@@ -413,7 +415,20 @@ def device_cells(device: Device, refs: References) -> list[str]:
         "tags": ";".join(device.tags or []),
         "description": device.description,
     }
-    return ["" if cells[c] is None else str(cells[c]) for c in COLUMNS]
+    return [defuse("" if cells[c] is None else str(cells[c])) for c in COLUMNS]
+
+
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection): exported
+# text gets a leading apostrophe, which spreadsheets hide and import takes off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def restore(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def export_lines(devices: Iterable[Device], refs: References) -> Iterator[str]:

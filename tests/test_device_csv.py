@@ -215,3 +215,21 @@ def test_a_scoped_token_imports_only_inside_its_agencies(
     assert other.status_code == 201 and response.status_code == 422
     assert [(e["row"], "outside" in e["message"]) for e in response.json()["errors"]] == [(3, True)]
     assert admin.get("/api/v1/devices").json()["count"] == 0
+
+
+def test_exported_cells_cannot_run_as_spreadsheet_formulas_and_still_import_back(admin: TestClient) -> None:
+    created = admin.post(
+        "/api/v1/devices",
+        json={"name": '=HYPERLINK("http://x")', "role": "server", "description": "+cmd|' /C calc'!A0"},
+    )
+    assert created.status_code == 201, created.text
+    exported = admin.get("/api/v1/devices/export.csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0]["name"] == '\'=HYPERLINK("http://x")'
+    assert rows[0]["description"].startswith("'+cmd")
+    assert admin.delete(f"/api/v1/devices/{created.json()['id']}").status_code == 204
+    back = admin.post("/api/v1/devices/import", files={"file": ("d.csv", exported.content, "text/csv")})
+    assert back.status_code == 200, back.text
+    [device] = admin.get("/api/v1/devices").json()["results"]
+    assert device["name"] == '=HYPERLINK("http://x")'
+    assert device["description"] == "+cmd|' /C calc'!A0"

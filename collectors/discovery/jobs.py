@@ -48,6 +48,12 @@ def check_ranges(ranges: Sequence[str], confirm: bool, limit: int = address_rang
         count = address_ranges.total(ranges)
     except address_ranges.RangeError as exc:
         raise DiscoveryInputError("ranges", str(exc)) from None
+    if count > address_ranges.MAX_SWEEP:
+        raise DiscoveryInputError(
+            "ranges",
+            f"the ranges hold {count} addresses, more than one sweep takes "
+            f"({address_ranges.MAX_SWEEP}, a /16): split them into several sweeps",
+        )
     if count > limit and not confirm:
         raise DiscoveryInputError(
             "ranges", f"the ranges hold {count} addresses, more than {limit}: confirm the sweep to go ahead"

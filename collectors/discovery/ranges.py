@@ -7,6 +7,9 @@ from collections.abc import Iterable, Iterator
 
 # A sweep bigger than this needs an explicit yes (CLI --yes, API "confirm": true).
 LARGE_SWEEP = 4096
+# Even confirmed, a sweep is expanded in memory and probed address by address: a /16 is the most
+# one job takes (a /8 would hold the service for minutes and gigabytes); split larger estates.
+MAX_SWEEP = 65536
 
 
 class RangeError(ValueError):

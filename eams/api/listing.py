@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, not_, or_
+from sqlalchemy import ColumnElement, Select, String, TypeDecorator, and_, cast, not_, or_
 from sqlalchemy.orm import DeclarativeBase
 
 from eams.api.errors import BadRequest
@@ -54,8 +54,11 @@ def _int_param(params: Mapping[str, str], name: str, default: int) -> int:
 
 def convert(column: ColumnElement[Any], raw: str, param: str) -> Any:
     """Turn a query-string value into the column's Python type, or say which parameter is wrong."""
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):  # our UTC datetime and friends: the stored type decides
+        column_type = column_type.impl_instance
     try:
-        python_type = column.type.python_type
+        python_type = column_type.python_type
     except NotImplementedError:
         return raw
     try:
@@ -78,7 +81,9 @@ def convert(column: ColumnElement[Any], raw: str, param: str) -> Any:
         if python_type is decimal.Decimal:
             return decimal.Decimal(raw)
         if python_type is dt.datetime:
-            return dt.datetime.fromisoformat(raw)
+            moment = dt.datetime.fromisoformat(raw)
+            # A time without an offset is read as UTC, the zone everything is stored in.
+            return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
         if python_type is dt.date:
             return dt.date.fromisoformat(raw)
     except (ValueError, decimal.InvalidOperation):
@@ -112,7 +117,7 @@ def filter_clauses(
         if key in RESERVED:
             continue
         name, _, lookup = key.partition("__")
-        if name == "tag":
+        if name == "tag" and "tags" in model.__table__.c:
             grouped.setdefault(("tag", lookup or "exact"), []).append(value)
             continue
         if name not in filterable or (lookup and lookup not in LOOKUPS):

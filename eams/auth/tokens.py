@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from eams.auth.principal import Principal
@@ -63,12 +63,21 @@ def resolve_token(session: Session, clear: str) -> Principal | None:
     now = utcnow()
     if token.expires_at is not None and _aware(token.expires_at) <= now:
         return None
-    if token.last_used_at is None or now - _aware(token.last_used_at) > LAST_USED_RESOLUTION:
-        token.last_used_at = now
     scope = None
     if token.agency_id is not None:
         scope = frozenset(agency_subtree(session, token.agency_id))
+    if token.last_used_at is None or now - _aware(token.last_used_at) > LAST_USED_RESOLUTION:
+        _note_use(session, token.id, now)
     return Principal(name=token.name, role=token.role, token_id=token.id, agency_ids=scope)
+
+
+def _note_use(session: Session, token_id: int, now: datetime) -> None:
+    """Record the use in a short transaction of its own. Written through the request's session it
+    would hold SQLite's write lock for the whole request, and a handler that writes through a second
+    session (collector heartbeats) would wait on it until "database is locked"."""
+    with session.get_bind().engine.connect() as connection:
+        connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        connection.commit()
 
 
 def _aware(moment: datetime) -> datetime:

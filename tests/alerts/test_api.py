@@ -101,7 +101,7 @@ def test_an_event_posted_by_a_collector_reaches_the_security_team_and_only_they_
 
 def test_alert_rules_are_managed_through_the_api_with_errors_that_name_the_field(admin: TestClient) -> None:
     rule = {
-        "name": "ups-battery-low",
+        "name": "dc-ups-battery-low",
         "kind": "threshold",
         "measurement": "ups",
         "field": "battery_percent",
@@ -139,7 +139,7 @@ def test_alert_rules_are_managed_through_the_api_with_errors_that_name_the_field
 
 
 def test_silences_and_routing_validate_input_and_never_show_secrets(
-    admin: TestClient, services: Services, hook: HttpReceiver
+    admin: TestClient, services: Services, hook: HttpReceiver, make_token: TokenFactory
 ) -> None:
     no_end = admin.post(
         "/api/v1/silences", json={"matchers": [{"name": "site", "value": "DC"}], "comment": "x"}
@@ -191,6 +191,20 @@ def test_silences_and_routing_validate_input_and_never_show_secrets(
         assert SOC_SECRET.encode() not in (row.secrets_encrypted or b"")
         stored = load_routing(row, services.secret_box)
     assert stored.receivers[1].webhook is not None and stored.receivers[1].webhook.secret == SOC_SECRET
+
+    # A receiver pointed somewhere else must not carry the stored secret there.
+    moved = admin.get("/api/v1/alert-routing").json()
+    moved["receivers"][1]["webhook"]["url"] = "http://127.0.0.1:9/collect"
+    refused_move = admin.put("/api/v1/alert-routing", json=moved)
+    assert refused_move.status_code == 422
+    assert refused_move.json()["field"] == "receivers.soc-hook.webhook.secret"
+    moved["receivers"][1]["webhook"]["secret"] = "a-new-secret"
+    assert admin.put("/api/v1/alert-routing", json=moved).status_code == 200
+
+    # The routing tree is the province's: a token scoped to one agency may not rewrite it.
+    agency = admin.post("/api/v1/agencies", json={"name": "Sở Tài chính", "kind": "department"}).json()
+    scoped = auth(make_token(Role.operator, "stc-ops", agency_id=agency["id"]))
+    assert admin.put("/api/v1/alert-routing", json=moved, headers=scoped).status_code == 403
 
 
 def test_a_token_scoped_to_an_agency_sees_only_its_devices_alerts(

@@ -73,7 +73,8 @@ def test_a_job_left_running_by_a_stopped_service_shows_as_interrupted(services: 
     ("body", "field", "words"),
     [
         ({"ranges": ["10.0.0.0/33"]}, "ranges", "not a valid CIDR"),
-        ({"ranges": ["10.0.0.0/8"]}, "ranges", "confirm"),
+        ({"ranges": ["10.0.0.0/18"]}, "ranges", "confirm"),
+        ({"ranges": ["10.0.0.0/8"], "confirm": True}, "ranges", "split them"),
         ({"ranges": ["10.0.0.1"], "credentials": ["nope"]}, "credentials", "'nope'"),
         ({"ranges": []}, "ranges", ""),
         ({"ranges": ["10.0.0.1"], "concurrency": 0}, "concurrency", ""),
@@ -117,7 +118,8 @@ def test_eams_discover_sweeps_stages_and_prints_a_summary(cli_env: None, admin: 
     ("args", "words"),
     [
         (["10.0.0.0/33"], "not a valid CIDR range"),
-        (["10.0.0.0/8"], "--yes"),
+        (["10.0.0.0/18"], "--yes"),
+        (["10.0.0.0/8", "--yes"], "split them"),
         (["127.0.1.10", "-c", "nope"], "no SNMP credentials profile named 'nope'"),
     ],
 )

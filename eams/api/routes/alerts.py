@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, false, select
 from sqlalchemy.orm import Session
 
 from collectors.samples import Event, Severity
-from eams.alerts.dispatch.config import RoutingConfig
+from eams.alerts.dispatch.config import REDACTED, SECRET_FIELDS, RoutingConfig
 from eams.alerts.engine import AlertEngine, load_routing
 from eams.alerts.inventory_checks import INVENTORY_CHECKS
 from eams.alerts.models import Alert, AlertHistory, AlertRouting, AlertRule, Silence
@@ -249,12 +249,19 @@ def put_routing(
     config: RoutingConfig = Body(...),
     caller: Principal = Depends(require(Permission.manage_alerting)),
 ) -> Any:
+    if caller.agency_ids is not None:
+        # One routing tree serves the whole province: an agency's token must not redirect it.
+        raise Forbidden("a token scoped to an agency may not change the province-wide alert routing")
     box = request.app.state.services.secret_box
     row = session.scalar(select(AlertRouting).order_by(AlertRouting.id.desc()).limit(1))
     stored = box.open(row.secrets_encrypted) if row is not None else {}
     document, secrets = config.split_secrets()
-    names = {r["name"] for r in document["receivers"]}
-    kept = {k: v for k, v in stored.items() if k.split(".", 1)[0] in names}
+    before = {r["name"]: r for r in (row.config.get("receivers", []) if row is not None else [])}
+    # "********" keeps a stored secret only for a receiver whose destination did not change;
+    # otherwise a new URL or host could collect the old password or HMAC secret.
+    unchanged = {r["name"] for r in document["receivers"] if before.get(r["name"]) == r}
+    kept = {k: v for k, v in stored.items() if k.split(".", 1)[0] in unchanged}
+    _refuse_kept_secrets_of_moved_receivers(config, unchanged)
     merged = kept | secrets
     if row is None:
         row = AlertRouting(config=document)
@@ -265,6 +272,23 @@ def put_routing(
     row.updated_by = caller.actor
     session.flush()
     return RoutingConfig.from_stored(document, merged).redacted()
+
+
+def _refuse_kept_secrets_of_moved_receivers(config: RoutingConfig, unchanged: set[str]) -> None:
+    sent = config.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for receiver in sent["receivers"]:
+        if receiver["name"] in unchanged:
+            continue
+        for kind, fields in SECRET_FIELDS.items():
+            channel = receiver.get(kind) or {}
+            for name in fields:
+                if channel.get(name) == REDACTED:
+                    field = f"receivers.{receiver['name']}.{kind}.{name}"
+                    raise Unprocessable(
+                        f"{field}: this receiver is new or its destination changed; "
+                        f"send the secret itself, not {REDACTED}",
+                        field=field,
+                    )
 
 
 # --- events ------------------------------------------------------------------------------------
