@@ -171,7 +171,7 @@ def run(config: Config, progress: Callable[[str], None] | None = None) -> Report
     say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="eams-bench-") as tmp:
         folder = Path(tmp)
-        with scratch_database_url(folder, config.database_url, prefix="eams_bench") as url:
+        with scratch_database_url(folder, config.database_url, prefix="eams_bench", from_env=False) as url:
             database = Database(url)
             try:
                 migrate.upgrade(database.engine)

@@ -27,11 +27,12 @@ def backend() -> str:
 
 @contextmanager
 def scratch_database_url(
-    tmp_dir: Path, configured: str | None = None, *, prefix: str = "eams_test"
+    tmp_dir: Path, configured: str | None = None, *, prefix: str = "eams_test", from_env: bool = True
 ) -> Iterator[str]:
     """A SQLite file in `tmp_dir`, or a fresh database on the PostgreSQL server of `configured`
-    (default: EAMS_TEST_DATABASE_URL), dropped afterwards."""
-    configured = configured or os.environ.get(TEST_DATABASE_ENV)
+    (or of EAMS_TEST_DATABASE_URL when `from_env`), dropped afterwards."""
+    if configured is None and from_env:
+        configured = os.environ.get(TEST_DATABASE_ENV)
     if not configured:
         yield f"sqlite:///{tmp_dir / (prefix + '.sqlite3')}"
         return
