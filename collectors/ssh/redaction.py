@@ -24,13 +24,18 @@ class CleanConfig:
 
 
 def redact(text: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[str, int]:
-    """Masks every match; a pattern's first group (the keyword before the secret) is kept."""
+    """Masks every match; a pattern's first group (the keyword before the secret) is kept.
+
+    Patterns overlap on purpose (a specific one per command plus broad keyword ones), so a match
+    whose secret is already the mask is left alone and not counted twice."""
     total = 0
 
     def replace(match: re.Match[str]) -> str:
         nonlocal total
-        total += 1
         kept = match.group(1) if match.re.groups >= 1 and match.group(1) is not None else ""
+        if match.group(0)[len(kept) :] == MASK:
+            return match.group(0)
+        total += 1
         return kept + MASK
 
     for pattern in patterns:
