@@ -5,14 +5,47 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from eams.api.deps import Reader, SessionDep
 from eams.api.resources import Page, PathId, Resource, list_objects, load
-from inventory.models import ObjectChange
+from eams.api.routes.inventory import device_scope
+from inventory.models import Device, Interface, IPAddress, ObjectChange
 from inventory.schemas.changes import ObjectChangeRead
 
+
+def change_scope(agency_ids: frozenset[int]) -> ColumnElement[bool]:
+    """The changes an agency-scoped token may read: those of its agencies, its devices and their
+    interfaces and addresses as they stand now. Changes of shared reference data, and of objects
+    since deleted or moved away, are for unscoped tokens only."""
+    devices = select(Device.id).where(device_scope(agency_ids))
+    interfaces = select(Interface.id).where(Interface.device_id.in_(devices))
+    visible: dict[str, Any] = {  # object_type: the ids of that type in scope
+        "agency": agency_ids,
+        "device": devices,
+        "interface": interfaces,
+        # An address may name only its interface (device_id empty), so both ways lead to the device.
+        "ip_address": select(IPAddress.id).where(
+            or_(IPAddress.device_id.in_(devices), IPAddress.interface_id.in_(interfaces))
+        ),
+    }
+    return or_(
+        *(
+            and_(ObjectChange.object_type == object_type, ObjectChange.object_id.in_(ids))
+            for object_type, ids in visible.items()
+        )
+    )
+
+
 CHANGES = Resource(
-    "changes", ObjectChange, ObjectChangeRead, ObjectChangeRead, ObjectChangeRead, "change", "changes"
+    "changes",
+    ObjectChange,
+    ObjectChangeRead,
+    ObjectChangeRead,
+    ObjectChangeRead,
+    "change",
+    "changes",
+    scope=change_scope,
 )
 
 router = APIRouter(prefix="/changes", tags=["changes"])

@@ -6,16 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from eams.api.deps import Reader, SessionDep, Writer
 from eams.api.errors import Conflict, NotFound
 from eams.api.params import PathId
+from eams.api.routes.inventory import device_scope
+from eams.auth import Principal
 from inventory import discovery
-from inventory.models import DiscoveredFact, FactKind, FactSource, FactState
+from inventory.models import Device, DiscoveredFact, FactKind, FactSource, FactState
 from inventory.schemas.discovery import DiscoveredFactRead, ReviewBody
 
 router = APIRouter(prefix="/discovered-facts", tags=["discovery"])
+
+
+def _in_scope(caller: Principal) -> ColumnElement[bool] | None:
+    """The facts an agency-scoped token may see and review: those about its devices. A fact
+    without a device (a new device) belongs to no agency yet, so only unscoped tokens see it."""
+    if caller.agency_ids is None:
+        return None
+    return DiscoveredFact.device_id.in_(select(Device.id).where(device_scope(caller.agency_ids)))
 
 
 @router.get("", summary="List discovered facts", description="Pending first; filter by state, kind ...")
@@ -30,6 +40,9 @@ def list_facts(
     offset: int = Query(0, ge=0, le=2**31),
 ) -> dict[str, Any]:
     query = select(DiscoveredFact)
+    scope = _in_scope(caller)
+    if scope is not None:
+        query = query.where(scope)
     for column, value in (
         (DiscoveredFact.state, state),
         (DiscoveredFact.kind, kind),
@@ -44,23 +57,27 @@ def list_facts(
     return {"count": count, "limit": limit, "offset": offset, "results": results}
 
 
-def _fact(session: SessionDep, fact_id: PathId) -> DiscoveredFact:
-    fact = session.get(DiscoveredFact, fact_id)
-    if fact is None:
+def _fact(session: SessionDep, caller: Principal, fact_id: PathId) -> DiscoveredFact:
+    query = select(DiscoveredFact).where(DiscoveredFact.id == fact_id)
+    scope = _in_scope(caller)
+    if scope is not None:
+        query = query.where(scope)
+    fact = session.scalar(query)
+    if fact is None:  # outside the caller's agencies answers like a missing fact
         raise NotFound(f"there is no discovered fact {fact_id}")
     return fact
 
 
 @router.get("/{fact_id}", response_model=DiscoveredFactRead, summary="Read one discovered fact")
 def read_fact(fact_id: PathId, session: SessionDep, caller: Reader) -> Any:
-    return _fact(session, fact_id)
+    return _fact(session, caller, fact_id)
 
 
 @router.post(
     "/{fact_id}/accept", response_model=DiscoveredFactRead, summary="Accept: write it to the inventory"
 )
 def accept_fact(fact_id: PathId, session: SessionDep, caller: Writer, body: ReviewBody | None = None) -> Any:
-    fact = _fact(session, fact_id)
+    fact = _fact(session, caller, fact_id)
     try:
         discovery.accept(session, fact, caller.actor, body.note if body else None)
     except discovery.ReviewError as exc:
@@ -72,7 +89,7 @@ def accept_fact(fact_id: PathId, session: SessionDep, caller: Writer, body: Revi
     "/{fact_id}/reject", response_model=DiscoveredFactRead, summary="Reject: keep the inventory as is"
 )
 def reject_fact(fact_id: PathId, session: SessionDep, caller: Writer, body: ReviewBody | None = None) -> Any:
-    fact = _fact(session, fact_id)
+    fact = _fact(session, caller, fact_id)
     try:
         discovery.reject(session, fact, caller.actor, body.note if body else None)
     except discovery.ReviewError as exc:
