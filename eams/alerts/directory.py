@@ -29,7 +29,9 @@ from inventory.models.base import Base
 log = logging.getLogger(__name__)
 
 # Edges whose target is upstream of their source: when the target is down the source cannot answer.
-UPSTREAM_KINDS = (EdgeKind.depends_on, EdgeKind.hosted_on, EdgeKind.connected_to)
+# Not connected_to: it is a two-way link between neighbours (see inventory/models/topology.py) and
+# says nothing about which side depends on the other.
+UPSTREAM_KINDS = (EdgeKind.depends_on, EdgeKind.hosted_on)
 
 
 @dataclass(frozen=True)
