@@ -80,6 +80,7 @@ class DeviceDirectory:
         self.miss_refresh_seconds = miss_refresh_seconds
         self._refreshed_at = float("-inf")
         self._version: int | None = None
+        self.generation = 0  # counts refreshes, so users notice one made by any caller
 
     def get(self, device_id: int | None) -> DeviceInfo:
         if device_id is None:
@@ -156,6 +157,7 @@ class DeviceDirectory:
             }
         self.devices = devices
         self.by_address = addresses
+        self.generation += 1
 
     def resolve(self, device_id: int | None, address: str | None) -> DeviceInfo:
         """The device an event names, or the one whose management address sent it (traps)."""
