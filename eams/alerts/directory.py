@@ -29,7 +29,9 @@ from inventory.models.base import Base
 log = logging.getLogger(__name__)
 
 # Edges whose target is upstream of their source: when the target is down the source cannot answer.
-UPSTREAM_KINDS = (EdgeKind.depends_on, EdgeKind.hosted_on, EdgeKind.connected_to)
+# Not connected_to: it is a two-way link between neighbours (see inventory/models/topology.py) and
+# says nothing about which side depends on the other.
+UPSTREAM_KINDS = (EdgeKind.depends_on, EdgeKind.hosted_on)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class DeviceDirectory:
         self.miss_refresh_seconds = miss_refresh_seconds
         self._refreshed_at = float("-inf")
         self._version: int | None = None
+        self.generation = 0  # counts refreshes, so users notice one made by any caller
 
     def get(self, device_id: int | None) -> DeviceInfo:
         if device_id is None:
@@ -154,6 +157,7 @@ class DeviceDirectory:
             }
         self.devices = devices
         self.by_address = addresses
+        self.generation += 1
 
     def resolve(self, device_id: int | None, address: str | None) -> DeviceInfo:
         """The device an event names, or the one whose management address sent it (traps)."""

@@ -101,6 +101,7 @@ class AlertEngine:
         self._versions: dict[str, Any] = {}
         self._directory_at: datetime | None = None
         self._purged_at: datetime | None = None
+        self._pruned_generation = -1
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._retired_channels: list[Channel] = []
@@ -282,7 +283,13 @@ class AlertEngine:
             self._directory_at = now
         elif self.directory.refresh_if_changed():
             self._directory_at = now
-        changes = self.evaluator.evaluate_periodic(now)
+        changes: list[tuple[Instance, Change]] = []
+        # After any refresh (here, or one a lookup of a new device made), and once after start-up
+        # for alerts restored from before it: devices gone from the inventory take their alerts.
+        if self.directory.generation != self._pruned_generation:
+            changes += self.evaluator.forget_missing_devices(now)
+            self._pruned_generation = self.directory.generation
+        changes += self.evaluator.evaluate_periodic(now)
         self._apply(changes, now, refresh_all=True)
         if self._purged_at is None or now - self._purged_at >= timedelta(hours=1):
             self.purge_outbox()

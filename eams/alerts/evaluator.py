@@ -14,7 +14,7 @@ from eams.alerts.inventory_checks import INVENTORY_CHECKS
 from eams.alerts.rules.compiled import CompiledRule
 from eams.alerts.rules.groups import ThresholdGroup
 from eams.alerts.rules.index import RuleIndex
-from eams.alerts.state import Change, FlapPolicy, Instance, fingerprint, settle, step
+from eams.alerts.state import Change, FlapPolicy, Instance, Status, fingerprint, retire, settle, step
 
 log = logging.getLogger(__name__)
 
@@ -217,13 +217,18 @@ class RuleEvaluator:
         run_inventory = self.inventory_at is None or now - self.inventory_at >= timedelta(
             seconds=self.inventory_check_seconds
         )
+        unreachable = self._unreachable_devices()
         for rule in self.index.tick_rules:
             spec = rule.spec
             if rule.kind == "stale":
                 limit = timedelta(seconds=spec.intervals * spec.interval)
                 for instance in self._instances_of(rule):
-                    if instance.last_seen is not None:
-                        record(instance, now - instance.last_seen > limit)
+                    if instance.last_seen is None:
+                        continue
+                    # The poller backs off an unreachable device, so its samples stop: that is
+                    # the same problem its unreachable alert already reports, not a second one.
+                    silent = now - instance.last_seen > limit
+                    record(instance, silent and instance.device_id not in unreachable)
             elif rule.kind == "event" and spec.resolve_after is not None:
                 limit = timedelta(seconds=spec.resolve_after)
                 for instance in self._instances_of(rule):
@@ -257,6 +262,31 @@ class RuleEvaluator:
                 if change is not None:
                     changes.append((instance, change))
         return changes
+
+    def forget_missing_devices(self, now: datetime) -> list[tuple[Instance, Change]]:
+        """After a directory refresh: instances of devices no longer in the inventory resolve (if
+        they fire) and are dropped, so nothing keeps a deleted device's alert firing forever."""
+        changes: list[tuple[Instance, Change]] = []
+        known = self.directory.devices
+        for key, instance in list(self.instances.items()):
+            if instance.device_id is None or instance.device_id in known:
+                continue
+            del self.instances[key]
+            if not instance.active:
+                continue
+            firing = instance.status is Status.firing
+            retire(instance, now)
+            self.track(instance)
+            if firing:
+                changes.append((instance, Change.resolved))
+        return changes
+
+    def _unreachable_devices(self) -> set[int | None]:
+        return {
+            instance.device_id
+            for instance in self.instances.values()
+            if instance.rule.kind == "unreachable" and instance.status is Status.firing
+        }
 
     def _instances_of(self, rule: CompiledRule) -> list[Instance]:
         return [i for key, i in self.instances.items() if key[0] == rule.name]

@@ -124,6 +124,16 @@ def settle(instance: Instance, now: datetime, flap: FlapPolicy) -> Change | None
     return Change.resolved
 
 
+def retire(instance: Instance, now: datetime) -> None:
+    """The instance's subject is gone (its device left the inventory): back to inactive at once,
+    without the flapping hold, since no observation will ever clear it."""
+    instance.condition = False
+    instance.condition_since = now
+    instance.flapping = False
+    instance.flips.clear()
+    _reset(instance)
+
+
 def _flip(instance: Instance, now: datetime, flap: FlapPolicy, change: Change) -> Change:
     instance.flips.append(now)
     while instance.flips and (now - instance.flips[0]).total_seconds() > flap.window:

@@ -1,9 +1,10 @@
 """Dependency suppression: alerts of a device behind a down upstream device are suppressed.
 
 "Down" means an unreachable-kind alert is firing for the device. Upstream comes from inventory
-edges (depends_on, hosted_on, connected_to uplinks; see directory.UPSTREAM_KINDS), followed up
-through devices that are down themselves. The root cause (the top device's own alert) is notified
-as usual.
+edges (depends_on and hosted_on; see directory.UPSTREAM_KINDS), followed up through devices that
+are down themselves. The root cause (the top device's own alert) is notified as usual. When the
+chain loops back (a misrecorded dependency loop), the loop itself is the root: its members do not
+suppress each other.
 """
 
 from __future__ import annotations
@@ -35,15 +36,16 @@ class DependencySuppressor:
         """
         if device_id is None or not self.down:
             return None
-        found: DeviceInfo | None = None
-        seen = {device_id}
-        current = device_id
+        path = [device_id]
         while True:
-            upstream = next(
-                (u for u in self.lookup(current).upstream if u in self.down and u not in seen), None
-            )
+            upstreams = [u for u in self.lookup(path[-1]).upstream if u in self.down]
+            upstream = next((u for u in upstreams if u not in path), None)
             if upstream is None:
-                return found
-            seen.add(upstream)
-            found = self.lookup(upstream)
-            current = upstream
+                looped = next((u for u in upstreams if u in path), None)
+                if looped is None:  # the top of the chain
+                    return self.lookup(path[-1]) if len(path) > 1 else None
+                # The chain came back to itself: the loop is the root. Its members are not each
+                # other's cause; a device below the loop is suppressed by where it entered it.
+                start = path.index(looped)
+                return None if start == 0 else self.lookup(path[start])
+            path.append(upstream)

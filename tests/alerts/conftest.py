@@ -111,7 +111,7 @@ def estate(services: Services) -> Estate:
                 Interface(device_id=core, name="Gi0/2", important=True),
                 Interface(device_id=core, name="Gi0/3", important=False),
                 uplink(access, EdgeKind.depends_on, core),
-                uplink(server, EdgeKind.connected_to, access),
+                uplink(server, EdgeKind.depends_on, access),
             ]
         )
     return Estate(agency.id, site.id, core, access, server)
