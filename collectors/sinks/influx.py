@@ -17,8 +17,8 @@ delivers sealed batches in order:
 What "nothing is lost" covers: a batch in the spool survives a restart or a crash (see
 `collectors.sinks.spool`); samples still buffered in memory (at most `flush_interval` seconds'
 worth, plus what is queued while a write is in flight) are written or spooled by `stop()`, and
-are lost only if the process dies without stopping. A spool bound overrun drops the oldest
-batches, loudly.
+are lost only if the process dies without stopping. Samples that arrive after `stop()` go
+straight to the spool, for the next start. A spool bound overrun drops the oldest batches, loudly.
 """
 
 from __future__ import annotations
