@@ -17,8 +17,8 @@ delivers sealed batches in order:
 What "nothing is lost" covers: a batch in the spool survives a restart or a crash (see
 `collectors.sinks.spool`); samples still buffered in memory (at most `flush_interval` seconds'
 worth, plus what is queued while a write is in flight) are written or spooled by `stop()`, and
-are lost only if the process dies without stopping. A spool bound overrun drops the oldest
-batches, loudly.
+are lost only if the process dies without stopping. Samples that arrive after `stop()` go
+straight to the spool, for the next start. A spool bound overrun drops the oldest batches, loudly.
 """
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ class SinkState:
     last_error_at: float | None = None  # unix seconds
     last_success_at: float | None = None
     retry_in: float | None = None  # seconds until the next attempt while InfluxDB is failing
+    spooled_after_stop: int = 0  # batches that arrived after stop(): spooled, replayed at next start
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -230,6 +231,7 @@ class SpoolingInfluxSink:
         self.replayed_batches = 0
         self.rejected_batches = 0
         self.unspoolable_batches = 0
+        self.spooled_after_stop = 0
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self.last_success_at: float | None = None
@@ -239,6 +241,9 @@ class SpoolingInfluxSink:
     async def consume_samples(self, samples: list[Sample]) -> None:
         lines = self.encoder.encode_lines(samples)
         if not lines:
+            return
+        if self._closed:
+            await self._spool_after_stop(lines)
             return
         self._lines.extend(lines)
         self._line_bytes += sum(map(len, lines)) + len(lines)
@@ -330,6 +335,7 @@ class SpoolingInfluxSink:
             last_error_at=self.last_error_at,
             last_success_at=self.last_success_at,
             retry_in=max(0.0, self._retry_at - now) if self._retry_at > now else None,
+            spooled_after_stop=self.spooled_after_stop,
         )
 
     def state_sample(self) -> Sample:
@@ -495,6 +501,16 @@ class SpoolingInfluxSink:
                 len(body),
                 error,
             )
+
+    async def _spool_after_stop(self, lines: list[str]) -> None:
+        """Samples that arrive once stop() began (a producer finishing late): no ticker or sender
+        is left to handle a buffer, so they go straight to the durable spool for the next start."""
+        self.spooled_after_stop += 1
+        log.warning("influx sink: %d points arrived after stop; spooled for the next start", len(lines))
+        await self._to_spool("\n".join(lines).encode())
+        # stop() may already have closed the spool; close the segment this append reopened.
+        if self._task is None:
+            await asyncio.to_thread(self.spool.close)
 
     def _note_error(self, error: str | None) -> None:
         self.last_error = error

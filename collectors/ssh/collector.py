@@ -81,8 +81,10 @@ class SshCollector:
         self.timeouts = Timeouts(self.settings.connect_timeout_s, self.settings.read_timeout_s)
         self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="eams-ssh")
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, wait: bool = False) -> None:
+        """Cancel queued device jobs; with `wait`, also wait for the ones running in threads
+        (bounded by the SSH timeouts), so that none writes after the service stopped."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
     # --- targets -------------------------------------------------------------------------------
     def targets(

@@ -3,7 +3,9 @@ every `EAMS_SSH_BACKUP_INTERVAL_S`, Linux metrics every `EAMS_SSH_METRICS_INTERV
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -21,6 +23,7 @@ class SshSchedule:
         self.services = services
         self.settings = settings
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[object]] = set()
 
     @property
     def collector(self) -> SshCollector:
@@ -36,22 +39,46 @@ class SshSchedule:
         targets, _ = self.collector.targets(platforms=["linux"])
         await self.collector.run(targets, Want(metrics=True))
 
+    async def _tracked(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Runs a scheduled job, remembered so that stop() can end it before the sink stops."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        await job()
+
     async def start(self) -> None:
         # max_instances=1: a slow run is never overlapped by the next one; coalesce skips backlog.
         common = {"max_instances": 1, "coalesce": True}
         self.scheduler.add_job(
-            self.backup_all, "interval", seconds=self.settings.backup_interval_s, id="ssh-backup", **common
+            self._tracked,
+            "interval",
+            args=[self.backup_all],
+            seconds=self.settings.backup_interval_s,
+            id="ssh-backup",
+            **common,
         )
         self.scheduler.add_job(
-            self.poll_linux, "interval", seconds=self.settings.metrics_interval_s, id="ssh-linux", **common
+            self._tracked,
+            "interval",
+            args=[self.poll_linux],
+            seconds=self.settings.metrics_interval_s,
+            id="ssh-linux",
+            **common,
         )
         self.scheduler.start()
 
     async def stop(self) -> None:
+        # shutdown() only asks running jobs to cancel; a job still finishing could publish after
+        # the InfluxDB sink has stopped. So cancel them and wait until they have ended.
         self.scheduler.shutdown(wait=False)
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
         collector = self.services.extras.pop("ssh_collector", None)
         if collector is not None:
-            collector.close()
+            await asyncio.to_thread(collector.close, True)
 
 
 def ssh_component(services: Services) -> SshSchedule | None:

@@ -4,9 +4,11 @@ batches evaluated once, health, and the alert when a collector goes silent."""
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,8 @@ from sqlalchemy import select, update
 from collectors.remote.models import RemoteCollector
 from collectors.remote.watch import CollectorWatch
 from collectors.samples import Event, Sample
+from collectors.sinks.influx import SpoolingInfluxSink, spooled_body
+from collectors.sinks.spool import Spool
 from collectors.snmp.targets import load_targets
 from eams.services import Services
 from inventory.models.enums import Role
@@ -185,6 +189,58 @@ def test_a_replayed_batch_is_published_once_and_counted_once(
         headers=auth(token),
     )
     assert bad.status_code == 422 and "time_ns" in bad.text
+
+
+def lines_a_restart_would_replay(spool_dir: Path, copy: Path) -> list[str]:
+    """What the sink's spool holds on disk right now, read as a restarted service would (from a
+    copy, as if the process died this instant, so that reading does not touch the live spool)."""
+    shutil.copytree(spool_dir, copy)
+    spool, lines = Spool(copy), []
+    while (record := spool.peek()) is not None:
+        lines += spooled_body(record.payload).decode().split("\n")
+        spool.ack(record)
+    spool.close()
+    return lines
+
+
+def test_a_batch_is_durable_in_the_sink_before_it_is_acknowledged(
+    admin: TestClient,
+    services: Services,
+    make_token: TokenFactory,
+    inventory: dict[str, int],
+    tmp_path: Path,
+) -> None:
+    # No InfluxDB configured: durable means in the sink's on-disk spool. The collector drops a
+    # batch once answered and its replay is answered "duplicate", so a batch still buffered in
+    # memory when the service dies would be lost for good.
+    sink = services.extras["influx_sink"]
+    assert isinstance(sink, SpoolingInfluxSink)
+    token = make_token(Role.collector, "c1")
+    register(admin, token, "dong-anh", "Huyện Đông Anh")
+    batch = {
+        "batch_id": uuid.uuid4().hex,
+        "samples": [
+            {
+                "measurement": "interface",
+                "tags": {"device": "sw-da-01", "ifName": f"Gi0/{n}"},
+                "fields": {"ifHCInOctets": 1000 + n},
+                "time_ns": 1_700_000_000_000_000_000 + n,
+            }
+            for n in range(3)
+        ],
+    }
+    answer = admin.post("/api/v1/collectors/dong-anh/samples", json=batch, headers=auth(token))
+    assert answer.json() == {"accepted": True, "duplicate": False}
+
+    on_disk = lines_a_restart_would_replay(sink.spool.directory, tmp_path / "after-crash")
+    assert [line for line in on_disk if line.startswith("interface,")] == [
+        f"interface,device=sw-da-01,ifName=Gi0/{n} ifHCInOctets={1000 + n}i {1_700_000_000_000_000_000 + n}"
+        for n in range(3)
+    ]
+    # The replay is still answered "duplicate" and counted once.
+    again = admin.post("/api/v1/collectors/dong-anh/samples", json=batch, headers=auth(token))
+    assert again.json() == {"accepted": False, "duplicate": True}
+    assert [c["batches_received"] for c in admin.get("/api/v1/collectors").json()] == [1]
 
 
 async def test_a_silent_collector_raises_an_alert_that_its_next_heartbeat_resolves(

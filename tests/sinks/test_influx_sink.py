@@ -192,6 +192,32 @@ async def test_without_influxdb_samples_wait_in_the_spool_and_a_later_configurat
     assert_every_poll_arrived_once(vm, polls=4, devices=3, interfaces=4)
 
 
+async def test_samples_published_after_stop_wait_in_the_spool_for_the_next_start(
+    vm: VictoriaMetrics, tmp_path: Path, started: list[SpoolingInfluxSink]
+) -> None:
+    # A producer finishing late (a poll that was in flight at shutdown) publishes after stop():
+    # no ticker or sender is left, so the samples must go to the durable spool, not to memory.
+    polls = realistic.polls(3)
+    first = make_sink(tmp_path / "spool", RecordingWriter(target(vm.url)))
+    await first.start()
+    await first.consume_samples(polls[0])
+    await first.stop()
+    for samples in polls[1:]:
+        await first.consume_samples(samples)
+    state = first.state()
+    assert state.spooled_batches == 2 and state.queued_bytes == 0
+    assert state.as_dict()["spooled_after_stop"] == 2
+
+    # The next start replays them.
+    writer = RecordingWriter(target(vm.url))
+    second = make_sink(tmp_path / "spool", writer)
+    started.append(second)
+    await second.start()
+    await until(lambda: second.state().spooled_batches == 0, "replaying the spool")
+    assert writer.accepted_lines() == expected_lines(polls[1:])
+    assert_every_poll_arrived_once(vm, polls=3, devices=3, interfaces=4)
+
+
 async def test_a_server_without_the_v2_write_api_keeps_the_data_spooled_and_says_why(
     tmp_path: Path, started: list[SpoolingInfluxSink]
 ) -> None:

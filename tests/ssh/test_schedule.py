@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,27 @@ async def test_intervals_come_from_the_settings_and_jobs_do_their_work(
     with services.db.session() as session:
         assert session.scalars(select(ConfigVersion.version)).all() == [1]
     assert {sample.measurement for sample in recorder.samples} >= {"linux_cpu", "linux_mem"}
+
+
+async def test_stop_ends_a_running_job_so_nothing_is_published_after_the_sinks_stop(
+    services: Services,
+    collector: SshCollector,
+    recorder: Recorder,
+    ssh_server: SshServer,
+    login_key: Path,
+) -> None:
+    # Components stop producers first, then the sinks: a job still running after its stop()
+    # would publish into a stopped sink. So stop() must return only once its jobs have ended.
+    linux_server(services, ssh_server, login_key)
+    schedule = ssh_component(services)
+    assert isinstance(schedule, SshSchedule)
+    before = asyncio.all_tasks()
+    await schedule.start()
+    schedule.scheduler.modify_job("ssh-linux", next_run_time=datetime.now(UTC))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not (jobs := asyncio.all_tasks() - before):  # a readiness wait, not a timed assertion
+        assert loop.time() < deadline, "the Linux poll did not start"
+        await asyncio.sleep(0.01)
+    await schedule.stop()
+    assert all(job.done() for job in jobs)

@@ -13,11 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collectors.remote.models import CollectorAssignment, CollectorBatch, RemoteCollector
 from collectors.remote.watch import back_event
 from collectors.remote.wire import event_from_json, sample_from_json, target_to_json
+from collectors.sinks.component import EXTRAS_KEY as INFLUX_SINK_KEY
+from collectors.sinks.influx import SpoolingInfluxSink
 from collectors.snmp.targets import load_targets
 from eams.alerts.models import AlertRule
 from eams.api.deps import Reader, ServicesDep, SessionDep, require
@@ -216,17 +219,26 @@ async def targets(name: CollectorName, session: SessionDep, services: ServicesDe
 async def post_batch(
     name: CollectorName, services: ServicesDep, caller: Collector, batch: BatchIn = Body(...)
 ) -> Any:
-    accepted = await asyncio.to_thread(_take_batch, services, caller, name, batch)
-    if not accepted:
+    if await asyncio.to_thread(_seen_batch, services, caller, name, batch):
         return {"accepted": False, "duplicate": True}
-    # Recorded first, then evaluated: a batch is evaluated at most once.
+    # Durable before acknowledged: the collector drops a batch once answered, and answers
+    # "duplicate" to its replay once the id is recorded. So publish, wait until the sink has
+    # written or spooled the samples, and only then record the id and answer. A crash in between
+    # means a replay: InfluxDB takes the same points twice harmlessly; only then are they
+    # evaluated twice.
     await services.pipeline.publish_samples([sample_from_json(s.model_dump()) for s in batch.samples])
     for event in batch.events:
         await services.pipeline.publish_event(event_from_json(event.model_dump()))
+    sink = services.extras.get(INFLUX_SINK_KEY)
+    if isinstance(sink, SpoolingInfluxSink):
+        await sink.flush()
+    if not await asyncio.to_thread(_record_batch, services, caller, name, batch):
+        # The same batch, sent again while this one was being published, was recorded first.
+        return {"accepted": False, "duplicate": True}
     return {"accepted": True, "duplicate": False}
 
 
-def _take_batch(services: Services, caller: Principal, name: str, batch: BatchIn) -> bool:
+def _seen_batch(services: Services, caller: Principal, name: str, batch: BatchIn) -> bool:
     with services.db.session(caller.actor) as session:
         collector = _own(session, caller, name)
         seen = session.scalar(
@@ -234,14 +246,22 @@ def _take_batch(services: Services, caller: Principal, name: str, batch: BatchIn
                 CollectorBatch.collector_id == collector.id, CollectorBatch.batch_id == batch.batch_id
             )
         )
-        if seen is not None:
-            return False
-        session.add(CollectorBatch(collector_id=collector.id, batch_id=batch.batch_id))
-        collector.batches_received += 1
-        collector.samples_received += len(batch.samples)
-        collector.events_received += len(batch.events)
-        collector.last_seen = datetime.now(UTC)
-        return True
+        return seen is not None
+
+
+def _record_batch(services: Services, caller: Principal, name: str, batch: BatchIn) -> bool:
+    """Record the batch id and count it. False if another request recorded it meanwhile."""
+    try:
+        with services.db.session(caller.actor) as session:
+            collector = _own(session, caller, name)
+            session.add(CollectorBatch(collector_id=collector.id, batch_id=batch.batch_id))
+            collector.batches_received += 1
+            collector.samples_received += len(batch.samples)
+            collector.events_received += len(batch.events)
+            collector.last_seen = datetime.now(UTC)
+    except IntegrityError:
+        return False
+    return True
 
 
 @router.get(
