@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from collectors.remote.ownership import owned_by, owned_remotely
@@ -48,9 +48,15 @@ def credentials_from_profile(profile: CredentialsProfile, secret_box: SecretBox)
 
 
 def load_targets(
-    db: Database, secret_box: SecretBox, *, interval_s: float = 60.0, collector_id: int | None = None
+    db: Database,
+    secret_box: SecretBox,
+    *,
+    interval_s: float = 60.0,
+    collector_id: int | None = None,
+    agency_ids: frozenset[int] | None = None,
 ) -> list[PollTarget]:
-    """The service's own targets, or with `collector_id` those of that remote collector."""
+    """The service's own targets, or with `collector_id` those of that remote collector; with
+    `agency_ids` (a collector token scoped to an agency) only devices those agencies own or run."""
     site = aliased(Site)
     agency = aliased(Agency)
     query = (
@@ -67,6 +73,10 @@ def load_targets(
         .where(owned_by(collector_id) if collector_id is not None else ~owned_remotely())
         .order_by(Device.id)
     )
+    if agency_ids is not None:
+        query = query.where(
+            or_(Device.owner_agency_id.in_(agency_ids), Device.operating_agency_id.in_(agency_ids))
+        )
     targets: list[PollTarget] = []
     with db.session() as session:
         for device, profile, site_name, agency_name in session.execute(query):

@@ -275,3 +275,38 @@ async def test_a_silent_collector_raises_an_alert_that_its_next_heartbeat_resolv
     assert [a["state"] for a in alerts if a["rule_name"] == "collector-silent"] == ["resolved"]
     with services.db.session() as session:
         assert session.scalar(select(RemoteCollector.silent)) is False
+
+
+def test_agency_scope_bounds_what_collectors_claim_receive_and_who_moves_devices(
+    admin: TestClient, make_token: TokenFactory, inventory: dict[str, int]
+) -> None:
+    """Decrypted credentials go to a collector only for devices of its token's agencies; a
+    collector cannot move itself to another site; an agency's operator cannot move others' devices."""
+    ours = created(admin.post("/api/v1/agencies", json={"name": "UBND huyện Đông Anh", "kind": "district"}))
+    theirs = created(admin.post("/api/v1/agencies", json={"name": "Sở Tài chính", "kind": "department"}))
+    admin.patch(f"/api/v1/sites/{inventory['Huyện Đông Anh']}", json={"agency_id": ours["id"]})
+    admin.patch(f"/api/v1/devices/{inventory['sw-da-01']}", json={"owner_agency_id": ours["id"]})
+    admin.patch(f"/api/v1/devices/{inventory['sw-da-02']}", json={"owner_agency_id": theirs["id"]})
+    admin.patch(f"/api/v1/devices/{inventory['sw-dc-01']}", json={"owner_agency_id": theirs["id"]})
+
+    scoped = make_token(Role.collector, "collector-da", agency_id=ours["id"])
+    refused_site = register(admin, scoped, "dong-anh", "Trung tâm dữ liệu tỉnh")
+    assert refused_site.status_code == 403 and refused_site.json()["field"] == "site"
+    assert register(admin, scoped, "dong-anh", "Huyện Đông Anh").status_code == 200
+    assert target_names(admin, scoped, "dong-anh") == ["sw-da-01"], "sw-da-02 belongs to another agency"
+    moved = register(admin, scoped, "dong-anh", "Trung tâm dữ liệu tỉnh")
+    assert moved.status_code in (403, 409) and moved.json()["field"] == "site"
+
+    operator = auth(make_token(Role.operator, "ops-da", agency_id=ours["id"]))
+    other = admin.put(
+        f"/api/v1/devices/{inventory['sw-dc-01']}/collector", json={"collector": "dong-anh"}, headers=operator
+    )
+    assert other.status_code == 404, "another agency's device is not there for this token"
+    assert (
+        admin.delete(f"/api/v1/devices/{inventory['sw-dc-01']}/collector", headers=operator).status_code
+        == 404
+    )
+    mine = admin.put(
+        f"/api/v1/devices/{inventory['sw-da-01']}/collector", json={"collector": None}, headers=operator
+    )
+    assert mine.status_code == 200

@@ -26,9 +26,11 @@ from eams.alerts.models import AlertRule
 from eams.api.deps import Reader, ServicesDep, SessionDep, require
 from eams.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from eams.api.params import PathId
+from eams.api.resources import load
+from eams.api.routes.inventory import DEVICES
 from eams.auth import Permission, Principal
 from eams.services import Services
-from inventory.models import Device, Site
+from inventory.models import Site
 from inventory.models.enums import Role
 
 router = APIRouter(tags=["collectors"])
@@ -179,6 +181,19 @@ def _record_heartbeat(
             raise Forbidden(f"collector {name!r} is registered with another token")
         if body.site is not None:
             site_id = _site_id(session, body.site)
+            if collector.site_id is not None and collector.site_id != site_id:
+                # Moving a collector would hand it another site's devices and their credentials.
+                raise Conflict(
+                    f"site: collector {name!r} already serves another site; register a new collector "
+                    "for this one (devices move between collectors with PUT /devices/{id}/collector)",
+                    field="site",
+                )
+            if caller.agency_ids is not None:
+                site_agency = session.scalar(select(Site.agency_id).where(Site.id == site_id))
+                if site_agency not in caller.agency_ids:
+                    raise Forbidden(
+                        f"site: {body.site!r} is outside the agencies your token may serve", field="site"
+                    )
             holder = session.scalar(
                 select(RemoteCollector.name).where(
                     RemoteCollector.site_id == site_id, RemoteCollector.name != name
@@ -206,7 +221,13 @@ def _record_heartbeat(
 @router.get("/collectors/{name}/targets", summary="The devices this collector polls, with their credentials")
 async def targets(name: CollectorName, session: SessionDep, services: ServicesDep, caller: Collector) -> Any:
     collector_id = _own(session, caller, name).id
-    found = await asyncio.to_thread(load_targets, services.db, services.secret_box, collector_id=collector_id)
+    found = await asyncio.to_thread(
+        load_targets,
+        services.db,
+        services.secret_box,
+        collector_id=collector_id,
+        agency_ids=caller.agency_ids,  # decrypted credentials never leave the token's agencies
+    )
     # The measurements enabled alert rules read: the collector forwards only those samples.
     specs = session.scalars(select(AlertRule.spec).where(AlertRule.enabled.is_(True)))
     measurements = sorted({spec["measurement"] for spec in specs if spec.get("measurement")} | {"collector"})
@@ -285,8 +306,8 @@ def assign(
     caller: Annotated[Principal, Depends(require(Permission.write))],
     body: AssignmentIn = Body(...),
 ) -> Any:
-    if session.get(Device, device_id) is None:
-        raise NotFound(f"no device with id {device_id}")
+    # Through the inventory's own check, so an agency's token cannot move another agency's device.
+    load(session, DEVICES, caller, device_id)
     collector_id = None
     if body.collector is not None:
         collector_id = session.scalar(
@@ -306,6 +327,7 @@ def assign(
 def unassign(
     device_id: PathId, session: SessionDep, caller: Annotated[Principal, Depends(require(Permission.write))]
 ) -> None:
+    load(session, DEVICES, caller, device_id)
     row = session.get(CollectorAssignment, device_id)
     if row is not None:
         session.delete(row)
