@@ -300,3 +300,26 @@ def test_date_time_filters_and_tag_filters_answer_on_every_list(admin: TestClien
     # The change log has no tags: asking for them is a bad filter, named, not a crash.
     no_tags = admin.get("/api/v1/changes", params={"tag": "x"})
     assert no_tags.status_code == 400 and no_tags.json()["field"] == "tag"
+
+
+def test_a_scoped_token_reads_addresses_recorded_on_its_devices_interfaces(
+    client: TestClient, make_token: TokenFactory
+) -> None:
+    admin = auth(make_token(Role.admin, "root"))
+    agency = client.post("/api/v1/agencies", json={"name": "Sở Y tế", "kind": "department"}, headers=admin)
+    device = client.post(
+        "/api/v1/devices",
+        json={"name": "his-db", "role": "server", "owner_agency_id": agency.json()["id"]},
+        headers=admin,
+    ).json()
+    interface = client.post(
+        "/api/v1/interfaces", json={"device_id": device["id"], "name": "eth0"}, headers=admin
+    ).json()
+    address = client.post(
+        "/api/v1/ip-addresses",
+        json={"address": "10.1.2.3/24", "interface_id": interface["id"]},
+        headers=admin,
+    ).json()
+    scoped = auth(make_token(Role.planner, "syt", agency_id=agency.json()["id"]))
+    assert client.get(f"/api/v1/ip-addresses/{address['id']}", headers=scoped).status_code == 200
+    assert client.get("/api/v1/ip-addresses", headers=scoped).json()["count"] == 1

@@ -36,17 +36,23 @@ def expand(text: str) -> Iterator[str]:
         yield from (str(host) for host in hosts)
         return
     if "-" in text:
-        first_text, _, last_text = text.partition("-")
-        first = _address(first_text, text)
-        if last_text.isdigit() and first.version == 4:
-            last_text = first_text.rsplit(".", 1)[0] + "." + last_text
-        last = _address(last_text, text)
-        if last.version != first.version or int(last) < int(first):
-            raise RangeError(f"{text!r}: the range must go from a lower to a higher address")
-        for number in range(int(first), int(last) + 1):
+        first, last = _span(text)
+        for number in range(first, last + 1):
             yield str(ipaddress.ip_address(number))
         return
     yield str(_address(text, text))
+
+
+def _span(text: str) -> tuple[int, int]:
+    """First and last address of `a-b` (or `a-N`, the last octet of an IPv4 address) as integers."""
+    first_text, _, last_text = text.partition("-")
+    first = _address(first_text, text)
+    if last_text.isdigit() and first.version == 4:
+        last_text = first_text.rsplit(".", 1)[0] + "." + last_text
+    last = _address(last_text, text)
+    if last.version != first.version or int(last) < int(first):
+        raise RangeError(f"{text!r}: the range must go from a lower to a higher address")
+    return int(first), int(last)
 
 
 def size(text: str) -> int:
@@ -58,14 +64,8 @@ def size(text: str) -> int:
             raise RangeError(f"{text!r} is not a valid CIDR range: {exc}") from None
         return network.num_addresses - 2 if network.num_addresses > 2 else network.num_addresses
     if "-" in text:
-        first_text, _, last_text = text.partition("-")
-        first = _address(first_text, text)
-        if last_text.isdigit() and first.version == 4:
-            last_text = first_text.rsplit(".", 1)[0] + "." + last_text
-        last = _address(last_text, text)
-        if last.version != first.version or int(last) < int(first):
-            raise RangeError(f"{text!r}: the range must go from a lower to a higher address")
-        return int(last) - int(first) + 1
+        first, last = _span(text)
+        return last - first + 1
     _address(text, text)
     return 1
 

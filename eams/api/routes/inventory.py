@@ -38,6 +38,12 @@ def _devices_in_scope(agency_ids: frozenset[int]) -> Any:
     return select(Device.id).where(device_scope(agency_ids))
 
 
+def _ip_address_scope(agency_ids: frozenset[int]) -> ColumnElement[bool]:
+    # An address may name its device, or only its interface (as discovery records them).
+    interfaces = select(Interface.id).where(Interface.device_id.in_(_devices_in_scope(agency_ids)))
+    return or_(IPAddress.device_id.in_(_devices_in_scope(agency_ids)), IPAddress.interface_id.in_(interfaces))
+
+
 def _agency_before_save(
     session: Session, obj: Agency, values: dict[str, Any], _caller: Principal, _request: Request
 ) -> None:
@@ -192,7 +198,7 @@ INVENTORY_RESOURCES = (
         devices.IPAddressRead,
         "IP address",
         "devices",
-        scope=lambda ids: IPAddress.device_id.in_(_devices_in_scope(ids)),
+        scope=_ip_address_scope,
     ),
     Resource(
         "credentials",
