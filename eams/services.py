@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collectors.pipeline import Pipeline
-from eams.security import SecretBox
+from inventory.secretbox import SecretBox
 from eams.settings import Settings
 from inventory.db import Database
 

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from eams.api.app import create_app
 from eams.auth import create_token
-from eams.security import SecretBox
+from inventory.secretbox import SecretBox
 from eams.services import Services
 from eams.settings import Settings
 from inventory.db import Database

@@ -22,7 +22,7 @@ from collectors.discovery.sweep import Probe, SweepResult, SweepSettings, sweep
 from collectors.snmp.engine import Engine
 from collectors.snmp.engines import make_engine
 from collectors.snmp.targets import _VERSIONS, credentials_from_profile
-from eams.security import SecretBox, SecretBoxError
+from inventory.secretbox import SecretBox, SecretBoxError
 from eams.services import Services
 from inventory.models import CredentialsProfile
 from inventory.models.base import utcnow

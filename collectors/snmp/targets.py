@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from collectors.remote.ownership import owned_by, owned_remotely
 from collectors.snmp.engine import Credentials, Endpoint, SnmpVersion
 from collectors.snmp.poller import PollTarget
-from eams.security import SecretBox, SecretBoxError
+from inventory.secretbox import SecretBox, SecretBoxError
 from inventory.db import Database
 from inventory.models import Agency, CredentialKind, CredentialsProfile, Device, LifecycleStatus, Site
 

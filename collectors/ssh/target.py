@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from collectors.ssh.errors import NotConfigured
 from collectors.ssh.platforms import PlatformRegistry
-from eams.security import SecretBox, SecretBoxError
+from inventory.secretbox import SecretBox, SecretBoxError
 from inventory.models import Agency, CredentialKind, CredentialsProfile, Device, Platform, Site
 
 
