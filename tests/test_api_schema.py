@@ -23,11 +23,11 @@ from schemathesis.specs.openapi.checks import (
 
 from eams.api.app import create_app
 from eams.auth import create_token
-from inventory.secretbox import SecretBox
 from eams.services import Services
 from eams.settings import Settings
 from inventory.db import Database
 from inventory.models import Role
+from inventory.secretbox import SecretBox
 from tests.conftest import empty_all_tables
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
