@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from collectors.traps.config import TrapV3User, parse_listen
+from eams.auth.config import AuthConfig
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
 
@@ -29,7 +30,10 @@ CONFIG_FILE_ENV = "EAMS_CONFIG"
 class Settings(BaseSettings):
     """Everything the service and the in-process collectors need to start."""
 
-    model_config = SettingsConfigDict(env_prefix="EAMS_", extra="ignore")
+    # EAMS_AUTH_SESSION_IDLE_MINUTES -> auth.session_idle_minutes (one split: field names keep theirs).
+    model_config = SettingsConfigDict(
+        env_prefix="EAMS_", extra="ignore", env_nested_delimiter="_", env_nested_max_split=1
+    )
 
     data_dir: Path = Field(default=Path("var"), description="Where the SQLite file, spool and key live")
     database_url: str | None = Field(
@@ -50,6 +54,10 @@ class Settings(BaseSettings):
         default=1 << 30, ge=1 << 20, description="Bound of the on-disk metrics spool; oldest dropped past it"
     )
     log_level: str = "info"
+    public_url: str | None = Field(
+        default=None, description="Where people reach the service (https:// makes cookies Secure)"
+    )
+    auth: AuthConfig = Field(default_factory=AuthConfig, description="Accounts, sessions, MFA, LDAP, audit")
     # SNMP trap receiver (collectors/traps/README.md); off unless trap_listen is set.
     trap_listen: str | None = Field(default=None, description="host:port for traps, e.g. 0.0.0.0:162")
     trap_communities: list[SecretStr] = Field(default_factory=list, description="v1/v2c communities")
