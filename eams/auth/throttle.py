@@ -2,9 +2,10 @@
 
 From the second failure of a username on, the next attempt must wait longer each time
 (delay_base_s doubling up to delay_max_s); `max_failures` (per username) or
-`address_max_failures` (per address) within the window lock the key for `lockout_minutes`, after which it is released by itself (or by an admin:
-`eams user unlock`). Early attempts are refused without checking the password, so a locked account
-costs no Argon2 work and tells nothing about the password.
+`address_max_failures` (per address) within the window lock the key for `lockout_minutes`,
+after which it is released by itself (or by an admin: `eams user unlock`). Early attempts are
+refused without checking the password, so a locked account costs no Argon2 work and tells
+nothing about the password.
 """
 
 from __future__ import annotations
