@@ -124,7 +124,7 @@ async def _csrf_presented(request: Request) -> str | None:
 
 def actor_of(
     request: Request,
-    session: Annotated[Session, Depends(db_session)],
+    session: Annotated[Session, Depends(db_session, scope="function")],
     caller: Annotated[Principal, Depends(principal)],
 ) -> Principal:
     """The principal, named as the actor of the request's changes (change log, audit)."""
@@ -143,7 +143,10 @@ def require(permission: Permission) -> Callable[[Principal], Principal]:
     return check
 
 
-SessionDep = Annotated[Session, Depends(db_session)]
+# scope="function": the transaction commits before the answer is sent. With FastAPI's default
+# ("request") it committed after, so a client could read its own write before it was there, and a
+# failed commit followed a 201 already sent.
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 ServicesDep = Annotated[Services, Depends(services)]
 Caller = Annotated[Principal, Depends(actor_of)]  # any signed-in caller, whatever its role
 Reader = Annotated[Principal, Depends(require(Permission.read))]

@@ -63,7 +63,7 @@ def authenticate(config: LdapConfig, username: str, password: str) -> LdapIdenti
         _server(config),
         user=bind_dn,
         password=password,
-        receive_timeout=config.timeout_s,
+        receive_timeout=max(int(config.timeout_s), 1),  # ldap3 packs it into a C int
         raise_exceptions=False,
         read_only=True,
     )

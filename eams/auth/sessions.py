@@ -174,7 +174,7 @@ def resolve_session(
         return None
     row, user = found
     now = utcnow()
-    if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
+    if now - row.last_seen_at > min(LAST_SEEN_RESOLUTION, timedelta(minutes=config.session_idle_minutes) / 4):
         _note_use(session, row.id, now)
     return ResolvedSession(
         session_id=row.id,
