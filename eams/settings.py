@@ -33,6 +33,7 @@ from collectors.snmp.config import SnmpConfig
 from collectors.ssh.config import SshConfig
 from collectors.traps.config import TrapConfig
 from eams.alerts.config import AlertConfig
+from eams.auth.config import AuthConfig
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
 
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
         default=1 << 30, ge=1 << 20, description="Bound of the on-disk metrics spool; oldest dropped past it"
     )
     log_level: str = "info"
+    public_url: str | None = Field(
+        default=None, description="Where people reach the service (https:// makes cookies Secure)"
+    )
 
     influx: InfluxConfig = Field(default_factory=InfluxConfig)
     snmp: SnmpConfig = Field(default_factory=SnmpConfig)
@@ -67,6 +71,7 @@ class Settings(BaseSettings):
     trap: TrapConfig = Field(default_factory=TrapConfig)
     alert: AlertConfig = Field(default_factory=AlertConfig)
     collector: CollectorWatchConfig = Field(default_factory=CollectorWatchConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig, description="Accounts, sessions, MFA, LDAP, audit")
 
     @field_validator("database_url")
     @classmethod
