@@ -18,6 +18,7 @@ from collectors.snmp.component import snmp_polling_component
 from collectors.ssh.scheduler import ssh_component
 from collectors.traps.component import trap_receiver_component
 from eams.alerts.component import alert_engine_factory
+from eams.metrics.wiring import metric_store_component
 from eams.services import Services
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ ComponentFactory = Callable[[Services], "Component | None"]
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
 COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
+    metric_store_component,
     alert_engine_factory,
     trap_receiver_component,
     snmp_polling_component,

@@ -21,6 +21,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from collectors.sinks.store.config import MetricsConfig
 from collectors.traps.config import TrapV3User, parse_listen
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
@@ -29,7 +30,10 @@ CONFIG_FILE_ENV = "EAMS_CONFIG"
 class Settings(BaseSettings):
     """Everything the service and the in-process collectors need to start."""
 
-    model_config = SettingsConfigDict(env_prefix="EAMS_", extra="ignore")
+    # Sections are models: EAMS_METRICS_RAW_RETENTION sets metrics.raw_retention (one split only).
+    model_config = SettingsConfigDict(
+        env_prefix="EAMS_", extra="ignore", env_nested_delimiter="_", env_nested_max_split=1
+    )
 
     data_dir: Path = Field(default=Path("var"), description="Where the SQLite file, spool and key live")
     database_url: str | None = Field(
@@ -58,6 +62,8 @@ class Settings(BaseSettings):
     trap_mappings_dir: Path | None = Field(default=None, description="Extra trap mapping files (*.yaml)")
     trap_history_days: float = Field(default=30.0, gt=0, description="How long received traps are kept")
     trap_history_max_rows: int = Field(default=100_000, ge=100, description="At most this many kept")
+    # The metrics read path: embedded store and queries (collectors/sinks/store/config.py).
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
     @field_validator("database_url")
     @classmethod
@@ -102,6 +108,10 @@ class Settings(BaseSettings):
     @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
+
+    @property
+    def metrics_dir(self) -> Path:
+        return self.data_dir / "metrics"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated once and kept in the data folder (mode 0600)."""
