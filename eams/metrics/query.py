@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as default
 from datetime import UTC, datetime
@@ -112,6 +113,8 @@ def time_range(
         wanted = DEFAULT_STEPS if steps is None else steps
         if wanted < 1:
             raise QueryError("steps must be at least 1", "steps")
+        if wanted > config.max_steps:
+            raise QueryError(f"steps is at most {config.max_steps}", "steps")
         step_ns = max(NS, math.ceil((end_ns - start_ns) / wanted / NS) * NS)
     result = TimeRange(start_ns // step_ns * step_ns, end_ns, step_ns)
     if result.steps > config.max_steps:
@@ -175,6 +178,8 @@ class TopRequest:
     limit: int
     utilisation: bool = False
     entity: dict[str, str] = default(default_factory=dict)
+    # With devices None: the inventory ids of the names ranked (names it does not know are left out).
+    identify: Callable[[list[str]], dict[str, int]] | None = None
 
 
 @dataclass(frozen=True)

@@ -268,12 +268,16 @@ class MetricsService:
         start = (now - int(request.window_s * NS)) // BLOCK_NS * BLOCK_NS
         backend = self.backend_for(start)
         devices = None if request.devices is None else [d.name for d in request.devices]
-        ids = {d.name: d.id for d in request.devices or []}
         if isinstance(backend, StoreBackend):
             ranked = self._top_store(backend, request, devices, start, now)
         else:
             ranked = self._top_influx(backend, request, devices, start, now)
         ranked.sort(key=lambda item: (-item[1], item[0]))
+        if request.devices is None and request.identify is not None:
+            ids = request.identify(sorted({key[0] for key, _v, _n in ranked[: request.limit * 4 + 20]}))
+            ranked = [item for item in ranked if item[0][0] in ids]
+        else:
+            ids = {d.name: d.id for d in request.devices or [] if d.id is not None}
         kind = kind_of(spec, raw=False, utilisation=request.utilisation)
         return TopAnswer(
             measurement=m.name,
@@ -313,7 +317,7 @@ class MetricsService:
             if value is not None:
                 scored.append((slot, value, count))
         scored.sort(key=lambda item: -item[1])
-        winners = scored[: request.limit * 2 + 10]  # ties are broken by name below
+        winners = scored[: request.limit * 4 + 20]  # ties are broken by name, unknown devices dropped
         infos = {
             s.slot: s for s in backend.reader.series_by_slots(m.name, [slot for slot, _v, _c in winners])
         }

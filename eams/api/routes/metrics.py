@@ -159,7 +159,14 @@ def top(
         window_s = query.seconds(window, "window")
         devices = _devices(session, caller, services, device, site_id, agency_id, role)
         request = query.TopRequest(
-            m, spec, devices, window_s, limit, utilisation=utilisation, entity=entities
+            m,
+            spec,
+            devices,
+            window_s,
+            limit,
+            utilisation=utilisation,
+            entity=entities,
+            identify=lambda names: _ids(session, names),
         )
         return _service(services).top(request)
 
@@ -206,6 +213,11 @@ def latest(
 
     result: LatestAnswer = _answer(run)
     return result
+
+
+def _ids(session: Session, names: list[str]) -> dict[str, int]:
+    rows = session.execute(select(Device.name, Device.id).where(Device.name.in_(names))).all()
+    return {str(name): int(i) for name, i in rows}
 
 
 def _all_devices(session: Session, services: Services) -> list[query.Device]:

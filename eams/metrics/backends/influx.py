@@ -175,7 +175,7 @@ class InfluxBackend:
                 where = self._where(chunk, {}, params)
                 text = (
                     f"SELECT {identifier(UPTIME[1])} FROM {identifier(UPTIME[0])} "
-                    f"WHERE {' AND '.join(where)} GROUP BY \"device\" ORDER BY time DESC LIMIT 2"
+                    f'WHERE {" AND ".join(where)} GROUP BY "device" ORDER BY time DESC LIMIT 2'
                 )
                 for series in self.query(text, params):
                     values = series["values"]
