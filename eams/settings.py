@@ -29,12 +29,12 @@ from pydantic_settings import (
 
 from collectors.remote.config import CollectorWatchConfig
 from collectors.sinks.config import InfluxConfig
+from collectors.sinks.store.config import MetricsConfig
 from collectors.snmp.config import SnmpConfig
 from collectors.ssh.config import SshConfig
 from collectors.traps.config import TrapConfig
 from eams.alerts.config import AlertConfig
 from eams.auth.config import AuthConfig
-from collectors.sinks.store.config import MetricsConfig
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
 
