@@ -4,7 +4,6 @@ caller by session cookie next to by bearer token, through HTTP and for the looku
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
