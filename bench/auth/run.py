@@ -44,7 +44,7 @@ class Timing:
 
     def p(self, q: float) -> float:
         ordered = sorted(self.wall_ms)
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 @dataclass
@@ -70,7 +70,8 @@ class Report:
         lines += [
             "",
             f"sign-in / bare verify (CPU): {self.sign_in.cpu_ms / self.bare_verify.cpu_ms:.2f}x",
-            f"session vs bearer token, per request: {session.cpu_ms - bearer.cpu_ms:+.3f} ms CPU through HTTP, "
+            "session vs bearer token, per request: "
+            f"{session.cpu_ms - bearer.cpu_ms:+.3f} ms CPU through HTTP, "
             f"{by_session.cpu_ms - by_token.cpu_ms:+.3f} ms CPU for the lookup alone "
             f"({by_session.cpu_ms / by_token.cpu_ms:.2f}x)",
         ]
