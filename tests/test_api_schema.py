@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from eams.api.app import create_app
 from eams.auth import create_token
+from eams.auth.config import AuthConfig
 from eams.security import SecretBox
 from eams.services import Services
 from eams.settings import Settings
@@ -40,7 +41,11 @@ def _schema_only_app() -> FastAPI:
     return create_app(services, background=False)
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", _schema_only_app())
+_schema_app = _schema_only_app()
+# Built here, outside the loader's 10 s request timeout, which a loaded machine exceeds (FastAPI
+# keeps the document, so the loader's request only serialises it).
+_schema_app.openapi()
+schema = schemathesis.openapi.from_asgi("/openapi.json", _schema_app)
 # Explicit examples and random fuzzing (valid and invalid data); the exhaustive coverage phase would
 # multiply the run time by several for little more than the fuzzing finds.
 schema.config.phases.update(phases=os.environ.get("EAMS_SCHEMATHESIS_PHASES", "examples,fuzzing").split(","))
@@ -49,7 +54,10 @@ schema.config.phases.update(phases=os.environ.get("EAMS_SCHEMATHESIS_PHASES", "e
 @pytest.fixture(scope="module")
 def app(migrated_database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """The app under test on the suite's database, shared by every operation (building it is slow)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("schemathesis"), secret_key="test-secret-key")
+    # Sign-in attempts with a cheap Argon2 (production's costs ~0.1 s of CPU each; bench/auth).
+    cheap = AuthConfig(argon2_time_cost=1, argon2_memory_kib=8192)
+    folder = tmp_path_factory.mktemp("schemathesis")
+    settings = Settings(data_dir=folder, secret_key="test-secret-key", auth=cheap)
     yield create_app(Services.from_settings(settings, db=migrated_database), background=False)
     empty_all_tables(migrated_database)
 
