@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from eams.api.app import create_app
 from eams.auth import create_token
+from eams.auth.config import AuthConfig
 from eams.services import Services
 from eams.settings import Settings
 from inventory.db import Database
@@ -51,7 +52,10 @@ schema.config.phases.update(phases=os.environ.get("EAMS_SCHEMATHESIS_PHASES", "e
 @pytest.fixture(scope="module")
 def app(migrated_database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """The app under test on the suite's database, shared by every operation (building it is slow)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("schemathesis"), secret_key="test-secret-key")
+    # Sign-in attempts with a cheap Argon2 (production's costs ~0.1 s of CPU each; bench/auth).
+    cheap = AuthConfig(argon2_time_cost=1, argon2_memory_kib=8192)
+    folder = tmp_path_factory.mktemp("schemathesis")
+    settings = Settings(data_dir=folder, secret_key="test-secret-key", auth=cheap)
     yield create_app(Services.from_settings(settings, db=migrated_database), background=False)
     empty_all_tables(migrated_database)
 
@@ -74,4 +78,5 @@ def admin_headers(app: FastAPI) -> dict[str, str]:
 def test_every_operation_answers_without_500_and_as_documented(
     case: schemathesis.Case, app: FastAPI, admin_headers: dict[str, str]
 ) -> None:
-    case.call_and_validate(app=app, headers=admin_headers, checks=CHECKS)
+    # 60 s, not 10: an operation's first call builds its validators, which a loaded machine slows.
+    case.call_and_validate(app=app, headers=admin_headers, checks=CHECKS, timeout=60)

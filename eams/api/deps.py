@@ -70,7 +70,7 @@ async def principal(
     a form's CSRF field can be read; the database work runs in a worker thread."""
     svc: Services = request.app.state.services
     if credentials is not None and credentials.credentials:
-        found = await asyncio.to_thread(_from_token, svc, credentials.credentials)
+        found = await asyncio.to_thread(caller_from_token, svc, credentials.credentials)
         if found is None:
             raise Unauthorized("the token is unknown, revoked or expired")
     else:
@@ -79,7 +79,7 @@ async def principal(
             raise Unauthorized(
                 "sign in (POST /api/v1/auth/login) or send a bearer token: Authorization: Bearer <token>"
             )
-        resolved = await asyncio.to_thread(_from_session, svc, cookie)
+        resolved = await asyncio.to_thread(caller_from_session, svc, cookie)
         if resolved is None:
             raise Unauthorized("the session has expired or was signed out; sign in again")
         # Known before the CSRF check, so that a refused forgery is in the audit log under the
@@ -100,12 +100,14 @@ async def principal(
     return found
 
 
-def _from_token(svc: Services, clear: str) -> Principal | None:
+def caller_from_token(svc: Services, clear: str) -> Principal | None:
+    """The principal of a bearer token (blocking: call it from a worker thread)."""
     with svc.db.session() as session:
         return resolve_token(session, clear)
 
 
-def _from_session(svc: Services, cookie: str) -> ResolvedSession | None:
+def caller_from_session(svc: Services, cookie: str) -> ResolvedSession | None:
+    """The session behind a cookie value (blocking: call it from a worker thread)."""
     accounts = accounts_of(svc)
     with svc.db.session() as session:
         return resolve_session(session, accounts.keys, accounts.config, cookie)

@@ -29,9 +29,11 @@ from eams.auth.sessions import (
     OpenedSession,
     SessionKeys,
     find_session,
+    forget_dead_sessions,
     open_session,
     restrictions_of,
     revoke_session,
+    revoke_sessions,
 )
 from eams.auth.users import normalise_username
 from inventory.db import Database
@@ -164,8 +166,6 @@ class Accounts:
 
     def sign_out(self, session_id: int, *, actor: str, client: ClientInfo, everywhere: bool = False) -> int:
         """End this session (or every session of its user); returns how many ended."""
-        from eams.auth.sessions import revoke_sessions
-
         with self.db.session(actor=actor) as session:
             row = session.get(UserSession, session_id)
             if row is None:
@@ -216,6 +216,7 @@ class Accounts:
         return user
 
     def _signed_in(self, session: Session, user: User, client: ClientInfo) -> LoginOutcome:
+        forget_dead_sessions(session, user.id)
         opened = open_session(session, self.keys, self.config, user, client)
         user.last_login_at = utcnow()
         restrictions = restrictions_of(user, self.config)
@@ -236,7 +237,9 @@ class Accounts:
         keys: list[str],
         reason: str,
     ) -> LoginOutcome:
-        count = throttle.record_failure(session, self.config, keys, utcnow())
+        now = utcnow()
+        throttle.prune(session, self.config, now)  # rows of windows long over count for nothing
+        count = throttle.record_failure(session, self.config, keys, now)
         outcome = "locked" if count.locked else "failed"
         self._audit(session, "login", outcome, name, user, client, {"reason": reason})
         state = LoginState.locked if count.locked else LoginState.bad_credentials

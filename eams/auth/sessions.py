@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from eams.auth.config import AuthConfig
@@ -219,6 +219,18 @@ def revoke_sessions(session: Session, user_id: int, *, keep_session_id: int | No
     if keep_session_id is not None:
         clauses.append(UserSession.id != keep_session_id)
     result = session.execute(update(UserSession).where(*clauses).values(revoked_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_dead_sessions(session: Session, user_id: int) -> int:
+    """Delete a user's sessions that ended more than a day ago (revoked or expired)."""
+    horizon = utcnow() - timedelta(days=1)
+    result = session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user_id,
+            (UserSession.expires_at < horizon) | (UserSession.revoked_at < horizon),
+        )
+    )
     return int(getattr(result, "rowcount", 0) or 0)
 
 

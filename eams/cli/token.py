@@ -9,6 +9,8 @@ from rich.table import Table
 from sqlalchemy import select
 
 from eams.auth import TokenError, create_token
+from eams.auth.audit import AuditEntry, append
+from eams.auth.audit.request import entry_for
 from eams.cli.common import EXIT_USAGE, console, fail, open_services
 from inventory.models import ApiToken, Role
 
@@ -30,6 +32,7 @@ def create(
         except TokenError as exc:
             raise fail(str(exc), EXIT_USAGE) from None
         token_id = token.id
+        append(session, _audit_entry("tokens.create", token, role=role.value))
     console.print(
         f"Token {token_id} for {name!r} with role {role.value}. Keep it now; it is not shown again:"
     )
@@ -65,4 +68,18 @@ def revoke(token_id: Annotated[int, typer.Argument(help="Token id from `eams tok
         if token is None:
             raise fail(f"there is no token {token_id}", EXIT_USAGE)
         token.revoked = True
+        append(session, _audit_entry("tokens.delete", token))
     console.print(f"Token {token_id} revoked.")
+
+
+def _audit_entry(action: str, token: ApiToken, **detail: object) -> AuditEntry:
+    return entry_for(
+        None,
+        action,
+        actor="cli",
+        object_type="api_token",
+        object_id=token.id,
+        object_repr=token.name,
+        agency_id=token.agency_id,
+        detail=dict(detail),
+    )

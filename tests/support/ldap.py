@@ -7,7 +7,11 @@ stopped by PID. Debian's `slapd` and `ldap-utils` are installed by `./dev setup`
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,18 +108,51 @@ def running_slapd(folder: Path) -> Iterator[Slapd]:
     config.write_text(_config(folder))
     port = free_port()
     url = f"ldap://127.0.0.1:{port}"
-    with running(
-        [slapd, "-f", str(config), "-h", f"{url}/", "-d", "0"],
-        ready=lambda: tcp_open("127.0.0.1", port),
-        what="slapd",
-        log_path=folder / "slapd.log",
-    ):
-        ldif = folder / "base.ldif"
-        ldif.write_text(_entries(), encoding="utf-8")
-        subprocess.run(
-            [ldapadd, "-x", "-H", url, "-D", ROOT_DN, "-w", ROOT_PASSWORD, "-f", str(ldif)],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-        yield Slapd(url=url)
+    try:
+        with running(
+            [slapd, "-f", str(config), "-h", f"{url}/", "-d", "0"],
+            ready=lambda: tcp_open("127.0.0.1", port),
+            what="slapd",
+            log_path=folder / "slapd.log",
+        ):
+            yield _loaded(url, ldapadd, folder)
+    finally:
+        _stop_by_pidfile(folder / "slapd.pid")
+
+
+def _stop_by_pidfile(pidfile: Path) -> None:
+    """slapd can outlive the process we started (it detaches); its pidfile names the daemon."""
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return
+    try:  # only our slapd: a stale pidfile's number may belong to another process by now
+        if str(pidfile.parent) not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+            return
+    except OSError:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _loaded(url: str, ldapadd: str, folder: Path) -> Slapd:
+    ldif = folder / "base.ldif"
+    ldif.write_text(_entries(), encoding="utf-8")
+    subprocess.run(
+        [ldapadd, "-x", "-H", url, "-D", ROOT_DN, "-w", ROOT_PASSWORD, "-f", str(ldif)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return Slapd(url=url)

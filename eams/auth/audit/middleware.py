@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from eams.api.metrics import route_template
 from eams.auth.audit.chain import append
 from eams.auth.audit.request import AUDITED_FLAG, entry_for
 from eams.auth.principal import Principal
@@ -53,6 +54,14 @@ def _action(route_path: str, method: str) -> str:
     if method == "POST" and len(parts) > 1 and not ends_with_param and parts[-1] != "bulk":
         return ".".join(parts)  # an action endpoint: .../ack, .../accept, .../config-backups
     return ".".join([*parts, VERB.get(method, method.lower())])
+
+
+def _export_action(route_path: str) -> str:
+    """`/api/v1/devices/export.csv` -> `devices.export`; `/api/v1/reports/lifecycle` ->
+    `reports.lifecycle.export`."""
+    parts = [p for p in route_path.removeprefix(API_PREFIX).split("/") if p and not p.startswith("{")]
+    name = ".".join(parts).removesuffix(".csv").removesuffix(".xlsx")
+    return name if name.endswith(".export") else f"{name}.export"
 
 
 def _is_export(path: str, query: str) -> bool:
@@ -96,16 +105,10 @@ class AuditMiddleware:
         caller = state.get("principal")
         if not isinstance(caller, Principal) or state.get(AUDITED_FLAG) or caller.role is Role.collector:
             return
-        route = scope.get("route")
-        route_path = getattr(route, "path", None) or scope["path"]
-        action = (
-            _action(route_path, method)
-            if not export
-            else ".".join(
-                [p for p in route_path.removeprefix(API_PREFIX).split("/") if p and not p.startswith("{")][:3]
-            ).removesuffix(".csv")
-            + ".export"
-        )
+        route_path = route_template(scope)
+        if route_path == "unmatched":
+            route_path = scope["path"]
+        action = _export_action(route_path) if export else _action(route_path, method)
         services = scope["app"].state.services
         headers = dict(scope.get("headers", []))
         client = scope.get("client")
@@ -145,7 +148,10 @@ class AuditMiddleware:
         export_query: str | None,
     ) -> None:
         with services.db.session(actor=caller.actor) as session:
-            object_type, object_id = _object(session, route_path, params, request_id)
+            object_type, object_id, snapshot = _object(session, route_path, params, request_id)
+            agency_id = _agency_in(snapshot, object_type, object_id)
+            if agency_id is None:
+                agency_id = _agency_of(session, object_type, object_id)
             outcome = "ok" if status < 400 else ("refused" if status in (401, 403) else "failed")
             detail: dict[str, Any] = {"method": method, "route": route_path, "status": status}
             if export_query:
@@ -161,7 +167,7 @@ class AuditMiddleware:
                     outcome=outcome,
                     object_type=object_type,
                     object_id=object_id,
-                    agency_id=_agency_of(session, object_type, object_id),
+                    agency_id=agency_id,
                     detail=detail,
                 ),
             )
@@ -185,18 +191,28 @@ def _request_id(scope: Scope) -> str:
 
 def _object(
     session: Session, route_path: str, params: dict[str, Any], request_id: str
-) -> tuple[str | None, int | None]:
+) -> tuple[str | None, int | None, dict[str, Any]]:
+    """(type, id, the change log's snapshot) of the first object the request changed, else what
+    the path names."""
     change = session.scalar(
         select(ObjectChange).where(ObjectChange.request_id == request_id).order_by(ObjectChange.id).limit(1)
     )
     if change is not None:
-        return change.object_type, change.object_id
+        return change.object_type, change.object_id, dict(change.after or change.before or {})
     segments = [p for p in route_path.removeprefix(API_PREFIX).split("/") if p]
     object_type = TABLE_OF_SEGMENT.get(segments[0], segments[0]) if segments else None
     for value in params.values():
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            return object_type, int(value)
-    return object_type, None
+            return object_type, int(value), {}
+    return object_type, None, {}
+
+
+def _agency_in(snapshot: dict[str, Any], object_type: str | None, object_id: int | None) -> int | None:
+    """The agency as the change log recorded it: still known after the object was deleted."""
+    if object_type == "agency":
+        return object_id
+    value = snapshot.get("owner_agency_id", snapshot.get("agency_id"))
+    return value if isinstance(value, int) else None
 
 
 def _agency_of(session: Session, object_type: str | None, object_id: int | None) -> int | None:
