@@ -21,6 +21,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from collectors.syslog.config import SyslogConfig
 from collectors.traps.config import TrapV3User, parse_listen
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
@@ -29,7 +30,11 @@ CONFIG_FILE_ENV = "EAMS_CONFIG"
 class Settings(BaseSettings):
     """Everything the service and the in-process collectors need to start."""
 
-    model_config = SettingsConfigDict(env_prefix="EAMS_", extra="ignore")
+    # EAMS_<SECTION>_<FIELD> reaches a section's field: EAMS_SYSLOG_TLS_LISTEN -> syslog.tls_listen
+    # (split once after the section's name, so field names keep their underscores).
+    model_config = SettingsConfigDict(
+        env_prefix="EAMS_", extra="ignore", env_nested_delimiter="_", env_nested_max_split=1
+    )
 
     data_dir: Path = Field(default=Path("var"), description="Where the SQLite file, spool and key live")
     database_url: str | None = Field(
@@ -58,6 +63,8 @@ class Settings(BaseSettings):
     trap_mappings_dir: Path | None = Field(default=None, description="Extra trap mapping files (*.yaml)")
     trap_history_days: float = Field(default=30.0, gt=0, description="How long received traps are kept")
     trap_history_max_rows: int = Field(default=100_000, ge=100, description="At most this many kept")
+    # Syslog intake (collectors/syslog/README.md); off unless syslog.listen or syslog.tls_listen is set.
+    syslog: SyslogConfig = Field(default_factory=SyslogConfig, description="EAMS_SYSLOG_* settings")
 
     @field_validator("database_url")
     @classmethod
