@@ -19,6 +19,7 @@ from collectors.ssh.scheduler import ssh_component
 from collectors.traps.component import trap_receiver_component
 from eams.alerts.component import alert_engine_factory
 from eams.services import Services
+from eams.syslog_wiring import syslog_component
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
     alert_engine_factory,
     trap_receiver_component,
+    syslog_component,
     snmp_polling_component,
     ssh_component,
     collector_watch_component,

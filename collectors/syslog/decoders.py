@@ -112,7 +112,7 @@ def cef(text: str, options: dict[str, Any]) -> Decoded | None:
     start = text.find("CEF:")
     if start < 0:
         return None
-    header, extension = _split_header(text[start + 4 :], 7)
+    header, extension = _split_header(text[start + 4 :].lstrip(), 7)
     if header is None:
         return None
     names = ("cef_version", "cef_vendor", "cef_product", "cef_product_version", "signature_id", "name",

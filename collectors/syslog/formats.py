@@ -27,6 +27,7 @@ MISSING = "?"
 MAX_VALUE_CHARS = 4_096
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _TRUE = frozenset({"1", "true", "yes", "on", "enable", "enabled"})
+_NO_VALUE = frozenset({"", "-", "N/A", "n/a", "NA", "none"})
 
 
 class FormatError(ValueError):
@@ -225,6 +226,9 @@ def typed(values: Mapping[str, str], types: Mapping[str, FieldType]) -> tuple[di
         value = raw[:MAX_VALUE_CHARS]
         if kind == "str":
             out[key] = value
+            continue
+        if value.strip() in _NO_VALUE:  # FortiGate writes tunnelip=N/A, others "-": no value
+            out[key] = None
             continue
         try:
             out[key] = _convert(value, kind)

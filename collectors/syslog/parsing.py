@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.syslog.formats import CompiledEvent, Format, render, template_fields, typed
+from collectors.syslog.formats import CompiledEvent, FieldType, Format, render, template_fields, typed
 from collectors.syslog.header import Header
 
 MAX_LABEL_CHARS = 200
@@ -70,7 +70,7 @@ class Parser:
             return None
         fields = parsed.fields
         for compiled in parsed.format.events:
-            values = _event_values(compiled, fields, header)
+            values = _event_values(compiled, fields, header, parsed.format.spec.fields)
             if values is None:
                 continue
             spec = compiled.spec
@@ -93,7 +93,9 @@ class Parser:
         return None
 
 
-def _event_values(compiled: CompiledEvent, fields: dict[str, Any], header: Header) -> dict[str, Any] | None:
+def _event_values(
+    compiled: CompiledEvent, fields: dict[str, Any], header: Header, types: dict[str, FieldType]
+) -> dict[str, Any] | None:
     for key, pattern in compiled.when:
         value = fields.get(key)
         if value is None or pattern.fullmatch(str(value)) is None:
@@ -108,5 +110,6 @@ def _event_values(compiled: CompiledEvent, fields: dict[str, Any], header: Heade
         found = compiled.extract.search(source)
         if found is None:
             return None
-        values.update({k: v for k, v in found.groupdict().items() if v is not None})
+        extracted, _ = typed({k: v for k, v in found.groupdict().items() if v is not None}, types)
+        values.update(extracted)
     return values
