@@ -36,7 +36,7 @@ _BSD = re.compile(
     r"(?: ?(Z|[+-]\d\d:?\d\d|UTC|GMT))?(?: ?[A-Z]{3,4})?:? +"
 )
 _TAG = re.compile(r"([^\s:\[\]]{1,64})(?:\[([^\]\s]{0,128})\])?: ?")
-_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,254}$")
+_HOST = re.compile(r"\w[\w.:\-]{0,254}$")  # \w: Vietnamese host names too
 
 
 @dataclass(slots=True)
