@@ -21,7 +21,9 @@ def test_rfc5424_with_structured_data_and_bom() -> None:
     assert (header.hostname, header.app_name, header.procid, header.msgid) == (
         "mymachine.example.com", "evntslog", None, "ID47",
     )  # fmt: skip
-    assert header.structured_data == {"exampleSDID@32473": {"iut": "3", "eventSource": "Application", "eventID": "1011"}}
+    assert header.structured_data == {
+        "exampleSDID@32473": {"iut": "3", "eventSource": "Application", "eventID": "1011"}
+    }
     assert header.text == "An application event log entry..."
 
 
@@ -34,7 +36,11 @@ def test_rfc5424_escapes_in_structured_data_and_nil_values() -> None:
 def test_rfc3164_without_a_year_takes_the_year_nearest_the_receive_time() -> None:
     header = parse(b"<34>Dec 31 23:59:00 mymachine su: 'su root' failed for lonvick", RECEIVED)
     assert header.timestamp == datetime(2025, 12, 31, 23, 59, tzinfo=UTC), "last year's December"
-    assert (header.hostname, header.app_name, header.text) == ("mymachine", "su", "'su root' failed for lonvick")
+    assert (header.hostname, header.app_name, header.text) == (
+        "mymachine",
+        "su",
+        "'su root' failed for lonvick",
+    )
 
 
 def test_rfc3164_without_hostname_and_with_a_pid() -> None:

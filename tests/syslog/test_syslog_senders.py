@@ -22,7 +22,9 @@ def messages(admin: TestClient, **params: Any) -> list[dict[str, Any]]:
 
 
 def seed_device(admin: TestClient, name: str, address: str | None, **extra: Any) -> int:
-    response = admin.post("/api/v1/devices", json={"name": name, "role": "server", "management_ip": address, **extra})
+    response = admin.post(
+        "/api/v1/devices", json={"name": name, "role": "server", "management_ip": address, **extra}
+    )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
 
@@ -31,8 +33,28 @@ def test_logger_rfc3164_and_rfc5424_over_udp_tcp_and_octet_counting(
     admin: TestClient, logger: Logger, recorder: Recorder
 ) -> None:
     server = seed_device(admin, "srv-mail-01", "127.0.0.1")
-    logger("-d", "--rfc3164", "-t", "sshd", "-p", "auth.warning", "Failed password for root from 203.0.113.50 port 51422 ssh2")
-    logger("-T", "--rfc5424", "-t", "app", "--msgid", "ID47", "--sd-id", "origin@32473", "--sd-param", 'ip="10.0.0.9"', "tcp lf framed")
+    logger(
+        "-d",
+        "--rfc3164",
+        "-t",
+        "sshd",
+        "-p",
+        "auth.warning",
+        "Failed password for root from 203.0.113.50 port 51422 ssh2",
+    )
+    logger(
+        "-T",
+        "--rfc5424",
+        "-t",
+        "app",
+        "--msgid",
+        "ID47",
+        "--sd-id",
+        "origin@32473",
+        "--sd-param",
+        'ip="10.0.0.9"',
+        "tcp lf framed",
+    )
     logger("-T", "--octet-count", "--rfc5424", "-t", "app", "octet counted over tcp")
     logger("-d", "--rfc5424", "-t", "app", "Đăng nhập máy chủ thư")
     wait_for(lambda: len(messages(admin)) >= 4, "four messages stored")
@@ -41,7 +63,11 @@ def test_logger_rfc3164_and_rfc5424_over_udp_tcp_and_octet_counting(
     udp3164 = rows["Failed password for root from 203.0.113.50 port 51422 ssh2"]
     assert (udp3164["transport"], udp3164["header_format"], udp3164["app_name"]) == ("udp", "rfc3164", "sshd")
     assert (udp3164["facility"], udp3164["severity_name"]) == (4, "warning")
-    assert (udp3164["vendor"], udp3164["event"], udp3164["device_id"]) == ("linux", "admin_login_failed", server)
+    assert (udp3164["vendor"], udp3164["event"], udp3164["device_id"]) == (
+        "linux",
+        "admin_login_failed",
+        server,
+    )
     assert udp3164["resolved_by"] == "management_ip" and udp3164["device_time"] is not None
     assert udp3164["fields"]["srcip"] == "203.0.113.50"
     tcp = rows["tcp lf framed"]
@@ -52,14 +78,18 @@ def test_logger_rfc3164_and_rfc5424_over_udp_tcp_and_octet_counting(
 
     # Free text without diacritics finds the Vietnamese message; filters narrow by event and transport.
     assert [r["message"] for r in messages(admin, q="dang nhap may chu")] == ["Đăng nhập máy chủ thư"]
-    assert [r["event"] for r in messages(admin, event="admin_login_failed", transport="udp")] == ["admin_login_failed"]
+    assert [r["event"] for r in messages(admin, event="admin_login_failed", transport="udp")] == [
+        "admin_login_failed"
+    ]
     assert {r["transport"] for r in messages(admin, severity__lte="warning")} == {"udp"}
     assert [e.name for e in recorder.events] == ["linux.admin_login_failed"]
     event = recorder.events[0]
     assert (event.device_id, event.labels["src_ip"], event.labels["user"]) == (server, "203.0.113.50", "root")
 
 
-def test_counts_not_text_go_to_the_time_series_sink(admin: TestClient, logger: Logger, recorder: Recorder) -> None:
+def test_counts_not_text_go_to_the_time_series_sink(
+    admin: TestClient, logger: Logger, recorder: Recorder
+) -> None:
     logger("-d", "--rfc5424", "-t", "app", "counted one")
     logger("-d", "--rfc5424", "-t", "app", "counted two")
     wait_for(lambda: sum(int(s.fields["count"]) for s in recorder.samples if s.measurement == "syslog") >= 2,
@@ -71,7 +101,9 @@ def test_counts_not_text_go_to_the_time_series_sink(admin: TestClient, logger: L
 
 def test_an_unknown_sender_is_listed_for_an_operator(admin: TestClient, logger: Logger) -> None:
     logger("-d", "--rfc5424", "-t", "app", "who am I")
-    wait_for(lambda: admin.get("/api/v1/syslog/unknown-senders").json()["count"] == 1, "the unknown sender listed")
+    wait_for(
+        lambda: admin.get("/api/v1/syslog/unknown-senders").json()["count"] == 1, "the unknown sender listed"
+    )
     sender = admin.get("/api/v1/syslog/unknown-senders").json()["results"][0]
     assert (sender["source"], sender["count"], sender["last_message"]) == ("127.0.0.1", 1, "who am I")
     assert messages(admin)[0]["device_id"] is None
@@ -90,15 +122,27 @@ def test_an_unknown_sender_is_listed_for_an_operator(admin: TestClient, logger: 
 
 def test_device_found_by_hostname_when_the_address_is_unknown(admin: TestClient, logger: Logger) -> None:
     device = seed_device(admin, "dc-fw-01", "10.99.0.1")
-    logger("-d", "--rfc5424", "-t", "app", 'logid="0100032001" type="event" subtype="system" devname="dc-fw-01" user="admin" srcip=10.0.8.4 msg="ok"')
+    logger(
+        "-d",
+        "--rfc5424",
+        "-t",
+        "app",
+        'logid="0100032001" type="event" subtype="system" devname="dc-fw-01" user="admin" srcip=10.0.8.4 msg="ok"',
+    )
     wait_for(lambda: len(messages(admin)) == 1, "the message")
     row = messages(admin)[0]
     assert (row["device_id"], row["resolved_by"], row["vendor"]) == (device, "hostname", "fortinet")
 
 
-def test_a_scoped_token_sees_only_its_agencies_devices(admin: TestClient, logger: Logger, make_token: Any) -> None:
-    mine = admin.post("/api/v1/agencies", json={"name": "Sở Y tế", "kind": "department", "code": "SYT"}).json()["id"]
-    other = admin.post("/api/v1/agencies", json={"name": "Sở Tài chính", "kind": "department", "code": "STC"}).json()["id"]
+def test_a_scoped_token_sees_only_its_agencies_devices(
+    admin: TestClient, logger: Logger, make_token: Any
+) -> None:
+    mine = admin.post(
+        "/api/v1/agencies", json={"name": "Sở Y tế", "kind": "department", "code": "SYT"}
+    ).json()["id"]
+    other = admin.post(
+        "/api/v1/agencies", json={"name": "Sở Tài chính", "kind": "department", "code": "STC"}
+    ).json()["id"]
     seed_device(admin, "srv-syt-01", "127.0.0.1", owner_agency_id=other)
     logger("-d", "--rfc5424", "-t", "app", "belongs to another agency")
     wait_for(lambda: len(messages(admin)) == 1, "the message")
