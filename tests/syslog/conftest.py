@@ -17,6 +17,7 @@ import pytest
 from collectors.samples import Event, Sample
 from eams.services import Services
 from eams.settings import Settings
+from tests.ssh.conftest import login_key  # noqa: F401 (a fixture: the SSH backup test's key)
 from tests.support.peers import free_port, require_program, wait_until
 
 

@@ -17,7 +17,7 @@ from eams.services import Services
 from inventory.models import DeviceRole
 from tests.alerts.receivers import HttpReceiver
 from tests.alerts.test_api import routing_for
-from tests.ssh.conftest import SshServer, add_device, login_key  # noqa: F401 (a fixture)
+from tests.ssh.conftest import SshServer, add_device
 from tests.syslog.conftest import Logger, udp_send, wait_for
 
 SOC_SECRET = "soc-shared-secret"  # the secret routing_for() gives the security webhook
@@ -28,8 +28,9 @@ def fortigate_login_failed(source_ip: str, user: str = "admin") -> bytes:
     # The FortiOS Log Message Reference's "Admin login failed" line (logid 0100032002), from the device.
     return (
         f'<185>date=2024-05-02 time=11:15:40 devname="dc-fw-01" devid="FG200FT921900001" logid="0100032002" '
-        f'type="event" subtype="system" level="alert" vd="root" eventtime=1714648540 logdesc="Admin login failed" '
-        f'sn="0" user="{user}" ui="https({source_ip})" method="https" srcip={source_ip} dstip=10.0.0.1 '
+        f'type="event" subtype="system" level="alert" vd="root" eventtime=1714648540 '
+        f'logdesc="Admin login failed" sn="0" user="{user}" ui="https({source_ip})" method="https" '
+        f"srcip={source_ip} dstip=10.0.0.1 "
         f'action="login" status="failed" reason="passwd_invalid" '
         f'msg="Administrator {user} login failed from https({source_ip}) because of invalid password"'
     ).encode()
@@ -37,8 +38,9 @@ def fortigate_login_failed(source_ip: str, user: str = "admin") -> bytes:
 
 def fortigate_login_ok(source_ip: str, user: str = "admin") -> bytes:
     return (
-        f'<189>date=2024-05-02 time=11:16:00 devname="dc-fw-01" logid="0100032001" type="event" subtype="system" '
-        f'level="information" vd="root" logdesc="Admin login successful" user="{user}" ui="ssh({source_ip})" '
+        f'<189>date=2024-05-02 time=11:16:00 devname="dc-fw-01" logid="0100032001" type="event" '
+        f'subtype="system" level="information" vd="root" logdesc="Admin login successful" user="{user}" '
+        f'ui="ssh({source_ip})" '
         f'method="ssh" srcip={source_ip} dstip=10.0.0.1 action="login" status="success" msg="ok"'
     ).encode()
 
@@ -117,8 +119,8 @@ def test_a_fortigate_admin_login_failed_burst_is_one_security_alert_with_device_
 
     # More failures from the same address keep the one alert; nothing new is sent for them.
     udp_send(syslog_port, [fortigate_login_failed("198.51.100.23")] * 5, source=FORTIGATE)
-    wait_for(lambda: admin.get("/api/v1/syslog", params={"event": "admin_login_failed"}).json()["count"] == 12,
-             "the later failures stored")  # fmt: skip
+    failures = {"event": "admin_login_failed"}
+    wait_for(lambda: admin.get("/api/v1/syslog", params=failures).json()["count"] == 12, "the later failures")
     firing = alerts(admin, "syslog-admin-login-failed-burst", state="firing")
     assert [a["labels"]["src_ip"] for a in firing] == ["198.51.100.23"]
 
@@ -142,8 +144,8 @@ def test_vpn_tunnel_down_is_one_alert_per_tunnel_resolved_by_up(
     admin: TestClient, services: Services, syslog_port: int
 ) -> None:
     firewall(admin)
-    udp_send(syslog_port, [fortigate_tunnel("tunnel-down", "HQ-to-SoYTe"), fortigate_tunnel("tunnel-down", "HQ-to-SoTC")],
-             source=FORTIGATE)  # fmt: skip
+    downs = [fortigate_tunnel("tunnel-down", "HQ-to-SoYTe"), fortigate_tunnel("tunnel-down", "HQ-to-SoTC")]
+    udp_send(syslog_port, downs, source=FORTIGATE)
     wait_for(lambda: len(alerts(admin, "syslog-vpn-tunnel-down", state="firing")) == 2, "two tunnel alerts")
     udp_send(syslog_port, [fortigate_tunnel("tunnel-up", "HQ-to-SoYTe")], source=FORTIGATE)
     wait_for(lambda: len(alerts(admin, "syslog-vpn-tunnel-down", state="firing")) == 1, "one resolved")
@@ -183,7 +185,8 @@ def test_a_pan_os_config_commit_triggers_a_backup_and_the_alert_carries_the_diff
         )
         # The firewall's CONFIG log of the commit (PAN-OS default format), as it forwards it.
         logger("-d", "--rfc5424", "-t", "-",
-               f"1,{time.strftime('%Y/%m/%d %H:%M:%S')},012501009150,CONFIG,0,2561,2024/05/02 11:20:00,10.0.8.4,,"
+               f"1,{time.strftime('%Y/%m/%d %H:%M:%S')},012501009150,CONFIG,0,2561,2024/05/02 11:20:00,"
+               "10.0.8.4,,"
                "commit,admin,Web,Succeeded,,7168767370163388448,0x0,0,0,0,0,,dc-fw-dmz-01,0,,0")  # fmt: skip
         wait_for(
             lambda: len(alerts(admin, "syslog-config-changed")) == 1, "the configuration-change alert", 60
