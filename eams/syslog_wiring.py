@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 from collectors.ssh.collector import Want, collector_of
 from collectors.syslog.component import BackupRequester, BackupResult, SyslogComponent
 from collectors.syslog.config import SyslogConfig
 from collectors.syslog.formats import FormatError, load_formats
+from collectors.syslog.records import SyslogRecord
 from eams.services import Services
 
 EXTRAS_KEY = "syslog"
@@ -85,3 +87,30 @@ def preflight(config: SyslogConfig) -> str | None:
                 name = "UDP" if kind == socket.SOCK_DGRAM else "TCP"
                 return f"cannot listen for syslog on {host}:{port}/{name}: {exc.strerror}{hint}"
     return None
+
+
+INGEST_KEY = "syslog_ingest"
+
+
+def records_from_json(payloads: list[dict[str, Any]]) -> list[SyslogRecord]:
+    """Forwarded records, checked; a ValueError names the first bad one (`syslog.3.severity: ...`).
+    The device is the service's to decide (its inventory, the caller's word is not taken)."""
+    records = []
+    for index, payload in enumerate(payloads):
+        try:
+            record = SyslogRecord.from_json(payload)
+        except ValueError as exc:
+            raise ValueError(f"syslog.{index}.{exc}") from None
+        record.device_id = record.device_name = record.resolved_by = None
+        records.append(record)
+    return records
+
+
+async def ingest_forwarded(services: Services, records: list[SyslogRecord]) -> None:
+    """Store syslog messages a remote collector received at its site (events were published there),
+    resolving their devices here; works whether or not this service listens for syslog itself."""
+    component = services.extras.get(EXTRAS_KEY) or services.extras.get(INGEST_KEY)
+    if component is None:
+        component = SyslogComponent(SyslogConfig(), services.pipeline, services.db, formats=[])
+        services.extras[INGEST_KEY] = component
+    await component.ingest(records)

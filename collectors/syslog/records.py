@@ -4,9 +4,12 @@ send records to the service through their uplink)."""
 from __future__ import annotations
 
 import base64
+import binascii
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from inventory.search import fold_all
 
@@ -89,13 +92,29 @@ class SyslogRecord:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SyslogRecord:
+        """A record another process sent (a remote collector): every field checked; ValueError
+        naming the field otherwise."""
         values = dict(data)
-        values["raw"] = base64.b64decode(values.get("raw") or "")
-        stamp = values.get("device_time")
-        values["device_time"] = datetime.fromisoformat(stamp) if stamp else None
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in values.items() if k in known})
+        try:
+            values["raw"] = base64.b64decode(values.get("raw") or "", validate=True)
+        except (binascii.Error, TypeError):
+            raise ValueError("raw: not base64") from None
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{sorted(unknown)[0]}: not a field of a syslog record")
+        try:
+            record = _ADAPTER.validate_python(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"{where}: {first['msg']}") from None
+        if not (0 <= record.severity <= 7 and 0 <= record.facility <= 23):
+            raise ValueError("severity must be 0..7 and facility 0..23")
+        return record
 
 
 def _cut(value: str | None, size: int) -> str | None:
     return value[:size] if value else value
+
+
+_ADAPTER = TypeAdapter(SyslogRecord)
