@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.remote.test_remote_collector_process import (
     EAMS,
@@ -17,13 +19,19 @@ from tests.remote.test_remote_collector_process import (
     build_inventory,
     clean_env,
     ok,
-    service,  # noqa: F401 (the fixture)
     start_collector,
     terminate,
 )
+from tests.support.database import scratch_database_url
 from tests.support.peers import require_program, stop, wait_until
 from tests.support.snmp_agents import Agent
 from tests.syslog.conftest import free_tcp_and_udp_port
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    with scratch_database_url(tmp_path) as url:
+        yield Service(tmp_path, url)
 
 
 def stored(admin: httpx.Client, text: str) -> list[dict[str, Any]]:
