@@ -7,6 +7,7 @@ or None when the text is not of that form. Values stay strings here; typing is f
 
 from __future__ import annotations
 
+import csv as _csv
 import re
 from collections.abc import Callable
 from typing import Any
@@ -83,28 +84,10 @@ def csv(text: str, options: dict[str, Any]) -> Decoded | None:
 
 
 def _csv_split(text: str) -> list[str]:
-    values, current, quoted, i, n = [], [], False, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if quoted:
-            if ch == '"':
-                if i + 1 < n and text[i + 1] == '"':
-                    current.append('"')
-                    i += 1
-                else:
-                    quoted = False
-            else:
-                current.append(ch)
-        elif ch == '"':
-            quoted = True
-        elif ch == ",":
-            values.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    values.append("".join(current))
-    return values
+    """CSV fields of one line (double quotes around fields with commas, `""` for a quote)."""
+    if '"' not in text:
+        return text.split(",")
+    return next(_csv.reader([text]), [])
 
 
 def cef(text: str, options: dict[str, Any]) -> Decoded | None:

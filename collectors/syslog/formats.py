@@ -245,7 +245,21 @@ def _convert(value: str, kind: FieldType) -> Any:
         return float(value)
     if kind == "bool":
         return value.strip().lower() in _TRUE
-    return str(ipaddress.ip_address(value.strip().split("%")[0]))
+    return _ip(value.strip())
+
+
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
+
+
+def _ip(value: str) -> str:
+    """The address in its canonical text (IPv4 checked by hand: ipaddress is slow on the hot path)."""
+    match = _IPV4.fullmatch(value)
+    if match is not None:
+        parts = [int(part) for part in match.groups()]
+        if max(parts) > 255:
+            raise ValueError(value)
+        return ".".join(map(str, parts))
+    return str(ipaddress.ip_address(value.split("%")[0]))
 
 
 class _Lenient(dict[str, Any]):

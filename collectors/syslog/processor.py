@@ -78,17 +78,23 @@ class SyslogProcessor:
         except Exception:  # a database hiccup must not lose the events for the alert engine
             self.store_errors += 1
             log.exception("storing %d syslog messages failed", len(records))
-        events = []
+        events: list[Event] = []
+        logins: list[tuple[int, str, str, datetime]] = []
         for record in records:
             if record.event == LOGIN and record.device_id is not None:
                 try:
-                    event = self._check_login_address(record)
+                    event = self._check_login_address(record, logins)
                 except Exception:
                     self.store_errors += 1
                     log.exception("checking the sign-in address of a syslog message failed")
                     continue
                 if event is not None:
                     events.append(event)
+        try:
+            self.store.remember_logins(logins)
+        except Exception:
+            self.store_errors += 1
+            log.exception("recording %d sign-in addresses failed", len(logins))
         return events
 
     def _refresh(self) -> None:
@@ -186,7 +192,9 @@ class SyslogProcessor:
             time_ns=record.received_ns,
         )
 
-    def _check_login_address(self, record: SyslogRecord) -> Event | None:
+    def _check_login_address(
+        self, record: SyslogRecord, logins: list[tuple[int, str, str, datetime]]
+    ) -> Event | None:
         """A successful sign-in from an address this account never used on this device. The first
         sign-in of an account only teaches its address (no event): otherwise every account would
         raise one on the first day."""
@@ -204,7 +212,7 @@ class SyslogProcessor:
         is_new = bool(known) and address not in known
         if address not in known:
             known.add(address)
-        self.store.remember_login(record.device_id, user, address, record.received_at)
+        logins.append((record.device_id, user, address, record.received_at))
         if not is_new:
             return None
         device = record.device_name or record.source

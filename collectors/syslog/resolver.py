@@ -15,6 +15,7 @@ import ipaddress
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -121,6 +122,7 @@ def _name(value: str | None) -> str:
     return (value or "").strip().strip(".").lower()
 
 
+@lru_cache(maxsize=65_536)
 def canonical(address: str | None) -> str:
     """`10.0.0.1`, `10.0.0.1/24` and `::ffff:10.0.0.1` all become `10.0.0.1`; junk becomes ''."""
     if not address:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import CursorResult, delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from collectors.syslog.models import SyslogLoginAddress, SyslogMessage, SyslogUnknownSender
 from collectors.syslog.records import SyslogRecord
 from inventory.db import Database
+
+FTS_TABLE = "syslog_message_search"  # SQLite only (migration 0850); inventory.search_index knows it
 
 
 class SyslogStore:
@@ -22,8 +24,21 @@ class SyslogStore:
         """One transaction for the batch (one INSERT with many rows), then the unknown senders."""
         if not records:
             return
+        rows = [record.row() for record in records]
         with self.db.session(actor="syslog") as session:
-            session.execute(insert(SyslogMessage), [record.row() for record in records])
+            connection = session.connection()
+            if connection.dialect.name != "sqlite":  # PostgreSQL: a pg_trgm GIN index keeps itself
+                connection.execute(insert(SyslogMessage), rows)
+            else:
+                # SQLite has one writer at a time, and AUTOINCREMENT gives a batch consecutive ids:
+                # the last one tells them all (RETURNING would run one statement per row).
+                connection.execute(insert(SyslogMessage), rows)
+                last = int(connection.execute(text("SELECT max(id) FROM syslog_message")).scalar_one())
+                ids = range(last - len(rows) + 1, last + 1)
+                connection.execute(
+                    text(f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (:id, :text)"),
+                    [{"id": id_, "text": row["search_text"]} for id_, row in zip(ids, rows, strict=True)],
+                )
         unknown = [record for record in records if record.device_id is None]
         if unknown:
             self._count_unknown(unknown)
@@ -75,24 +90,35 @@ class SyslogStore:
                 )
             )
 
-    def remember_login(self, device_id: int, user: str, address: str, at: datetime) -> None:
+    def remember_logins(self, logins: list[tuple[int, str, str, datetime]]) -> None:
+        """(device id, user, address, time) sign-ins of a batch, in one transaction."""
+        if not logins:
+            return
+        latest: dict[tuple[int, str, str], tuple[int, datetime, datetime]] = {}
+        for device_id, user, address, at in logins:
+            key = (device_id, user[:255], address[:45])
+            count, first, _ = latest.get(key, (0, at, at))
+            latest[key] = (count + 1, first, at)
         for attempt in range(2):
             try:
                 with self.db.session(actor="syslog") as session:
-                    row = session.scalar(
-                        select(SyslogLoginAddress).where(
-                            SyslogLoginAddress.device_id == device_id,
-                            SyslogLoginAddress.user == user[:255],
-                            SyslogLoginAddress.address == address[:45],
+                    devices = {key[0] for key in latest}
+                    rows = {
+                        (row.device_id, row.user, row.address): row
+                        for row in session.scalars(
+                            select(SyslogLoginAddress).where(SyslogLoginAddress.device_id.in_(devices))
                         )
-                    )
-                    if row is None:
-                        row = SyslogLoginAddress(
-                            device_id=device_id, user=user[:255], address=address[:45], count=0, first_seen=at
-                        )
-                        session.add(row)
-                    row.count += 1
-                    row.last_seen = at
+                        if (row.device_id, row.user, row.address) in latest
+                    }
+                    for key, (count, first, last) in latest.items():
+                        row = rows.get(key)
+                        if row is None:
+                            row = SyslogLoginAddress(
+                                device_id=key[0], user=key[1], address=key[2], count=0, first_seen=first
+                            )
+                            session.add(row)
+                        row.count += count
+                        row.last_seen = last
                 return
             except IntegrityError:
                 if attempt:

@@ -26,8 +26,8 @@ def test_garbage_bytes_are_stored_raw_and_the_intake_keeps_going(
     with socket.create_connection(("127.0.0.1", syslog_port)) as tcp:
         tcp.sendall(b"999999999999 <13>not a length\n\xc3\x28 invalid utf-8\n")
     logger("-d", "--rfc5424", "-t", "app", "still alive")
-    wait_for(lambda: any(r["message"] == "still alive" for r in admin.get("/api/v1/syslog").json()["results"]),
-             "a good message after the garbage")  # fmt: skip
+    latest = lambda: admin.get("/api/v1/syslog").json()["results"]  # noqa: E731
+    wait_for(lambda: any(r["message"] == "still alive" for r in latest()), "a good message after the garbage")
     rows = admin.get("/api/v1/syslog", params={"limit": 100}).json()["results"]
     raw = {row["raw"] for row in rows}
     assert "\\xff\\xfe\\xfd<13>1 broken" in raw, "bytes that are not UTF-8 are kept (shown as \\xNN)"
