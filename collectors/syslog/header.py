@@ -65,8 +65,10 @@ class Header:
 
 
 def decode(data: bytes) -> str:
-    """Text of the bytes: UTF-8, with any other byte shown as `\\xNN` (never lost, never an error)."""
-    return data.decode("utf-8", errors="backslashreplace")
+    """Text of the bytes: UTF-8, with any other byte, and NUL (which PostgreSQL text cannot hold),
+    shown as `\\xNN` (never lost, never an error; the raw bytes are stored as they came)."""
+    text = data.decode("utf-8", errors="backslashreplace")
+    return text.replace("\x00", "\\x00") if "\x00" in text else text
 
 
 def parse(data: bytes, received: datetime) -> Header:

@@ -67,7 +67,9 @@ def test_no_timestamp_no_hostname_as_fortigate_and_asa_send() -> None:
 def test_no_pri_is_user_notice_and_garbage_is_kept_as_raw_text() -> None:
     header = parse(b"\x00\xff\xfe garbage <999> ##", RECEIVED)
     assert (header.format, header.facility, header.severity) == ("raw", 1, 5)
-    assert header.text == "\x00\\xff\\xfe garbage <999> ##", "bytes that are not UTF-8 stay visible"
+    assert header.text == "\\x00\\xff\\xfe garbage <999> ##", (
+        "bytes that are not UTF-8 (and NUL) stay visible"
+    )
 
 
 def test_multi_line_message_and_latin1_bytes_are_kept() -> None:
