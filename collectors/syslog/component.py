@@ -86,6 +86,7 @@ class SyslogComponent:
         self._backups: dict[int, tuple[float, asyncio.Task[BackupResult]]] = {}
         self._pending: set[asyncio.Task[None]] = set()
         self.handled = 0
+        self._in_flight = 0  # messages of the batch being parsed and stored now
         self.handler_errors = 0
         self.backups_requested = 0
 
@@ -112,7 +113,7 @@ class SyslogComponent:
         await self.pipeline.publish_samples(self.counts.drain())
 
     async def _drain(self) -> None:
-        while not self.queue.empty():
+        while not self.queue.empty() or self._in_flight:
             await asyncio.sleep(0.02)
 
     # --- processing -------------------------------------------------------------------------------
@@ -126,12 +127,15 @@ class SyslogComponent:
                     batch.append(self.queue.get_nowait())
                 except asyncio.QueueEmpty:
                     break
+            self._in_flight = len(batch)
             try:
                 processed = await asyncio.to_thread(self.processor.handle, batch)
                 await self._publish(processed)
             except Exception:
                 self.handler_errors += 1
                 log.exception("handling %d syslog messages failed", len(batch))
+            finally:
+                self._in_flight = 0
             self.handled += len(batch)
 
     async def _publish(self, processed: Processed) -> None:
