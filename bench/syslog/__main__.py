@@ -121,7 +121,8 @@ async def ours(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             *SENDER, "udp", "127.0.0.1", str(port), str(args.udp_messages), str(args.udp_rate)
         )
         await sender.wait()
-        await settle(lambda: intake.handled)
+        await settle(lambda: intake.listeners.counters.received["udp"])  # datagrams still arriving
+        await wait(lambda: intake.queue.empty() and not intake._in_flight, 900, "the UDP messages handled")
         result["udp_received"] = intake.listeners.counters.received["udp"] - received
         result["udp_stored"] = intake.handled - handled
         result["udp_dropped_ours"] = sum(intake.listeners.counters.dropped.values())
