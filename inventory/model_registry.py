@@ -12,6 +12,8 @@ MODEL_MODULES = (
     "collectors.remote.models",
     "collectors.discovery.models",
     "collectors.syslog.models",
+    "eams.auth.models",
+    "eams.auth.audit.models",
 )
 
 

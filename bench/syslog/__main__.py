@@ -33,12 +33,12 @@ from sqlalchemy import func, select
 
 from bench.syslog.corpus import login_failed
 from collectors.syslog.models import SyslogMessage
-from eams.alerts.component import alert_engine_factory
 from eams.alerts.models import Alert
 from eams.components import Components
+from eams.components.alerts import alert_engine_component
+from eams.components.syslog import syslog_component
 from eams.services import Services
 from eams.settings import Settings
-from eams.syslog_wiring import syslog_component
 from inventory import migrate
 from inventory.db import Database
 from inventory.models import Device, DeviceRole
@@ -97,7 +97,7 @@ async def ours(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     with db.session() as session:
         session.add(Device(name="dc-fw-01", role=DeviceRole.firewall, management_ip="127.0.0.1"))
     services = Services.from_settings(settings, db=db)
-    components = Components(services, [alert_engine_factory, syslog_component])
+    components = Components(services, [alert_engine_component, syslog_component])
     await components.start()
     intake = services.extras["syslog"]
     result: dict[str, Any] = {"tcp": [], "tcp_cpu": [], "loss": []}

@@ -11,7 +11,7 @@ import uvicorn
 from collectors.traps.component import preflight as traps_preflight
 from eams.api.app import create_app
 from eams.cli.common import EXIT_UNAVAILABLE, console, fail, open_services
-from eams.syslog_wiring import preflight as syslog_preflight
+from eams.components.syslog import preflight as syslog_preflight
 
 
 def serve(
@@ -27,7 +27,7 @@ def serve(
         bind_host = host or services.settings.host
         bind_port = port or services.settings.port
         _check_port_free(bind_host, bind_port)
-        if problem := traps_preflight(services.settings):
+        if problem := traps_preflight(services.settings.trap):
             raise fail(problem, EXIT_UNAVAILABLE)
         if problem := syslog_preflight(services.settings.syslog):
             raise fail(problem, EXIT_UNAVAILABLE)

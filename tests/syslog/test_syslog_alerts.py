@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from collectors.ssh.collector import SshCollector
+from collectors.ssh.config import SshConfig
 from eams.alerts.notify.webhook import verify
+from eams.components.ssh import EXTRAS_KEY as SSH_COLLECTOR
 from eams.services import Services
 from inventory.models import DeviceRole
 from tests.alerts.receivers import HttpReceiver
@@ -159,7 +162,6 @@ def test_vpn_tunnel_down_is_one_alert_per_tunnel_resolved_by_up(
 
 def test_a_pan_os_config_commit_triggers_a_backup_and_the_alert_carries_the_diff(
     admin: TestClient, services: Services, logger: Logger, tmp_path: Path, login_key: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     running_config = tmp_path / "running-config.txt"
     running_config.write_text(
@@ -169,7 +171,10 @@ def test_a_pan_os_config_commit_triggers_a_backup_and_the_alert_carries_the_diff
     platforms.mkdir()
     template = (Path(__file__).parent / "testdata" / "lab-panos.yaml.in").read_text()
     (platforms / "lab-panos.yaml").write_text(template.replace("{config}", str(running_config)))
-    monkeypatch.setenv("EAMS_SSH_PLATFORMS_DIR", str(platforms))
+    # The service's shared SSH collector, with the stand-in platform beside the shipped ones.
+    services.extras[SSH_COLLECTOR] = SshCollector(
+        services.collector_context, SshConfig(platforms_dir=platforms)
+    )
     server_dir = tmp_path / "sshd"
     server_dir.mkdir()
     server = SshServer(server_dir, login_key)

@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from collectors.syslog.config import SyslogConfig
+from eams.components.syslog import preflight
 from eams.settings import Settings
-from eams.syslog_wiring import preflight
 
 SAMPLE = Path(__file__).parents[2] / "collectors" / "syslog" / "sample.yaml"
 

@@ -18,7 +18,7 @@ from eams.api.params import PathId
 from eams.api.resources import Page, Resource, list_objects, load
 from eams.api.routes.inventory import device_scope
 from eams.auth import Permission, Principal
-from eams.syslog_wiring import EXTRAS_KEY
+from eams.components.syslog import EXTRAS_KEY
 from inventory.models import Device
 
 

@@ -5,7 +5,7 @@ trigram table on SQLite (kept by the syslog store, not by triggers), a pg_trgm G
 PostgreSQL. Message ids are never reused (AUTOINCREMENT on SQLite).
 
 Revision ID: 0850
-Revises: 0700
+Revises: 0835
 Create Date: 2026-12-01 11:11:48.528719
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0850"
-down_revision: str | Sequence[str] | None = "0700"
+down_revision: str | Sequence[str] | None = "0835"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,9 +1,6 @@
-"""The syslog intake wired into the service: settings, database, pipeline, and the SSH collector
-as the way a configuration change gets its fresh backup and diff.
-
-Belongs in `eams/components/syslog.py` once `eams/components/` is a package (its factory is
-listed in `eams/components.py` until then).
-"""
+"""The syslog intake, when `syslog.listen` or `syslog.tls_listen` (EAMS_SYSLOG_LISTEN ...) is set;
+off otherwise. Wired to the database, the pipeline, and the shared SSH collector as the way a
+configuration change gets its fresh backup and diff. Reachable as `services.extras["syslog"]`."""
 
 from __future__ import annotations
 
@@ -11,11 +8,12 @@ import asyncio
 import socket
 from typing import Any
 
-from collectors.ssh.collector import Want, collector_of
+from collectors.ssh.collector import Want
 from collectors.syslog.component import BackupRequester, BackupResult, SyslogComponent
 from collectors.syslog.config import SyslogConfig
 from collectors.syslog.formats import FormatError, load_formats
 from collectors.syslog.records import SyslogRecord
+from eams.components.ssh import shared_ssh_collector
 from eams.services import Services
 
 EXTRAS_KEY = "syslog"
@@ -37,7 +35,7 @@ def ssh_backup_requester(services: Services) -> BackupRequester:
     event that asked for the backup carries the diff (one alert per change, not two)."""
 
     async def backup(device_id: int) -> BackupResult:
-        collector = collector_of(services)
+        collector = shared_ssh_collector(services)
         targets, problems = await asyncio.to_thread(collector.targets, [device_id])
         if not targets:
             reason = problems[0].message if problems else "the device has no SSH target"
