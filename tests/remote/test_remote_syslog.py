@@ -23,7 +23,7 @@ from tests.remote.test_remote_collector_process import (
     terminate,
 )
 from tests.support.database import scratch_database_url
-from tests.support.peers import require_program, stop, wait_until
+from tests.support.peers import require_program, stop, tcp_open, wait_until
 from tests.support.snmp_agents import Agent
 from tests.syslog.conftest import free_tcp_and_udp_port
 
@@ -31,7 +31,9 @@ from tests.syslog.conftest import free_tcp_and_udp_port
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
     with scratch_database_url(tmp_path) as url:
-        yield Service(tmp_path, url)
+        found = Service(tmp_path, url)
+        found.start_timeout = 120.0  # a start is slow on a busy shared machine: readiness, not speed
+        yield found
 
 
 def stored(admin: httpx.Client, text: str) -> list[dict[str, Any]]:
@@ -59,6 +61,7 @@ def test_syslog_received_at_a_site_reaches_the_service_through_the_uplink(
         collector = start_collector(argv, env, log_path)
         try:
             wait_until(lambda: bool(ok(admin.get("/api/v1/collectors"))), 20, "the collector registered")
+            wait_until(lambda: tcp_open("127.0.0.1", port), 30, "the collector's syslog listener")
             send("Failed password for root from 203.0.113.50 port 51422 ssh2")
             wait_until(
                 lambda: bool(stored(admin, "failed password for root")), 30, "the message at the service"
