@@ -180,9 +180,9 @@ def snmp_measurements(profiles: ProfileSet) -> list[MeasurementSchema]:
 def declarations() -> list[MeasurementSchema]:
     """Measurements declared by hand: what is not described by SNMP profiles. One line per area."""
     # Imported here because the declaration modules build on this module's classes.
-    from collectors.measurements import ssh_linux, status, traps
+    from collectors.measurements import ssh_linux, status, syslog, traps
 
-    return [*status.MEASUREMENTS, *traps.MEASUREMENTS, *ssh_linux.MEASUREMENTS]
+    return [*status.MEASUREMENTS, *traps.MEASUREMENTS, *ssh_linux.MEASUREMENTS, *syslog.MEASUREMENTS]
 
 
 def build_schema(profiles: ProfileSet | None = None) -> Schema:

@@ -32,6 +32,7 @@ from collectors.sinks.config import InfluxConfig
 from collectors.sinks.store.config import MetricsConfig
 from collectors.snmp.config import SnmpConfig
 from collectors.ssh.config import SshConfig
+from collectors.syslog.config import SyslogConfig
 from collectors.traps.config import TrapConfig
 from eams.alerts.config import AlertConfig
 from eams.auth.config import AuthConfig
@@ -75,6 +76,8 @@ class Settings(BaseSettings):
     auth: AuthConfig = Field(default_factory=AuthConfig, description="Accounts, sessions, MFA, LDAP, audit")
     # The metrics read path: embedded store and queries (collectors/sinks/store/config.py).
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    # Syslog intake (collectors/syslog/README.md); off unless listen or tls_listen is set.
+    syslog: SyslogConfig = Field(default_factory=SyslogConfig, description="EAMS_SYSLOG_* settings")
 
     @field_validator("database_url")
     @classmethod

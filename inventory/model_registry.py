@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "eams.alerts.models",
     "collectors.remote.models",
     "collectors.discovery.models",
+    "collectors.syslog.models",
     "eams.auth.models",
     "eams.auth.audit.models",
 )

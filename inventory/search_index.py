@@ -21,7 +21,7 @@ from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import InternalTraversal
 
 # table -> its FTS5 trigram table on SQLite
-SQLITE_FTS_TABLES = {"device": "device_search"}
+SQLITE_FTS_TABLES = {"device": "device_search", "syslog_message": "syslog_message_search"}
 # FTS5's trigram tokenizer cannot look up anything shorter than three characters.
 MIN_TRIGRAM_WORD = 3
 

@@ -33,6 +33,10 @@ from collectors.sinks.spool import Spool
 from collectors.snmp.engines import DEFAULT_ENGINE, make_engine
 from collectors.snmp.poller import Poller, PollTarget
 from collectors.snmp.profile import ProfileSet
+from collectors.syslog.component import SyslogComponent
+from collectors.syslog.config import SyslogConfig
+from collectors.syslog.listeners import ListenError
+from collectors.syslog.resolver import DeviceResolver, KnownDevice, canonical
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,7 @@ class CollectorRuntime:
     spool_max_bytes: int
     influx: InfluxConfig = field(default_factory=InfluxConfig)
     version: str = "unknown"  # reported in heartbeats
+    syslog: SyslogConfig = field(default_factory=SyslogConfig)  # syslog at the site: off unless listen
 
     @property
     def spool_dir(self) -> Path:
@@ -93,6 +98,17 @@ class RemoteCollector:
             refresh_s=config.refresh_s,
         )
         self.registered = False
+        # Syslog at the site (EAMS_SYSLOG_LISTEN on the collector): parsed and turned into events
+        # here, stored by the service through the uplink; senders known by the targets' addresses.
+        self.syslog_devices = DeviceResolver(None)
+        self.syslog: SyslogComponent | None = None
+        if runtime.syslog.enabled:
+            self.syslog = SyslogComponent(
+                runtime.syslog,
+                self.pipeline,
+                forward=self.uplink.consume_syslog,
+                resolver=self.syslog_devices,
+            )
 
     # --- targets ----------------------------------------------------------------------------------
 
@@ -100,6 +116,16 @@ class RemoteCollector:
         measurements = document.get("measurements")
         self.uplink.measurements = set(measurements) if measurements is not None else None
         targets = [target_from_json(t) for t in document.get("targets", [])]
+        self.syslog_devices.load(
+            {
+                canonical(t.endpoint.host): KnownDevice(t.device_id, t.name)
+                for t in targets
+                if t.device_id is not None and canonical(t.endpoint.host)
+            },
+            names={
+                t.name.lower(): KnownDevice(t.device_id, t.name) for t in targets if t.device_id is not None
+            },
+        )
         if self.config.interval_s is not None:
             targets = [dataclasses.replace(t, interval_s=self.config.interval_s) for t in targets]
         return targets
@@ -178,6 +204,13 @@ class RemoteCollector:
             log.warning("the service is not reachable (%s); starting with cached targets", error)
         await self.influx.start()
         await self.uplink.start()
+        if self.syslog is not None:
+            try:
+                await self.syslog.start()
+            except ListenError as error:
+                await self.uplink.stop(self.config.drain_timeout_s)
+                await self.influx.stop()
+                raise CollectorRefused(str(error)) from None
         await self.scheduler.start()
         await self.pipeline.publish_event(self._event("started", f"collector {self.config.name} started"))
         heartbeat = asyncio.create_task(self._heartbeat_forever())
@@ -188,6 +221,8 @@ class RemoteCollector:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
             await self.scheduler.stop()
+            if self.syslog is not None:
+                await self.syslog.stop()
             await self.pipeline.publish_event(
                 self._event("stopped", f"collector {self.config.name} stopping")
             )

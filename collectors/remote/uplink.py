@@ -25,11 +25,13 @@ from collectors.remote.client import ServiceClient, ServiceRefused, ServiceUnava
 from collectors.remote.wire import event_to_json, sample_to_json
 from collectors.samples import Event, Sample
 from collectors.sinks.spool import Spool, SpoolRecord
+from collectors.syslog.records import SyslogRecord
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_INTERVAL = 1.0
 MAX_BATCH_ITEMS = 5_000  # well under the service's limit per batch
+MAX_SYSLOG_BYTES = 4 << 20  # raw syslog bytes per batch (a message may be 64 KiB)
 MAX_BACKOFF = 5.0
 
 
@@ -39,6 +41,7 @@ class UplinkStats:
 
     samples: int = 0  # forwarded into batches
     events: int = 0
+    syslog: int = 0  # syslog messages received at the site and forwarded
     batches: int = 0
     delivered_batches: int = 0
     duplicate_batches: int = 0
@@ -63,6 +66,8 @@ class Uplink:
         self.stats = UplinkStats()
         self._samples: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
+        self._syslog: list[dict[str, Any]] = []
+        self._syslog_bytes = 0
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._backoff = 0.0
@@ -82,24 +87,35 @@ class Uplink:
         if len(self._events) >= MAX_BATCH_ITEMS:
             await self.seal()
 
+    async def consume_syslog(self, records: list[SyslogRecord]) -> None:
+        """Syslog messages received at this site: stored by the service, durable on the way."""
+        for record in records:
+            self._syslog.append(record.to_json())
+            self._syslog_bytes += len(record.raw)
+            if len(self._syslog) >= MAX_BATCH_ITEMS or self._syslog_bytes >= MAX_SYSLOG_BYTES:
+                await self.seal()
+
     # --- batches ----------------------------------------------------------------------------------
 
     async def seal(self) -> None:
         """Put what is buffered into the spool as one batch."""
-        if not self._samples and not self._events:
+        if not self._samples and not self._events and not self._syslog:
             return
-        samples, events = self._samples, self._events
-        self._samples, self._events = [], []
-        batch = {
+        samples, events, syslog = self._samples, self._events, self._syslog
+        self._samples, self._events, self._syslog, self._syslog_bytes = [], [], [], 0
+        batch: dict[str, Any] = {
             "batch_id": uuid.uuid4().hex,
             "created_ns": time.time_ns(),
             "samples": samples,
             "events": events,
         }
+        if syslog:
+            batch["syslog"] = syslog
         payload = json.dumps(batch, separators=(",", ":")).encode()
         if await asyncio.to_thread(self.spool.append, payload):
             self.stats.samples += len(samples)
             self.stats.events += len(events)
+            self.stats.syslog += len(syslog)
             self.stats.batches += 1
         self._wake.set()
 

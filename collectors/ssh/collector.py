@@ -99,13 +99,17 @@ class SshCollector:
         targets: Iterable[SshTarget],
         want: Want,
         on_done: Callable[[DeviceOutcome], None] | None = None,
+        *,
+        publish: bool = True,
     ) -> list[DeviceOutcome]:
         """Runs the job on every target (at most `workers` at once), publishes samples and events
-        as each device finishes, and returns the outcomes in the targets' order."""
+        as each device finishes (unless `publish` is False: the caller then publishes what it
+        wants of `outcome.samples` and `outcome.events`), and returns the outcomes in order."""
 
         async def one(target: SshTarget) -> DeviceOutcome:
             outcome = await self._run_one(target, want)
-            await self._publish(outcome)
+            if publish:
+                await self._publish(outcome)
             if on_done is not None:
                 on_done(outcome)
             return outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -304,6 +305,8 @@ class RuleEvaluator:
                 entity = (*entity, device.name)
             instance = self.instance(rule, device.id or None, entity)
             instance.last_seen = now
+            if not resolves and not instance.active and not _burst(instance, rule, now):
+                continue  # fewer than `count` events within `within`: not yet a burst
             if not resolves:
                 instance.detail = event.message
                 instance.value = None
@@ -312,6 +315,22 @@ class RuleEvaluator:
                 instance.origin_ns = arrived
                 changes.append((instance, change))
         return changes
+
+
+def _burst(instance: Instance, rule: CompiledRule, now: datetime) -> bool:
+    """Whether this event makes `count` within `within` (always, for a rule with count 1)."""
+    spec = rule.spec
+    if spec.count <= 1:
+        return True
+    hits: deque[datetime] = instance.extra.setdefault("burst", deque())
+    hits.append(now)
+    window = timedelta(seconds=spec.within or 0)
+    while hits and now - hits[0] > window:
+        hits.popleft()
+    if len(hits) < spec.count:
+        return False
+    hits.clear()
+    return True
 
 
 def _truthy(value: Any) -> bool:

@@ -22,6 +22,7 @@ from eams.api.routes import (
     metrics,
     sinks,
     ssh,
+    syslog,
     system,
     tokens,
     traps,
@@ -74,6 +75,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(architecture_router())
     api.include_router(changes.router)
     api.include_router(traps.router)
+    api.include_router(syslog.router)
     api.include_router(sinks.router)
     api.include_router(discovery.router)
     api.include_router(discovery_jobs.router)

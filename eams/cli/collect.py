@@ -95,6 +95,7 @@ def collect(
             spool_max_bytes=settings.spool_max_bytes,
             influx=settings.influx,
             version=__version__,
+            syslog=settings.syslog,
         )
         collector = RemoteCollector(config, runtime)
     except SpoolError as error:

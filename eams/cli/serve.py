@@ -11,6 +11,7 @@ import uvicorn
 from collectors.traps.component import preflight as traps_preflight
 from eams.api.app import create_app
 from eams.cli.common import EXIT_UNAVAILABLE, console, fail, open_services
+from eams.components.syslog import preflight as syslog_preflight
 
 
 def serve(
@@ -27,6 +28,8 @@ def serve(
         bind_port = port or services.settings.port
         _check_port_free(bind_host, bind_port)
         if problem := traps_preflight(services.settings.trap):
+            raise fail(problem, EXIT_UNAVAILABLE)
+        if problem := syslog_preflight(services.settings.syslog):
             raise fail(problem, EXIT_UNAVAILABLE)
         console.print(
             f"eams on http://{bind_host}:{bind_port}  (API docs: /docs, database: "

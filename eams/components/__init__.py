@@ -18,6 +18,7 @@ from eams.components.remote import collector_watch_component
 from eams.components.sinks import influx_sink_component
 from eams.components.snmp import snmp_polling_component
 from eams.components.ssh import ssh_component
+from eams.components.syslog import syslog_component
 from eams.components.traps import trap_receiver_component
 from eams.metrics.wiring import metric_store_component
 from eams.services import Services
@@ -41,6 +42,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     metric_store_component,
     alert_engine_component,
     trap_receiver_component,
+    syslog_component,
     snmp_polling_component,
     ssh_component,
     collector_watch_component,

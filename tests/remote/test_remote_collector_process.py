@@ -50,6 +50,7 @@ class Service:
         # The service polls with SNMP too: it must keep away from the collector's device.
         self.env = clean_env(EAMS_DATA_DIR=str(root / "service"), EAMS_DATABASE_URL=database_url)
         self.starts = 0
+        self.start_timeout = 30.0  # seconds until `eams serve` answers
 
     @contextmanager
     def running(self) -> Iterator[None]:
@@ -60,7 +61,7 @@ class Service:
             what="eams serve",
             log_path=self.root / f"serve-{self.starts}.log",
             env=self.env,
-            timeout=30,
+            timeout=self.start_timeout,
         ):
             yield
 

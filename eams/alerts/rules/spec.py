@@ -105,7 +105,12 @@ class RuleSpec(Strict):
     match: EventMatch | None = None
     resolve_match: EventMatch | None = None
     resolve_after: Duration | None = None
-    within: Duration | None = Field(default=None, description="absence: the window without an event")
+    within: Duration | None = Field(
+        default=None, description="absence: the window without an event; event: the window of a burst"
+    )
+    count: int = Field(
+        default=1, ge=1, description="event: matching events within `within` needed to fire (a burst)"
+    )
 
     # inventory
     check: str | None = Field(default=None, description="warranty_end, end_of_support, end_of_life ...")
@@ -127,6 +132,8 @@ class RuleSpec(Strict):
         for name in need[self.kind]:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} is required for a {self.kind} rule")
+        if self.kind == "event" and self.count > 1 and self.within is None:
+            raise ValueError("within is required for an event rule with a count above 1 (a burst)")
         if self.kind == "threshold" and self.clear is not None and self.value is not None:
             rising = self.op in (">", ">=")
             if (rising and self.clear > self.value) or (self.op in ("<", "<=") and self.clear < self.value):

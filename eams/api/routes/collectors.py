@@ -29,6 +29,7 @@ from eams.api.resources import load
 from eams.api.routes.inventory import DEVICES
 from eams.auth import Permission, Principal
 from eams.components.sinks import EXTRAS_KEY as INFLUX_SINK_KEY
+from eams.components.syslog import ingest_forwarded, records_from_json
 from eams.services import Services
 from inventory.models import Site
 from inventory.models.enums import Role
@@ -111,6 +112,9 @@ class BatchIn(BaseModel):
     )
     samples: list[SampleIn] = Field(default_factory=list, max_length=MAX_BATCH_ITEMS)
     events: list[BatchEventIn] = Field(default_factory=list, max_length=MAX_BATCH_ITEMS)
+    syslog: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=MAX_BATCH_ITEMS, description="Syslog messages received at the site"
+    )
     created_ns: int | None = Field(default=None, ge=0, description="When the collector sealed the batch")
 
 
@@ -242,6 +246,10 @@ async def post_batch(
 ) -> Any:
     if await asyncio.to_thread(_seen_batch, services, caller, name, batch):
         return {"accepted": False, "duplicate": True}
+    try:
+        syslog = records_from_json(batch.syslog)
+    except ValueError as exc:
+        raise Unprocessable(str(exc), field="syslog") from None
     # Durable before acknowledged: the collector drops a batch once answered, and answers
     # "duplicate" to its replay once the id is recorded. So publish, wait until the sink has
     # written or spooled the samples, and only then record the id and answer. A crash in between
@@ -250,6 +258,8 @@ async def post_batch(
     await services.pipeline.publish_samples([sample_from_json(s.model_dump()) for s in batch.samples])
     for event in batch.events:
         await services.pipeline.publish_event(event_from_json(event.model_dump()))
+    if syslog:
+        await ingest_forwarded(services, syslog)
     sink = services.extras.get(INFLUX_SINK_KEY)
     if isinstance(sink, SpoolingInfluxSink):
         await sink.flush()

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from inventory.search_index import SQLITE_FTS_TABLES
+# Only the device table: later migrations (0850, syslog_message) make their own index.
+SQLITE_FTS_TABLES = {"device": "device_search"}
 
 revision: str = "0150"
 down_revision: str | Sequence[str] | None = "0100"

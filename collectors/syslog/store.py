@@ -1,0 +1,145 @@
+"""Keeps messages in the database: batches of rows, unknown senders, sign-in addresses, and a
+bounded history (days and rows). Every method does database work: call it from a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import CursorResult, delete, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from collectors.syslog.models import SyslogLoginAddress, SyslogMessage, SyslogUnknownSender
+from collectors.syslog.records import SyslogRecord
+from inventory.db import Database
+
+FTS_TABLE = "syslog_message_search"  # SQLite only (migration 0850); inventory.search_index knows it
+
+
+class SyslogStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def write(self, records: list[SyslogRecord]) -> None:
+        """One transaction for the batch (one INSERT with many rows), then the unknown senders."""
+        if not records:
+            return
+        rows = [record.row() for record in records]
+        with self.db.session(actor="syslog") as session:
+            connection = session.connection()
+            if connection.dialect.name != "sqlite":  # PostgreSQL: a pg_trgm GIN index keeps itself
+                connection.execute(insert(SyslogMessage), rows)
+            else:
+                # SQLite has one writer at a time, and AUTOINCREMENT gives a batch consecutive ids:
+                # the last one tells them all (RETURNING would run one statement per row).
+                connection.execute(insert(SyslogMessage), rows)
+                last = int(connection.execute(text("SELECT max(id) FROM syslog_message")).scalar_one())
+                ids = range(last - len(rows) + 1, last + 1)
+                connection.execute(
+                    text(f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (:id, :text)"),
+                    [{"id": id_, "text": row["search_text"]} for id_, row in zip(ids, rows, strict=True)],
+                )
+        unknown = [record for record in records if record.device_id is None]
+        if unknown:
+            self._count_unknown(unknown)
+
+    def _count_unknown(self, records: Iterable[SyslogRecord]) -> None:
+        latest: dict[str, tuple[int, SyslogRecord, datetime]] = {}
+        for record in records:
+            count, _, first = latest.get(record.source, (0, record, record.received_at))
+            latest[record.source] = (count + 1, record, first)
+        # A remote collector and the service may insert the same sender at once: retry once.
+        for attempt in range(2):
+            try:
+                with self.db.session(actor="syslog") as session:
+                    rows = {
+                        row.source: row
+                        for row in session.scalars(
+                            select(SyslogUnknownSender).where(SyslogUnknownSender.source.in_(list(latest)))
+                        )
+                    }
+                    for source, (count, record, first) in latest.items():
+                        row = rows.get(source)
+                        if row is None:
+                            row = SyslogUnknownSender(source=source, count=0, first_seen=first)
+                            session.add(row)
+                        row.count += count
+                        row.last_seen = record.received_at
+                        row.last_hostname = (record.hostname or "")[:255] or None
+                        row.last_vendor = record.vendor
+                        row.last_message = record.message[:1000]
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
+
+    def forget_unknown(self, sources: Iterable[str]) -> None:
+        """Senders now matched to a device are no longer unknown."""
+        wanted = list(sources)
+        if wanted:
+            with self.db.session(actor="syslog") as session:
+                session.execute(delete(SyslogUnknownSender).where(SyslogUnknownSender.source.in_(wanted)))
+
+    def login_addresses(self, device_id: int, user: str) -> set[str]:
+        with self.db.session() as session:
+            return set(
+                session.scalars(
+                    select(SyslogLoginAddress.address).where(
+                        SyslogLoginAddress.device_id == device_id, SyslogLoginAddress.user == user[:255]
+                    )
+                )
+            )
+
+    def remember_logins(self, logins: list[tuple[int, str, str, datetime]]) -> None:
+        """(device id, user, address, time) sign-ins of a batch, in one transaction."""
+        if not logins:
+            return
+        latest: dict[tuple[int, str, str], tuple[int, datetime, datetime]] = {}
+        for device_id, user, address, at in logins:
+            key = (device_id, user[:255], address[:45])
+            count, first, _ = latest.get(key, (0, at, at))
+            latest[key] = (count + 1, first, at)
+        for attempt in range(2):
+            try:
+                with self.db.session(actor="syslog") as session:
+                    devices = {key[0] for key in latest}
+                    rows = {
+                        (row.device_id, row.user, row.address): row
+                        for row in session.scalars(
+                            select(SyslogLoginAddress).where(SyslogLoginAddress.device_id.in_(devices))
+                        )
+                        if (row.device_id, row.user, row.address) in latest
+                    }
+                    for key, (count, first, last) in latest.items():
+                        row = rows.get(key)
+                        if row is None:
+                            row = SyslogLoginAddress(
+                                device_id=key[0], user=key[1], address=key[2], count=0, first_seen=first
+                            )
+                            session.add(row)
+                        row.count += count
+                        row.last_seen = last
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
+
+    def prune(self, max_age: timedelta, max_rows: int, now: datetime | None = None) -> int:
+        """Drop messages older than `max_age` and all but the newest `max_rows`; returns how many."""
+        cutoff = (now or datetime.now(UTC)) - max_age
+        removed = 0
+        with self.db.session(actor="syslog") as session:
+            old = delete(SyslogMessage).where(SyslogMessage.received_at < cutoff)
+            removed += _rowcount(session.execute(old))
+            boundary = session.scalar(
+                select(SyslogMessage.id).order_by(SyslogMessage.id.desc()).offset(max_rows).limit(1)
+            )
+            if boundary is not None:
+                removed += _rowcount(
+                    session.execute(delete(SyslogMessage).where(SyslogMessage.id <= boundary))
+                )
+        return removed
+
+
+def _rowcount(result: object) -> int:
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
