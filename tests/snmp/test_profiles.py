@@ -37,7 +37,8 @@ name: generic
 metrics:
   - measurement: snmp_system
     fields:
-      - {field: uptime_s, oid: 1.3.6.1.2.1.1.3.0, mib_name: sysUpTime, type: float, scale: 0.01}
+      - {field: uptime_s, oid: 1.3.6.1.2.1.1.3.0, mib_name: sysUpTime, type: float, scale: 0.01,
+         meaning: uptime, unit: seconds}
 """
 
 
@@ -71,20 +72,54 @@ def test_choice_is_by_longest_sys_object_id_prefix_then_sys_descr(tmp_path: Path
     [
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
-            "      - {field: rx, oid: 1.3.6.1.2.1.1.3.0, mib_name: x, type: float, counter: true}\n",
+            "      - {field: rx, oid: 1.3.6.1.2.1.1.3.0, mib_name: x, type: float, counter: true,"
+            " meaning: rx_octets, unit: octets}\n",
             r"broken.yaml: metrics.\[m\].fields.\[rx\]: .*counter field must have type int",
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
-            "      - {field: rx, oid: ifInOctets, mib_name: x, type: int}\n",
+            "      - {field: rx, oid: ifInOctets, mib_name: x, type: int, meaning: rx_octets, unit: octets,"
+            " counter: true}\n",
             r"broken.yaml: metrics.\[m\].fields.\[rx\].oid: .*not a numeric OID",
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
-            "      - {field: st, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: str, enum: {7: off}}\n",
+            "      - {field: st, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: str, enum: {7: off},"
+            " meaning: oper_state, unit: state}\n",
             r"broken.yaml: metrics.\[m\].fields.\[st\].enum.7: .*valid string",  # YAML's `off` is false
         ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int}\n",
+            r"broken.yaml: metrics.\[m\].fields.\[t\].meaning: Field required; .*unit: Field required",
+        ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int, meaning: hotness, unit: celsius}\n",
+            r"broken.yaml: metrics.\[m\].fields.\[t\]: .*meaning 'hotness' is not in collectors/meanings.yaml",
+        ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int, meaning: temperature_c, unit: rpm}\n",
+            r"broken.yaml: .*meaning 'temperature_c' is written in celsius, not 'rpm'",
+        ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: p, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: str, meaning: psu_state, unit: state,"
+            " enum: {1: ok, 2: failed}}\n",
+            r"broken.yaml: .*needs failed_values",
+        ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: a, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int, meaning: memory_used, unit: bytes}\n"
+            "    derived:\n      - {field: p, meaning: memory_used_percent, used: [a], free: [b]}\n",
+            r"broken.yaml: metrics.\[m\]: .*derived 'p' reads unknown field\(s\) b",
+        ),
         ("name: broken\ninclude: [nowhere]\n", r"broken.yaml: include: no profile named 'nowhere'"),
+        (
+            "name: broken\ninclude: [generic]\nwithout: [snmp_system.nothing]\n",
+            r"broken.yaml: without: no snmp_system.nothing",
+        ),
         ("name: other\n", r"broken.yaml: name 'other' must equal the file name 'broken'"),
         (
             "name: broken\nmatch: {sys_descr: ['(unclosed']}\n",
@@ -122,3 +157,49 @@ def test_the_schema_document_lists_every_measurement_and_field() -> None:
             assert f"`{tag.tag}`" in section, f"tag {tag.tag} of {metric.measurement} is not documented"
         assert f"\n{metric.measurement}," in section, f"{metric.measurement} has no example line"
     assert "### `collector`" in readme
+
+
+def test_every_profile_field_has_a_meaning_and_a_unit_from_the_vocabulary() -> None:
+    """Dashboards and the shipped rules are derived from meanings: a field without one would be
+    written but never charted or alerted on. The loader refuses such a profile; this checks the
+    shipped ones field by field, derived percentages included."""
+    from collectors.meanings import vocabulary
+
+    known = vocabulary()
+    for name, metric in ProfileSet.load().all_metrics():
+        for spec in [*metric.fields, *metric.derived]:
+            where = f"{name}: {metric.measurement}.{spec.field}"
+            assert spec.meaning in known, f"{where} has no known meaning"
+            assert spec.unit in known[spec.meaning].units, (
+                f"{where}: {spec.unit} is not a unit of {spec.meaning}"
+            )
+
+
+def test_fallback_profiles_reach_every_device_whatever_its_profile() -> None:
+    profiles = ProfileSet.load()
+    assert set(profiles.fallbacks) == {"host-resources", "entity-sensor"}
+    for profile in profiles.profiles.values():
+        measurements = {m.measurement for m in profile.metrics}
+        assert {"host_cpu", "host_storage", "entity_sensor"} <= measurements, profile.name
+    # Probed only where the profile did not ask for them itself.
+    assert "host_cpu" in profiles["cisco"].probed and "entity_sensor" not in profiles["cisco"].probed
+    assert "host_cpu" not in profiles["net-snmp-linux"].probed
+    # 32-bit counters stand in for the 64-bit ones on agents without ifXTable.
+    fallback = profiles["generic"].fallback_columns["1.3.6.1.2.1.31.1.1.1.6"]
+    assert (fallback.oid, fallback.mib_name) == ("1.3.6.1.2.1.2.2.1.10", "ifInOctets")
+
+
+def test_without_drops_a_field_an_included_profile_reads_worse() -> None:
+    linux = ProfileSet.load()["net-snmp-linux"]
+    storage = next(m for m in linux.metrics if m.measurement == "host_storage")
+    assert [d.field for d in storage.derived] == ["used_percent"]  # memory comes from ucd_memory
+
+
+def test_the_choice_says_why() -> None:
+    profiles = ProfileSet.load()
+    by_oid = profiles.choice("1.3.6.1.4.1.9.1.1208", "Cisco IOS Software")
+    assert (by_oid.profile, by_oid.by, by_oid.matched) == ("cisco", "sys_object_id", "1.3.6.1.4.1.9")
+    assert by_oid.explain() == "sysObjectID starts with 1.3.6.1.4.1.9"
+    by_descr = profiles.choice("1.3.6.1.4.1.99999", "Linux box 6.1")
+    assert (by_descr.profile, by_descr.by, by_descr.matched) == ("net-snmp-linux", "sys_descr", "^Linux ")
+    assert profiles.choice(None, "something").by == "default"
