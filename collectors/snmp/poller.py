@@ -570,7 +570,7 @@ def convert(spec: FieldSpec, varbind: VarBind) -> FieldValue | None:
             return spec.enum.get(int(number), str(int(number)))
         return decode_octets(raw) if isinstance(raw, bytes) else str(raw)
     number = _number(raw)
-    if number is None:
+    if number is None or (spec.missing_values and number in spec.missing_values):
         return None
     if spec.type == "int":
         return int(number)

@@ -85,6 +85,9 @@ class FieldSpec(_Strict):
         default_factory=list, description="enum texts that mean failure (state meanings that alert)"
     )
     fallback: FallbackSpec | None = Field(None, description="tables: column read when this one is empty")
+    missing_values: list[int] = Field(
+        default_factory=list, description="raw numbers that mean 'no reading' (65535: no sensor)"
+    )
     description: str = ""
 
     _check_oid = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
