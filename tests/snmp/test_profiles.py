@@ -95,23 +95,27 @@ def test_choice_is_by_longest_sys_object_id_prefix_then_sys_descr(tmp_path: Path
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
-            "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int, meaning: hotness, unit: celsius}\n",
-            r"broken.yaml: metrics.\[m\].fields.\[t\]: .*meaning 'hotness' is not in collectors/meanings.yaml",
+            "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int,"
+            " meaning: hotness, unit: celsius}\n",
+            r"broken.yaml: metrics.\[m\].fields.\[t\]: .*meaning 'hotness' is not in collectors/meanings",
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
-            "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int, meaning: temperature_c, unit: rpm}\n",
+            "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int,"
+            " meaning: temperature_c, unit: rpm}\n",
             r"broken.yaml: .*meaning 'temperature_c' is written in celsius, not 'rpm'",
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
-            "      - {field: p, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: str, meaning: psu_state, unit: state,"
+            "      - {field: p, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: str,"
+            " meaning: psu_state, unit: state,"
             " enum: {1: ok, 2: failed}}\n",
             r"broken.yaml: .*needs failed_values",
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
-            "      - {field: a, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int, meaning: memory_used, unit: bytes}\n"
+            "      - {field: a, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int,"
+            " meaning: memory_used, unit: bytes}\n"
             "    derived:\n      - {field: p, meaning: memory_used_percent, used: [a], free: [b]}\n",
             r"broken.yaml: metrics.\[m\]: .*derived 'p' reads unknown field\(s\) b",
         ),
