@@ -136,10 +136,17 @@ class Schema:
     def __iter__(self) -> Iterator[MeasurementSchema]:
         return iter(sorted(self.measurements.values(), key=lambda m: m.name))
 
-    def by_meaning(self, meaning: str) -> list[tuple[MeasurementSchema, FieldSchema]]:
-        """Every measurement that writes this meaning, with the field that carries it, by name."""
+    def by_meaning(
+        self, meaning: str, *, every_field: bool = False
+    ) -> list[tuple[MeasurementSchema, FieldSchema]]:
+        """Every measurement that writes this meaning, with the field that carries it (the first
+        declared), by name; with `every_field`, each field of that meaning (failed fans, failed
+        disks ... in one measurement)."""
         found = []
         for measurement in self:
+            if every_field:
+                found.extend((measurement, f) for f in measurement.fields.values() if f.meaning == meaning)
+                continue
             spec = measurement.with_meaning(meaning)
             if spec is not None:
                 found.append((measurement, spec))

@@ -1,7 +1,5 @@
 """UPS and environment: batteries, load, input power, rack PDUs and temperatures."""
 
-
-
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import table, timeseries

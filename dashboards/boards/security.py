@@ -15,7 +15,6 @@ from dashboards.queries import InfluxQL
 
 UID = "eams-security"
 GROUPED = 'GROUP BY time($__interval), "device" fill(none)'
-FIREWALLS = "\"role\" = 'firewall'"
 
 
 def build() -> model.Dashboard:
@@ -31,10 +30,10 @@ def build() -> model.Dashboard:
     )
     board.add(
         targets(
-            size(timeseries.Panel(), 12, 8).title("Firewall CPU and session table use").unit("percent"),
-            *meaning_queries(
-                "cpu_percent", FIREWALLS, '"device"', aggregate="max", alias="cpu", time_series=True
-            ),
+            size(timeseries.Panel(), 12, 8)
+            .title("Session table use")
+            .description("Every field meaning sessions_used_percent.")
+            .unit("percent"),
             *meaning_queries(
                 "sessions_used_percent", "", '"device"', aggregate="last", alias="sessions", time_series=True
             ),

@@ -41,10 +41,8 @@ NOT_PRODUCIBLE: dict[tuple[str, str], str] = {
         "and no other recording has IPsec tunnels"
     ),
     ("ups_io", ""): "snmpsim-data has no APC Smart-UPS recording (its APC files are rack PDUs)",
-    ("entity_sensor", ""): (
-        "only the Palo Alto PA-5000 recording has ENTITY-SENSOR-MIB values, and the paloalto profile "
-        "does not include entity-sensor; the Cisco 3560 recording has none"
-    ),
+    ("linux_mem", ""): "written by the SSH collector (collectors/ssh/linux.py); this lab polls SNMP only",
+    ("linux_disk", ""): "written by the SSH collector (collectors/ssh/linux.py); this lab polls SNMP only",
 }
 try:  # The sink's state points come with the sink branch's SpoolingInfluxSink.
     from collectors.sinks.influx import SpoolingInfluxSink  # noqa: F401

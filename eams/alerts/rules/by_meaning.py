@@ -22,12 +22,13 @@ class MeaningTemplate(Strict):
     name: str = Field(min_length=1, max_length=120)
     meaning: str
     kind: str = "threshold"
+    every_field: bool = Field(False, description="one rule per field of the meaning, not per measurement")
     rule: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def parse(cls, item: dict[str, Any]) -> MeaningTemplate:
         body = dict(item)
-        head = {key: body.pop(key) for key in ("name", "meaning", "kind") if key in body}
+        head = {key: body.pop(key) for key in ("name", "meaning", "kind", "every_field") if key in body}
         for forbidden in ("measurement", "field", "entity", "down_values"):
             if forbidden in body:
                 raise ValueError(f"{forbidden}: a by_meaning template takes it from each field, not here")
@@ -39,10 +40,11 @@ class MeaningTemplate(Strict):
 def expand(template: MeaningTemplate, schema: Schema) -> list[RuleSpec]:
     """One rule per measurement writing `template.meaning`, checked like any rule."""
     rules: list[RuleSpec] = []
-    for measurement, spec in schema.by_meaning(template.meaning):
+    for measurement, spec in schema.by_meaning(template.meaning, every_field=template.every_field):
+        name = f"{template.name}-{measurement.name}" + (f"-{spec.name}" if template.every_field else "")
         body: dict[str, Any] = {
             **template.rule,
-            "name": f"{template.name}-{measurement.name.replace('_', '-')}",
+            "name": name.replace("_", "-"),
             "kind": template.kind,
             "measurement": measurement.name,
             "field": spec.name,
