@@ -220,6 +220,11 @@ class MetricSpec(_Strict):
 class Match(_Strict):
     sys_object_id: list[str] = Field(default_factory=list)
     sys_descr: list[str] = Field(default_factory=list)
+    refines: str | None = Field(
+        None,
+        description="chosen instead of this profile when it wins by sysObjectID and our sys_descr matches "
+        "(a Cisco ASA shares Cisco's enterprise prefix with every other Cisco box)",
+    )
 
     @field_validator("sys_object_id")
     @classmethod
@@ -337,6 +342,9 @@ class ProfileSet:
         self.profiles = {name: self._with_fallbacks(self._resolve(name, ())) for name in specs}
         if GENERIC not in self.profiles:
             raise ProfileError(f"the profiles folder needs a {GENERIC!r} profile to fall back on")
+        for name, spec in specs.items():
+            if spec.match.refines is not None and spec.match.refines not in specs:
+                raise ProfileError(f"{name}.yaml: match.refines: no profile named {spec.match.refines!r}")
 
     @classmethod
     def load(cls, folder: Path = PROFILES_DIR) -> ProfileSet:
@@ -425,6 +433,12 @@ class ProfileSet:
                     if matches and (best is None or len(prefix) > best[0]):
                         best = (len(prefix), name, prefix)
         if best is not None:
+            for name in sorted(self.profiles):
+                match = self.profiles[name].match
+                if match.refines == best[1] and sys_descr:
+                    pattern = next((p for p in match.sys_descr if re.search(p, sys_descr)), None)
+                    if pattern is not None:
+                        return Choice(name, "sys_descr", pattern)
             return Choice(best[1], "sys_object_id", best[2])
         if sys_descr:
             for name in sorted(self.profiles):
