@@ -28,8 +28,8 @@ from tests.dashboards.panels import ALL_QUERIES, BOARDS, Query
 
 pytestmark = [pytest.mark.peer("influxd"), pytest.mark.peer("snmpd"), pytest.mark.peer("snmpsim")]
 
-INTERVAL = "1m"
-NO_RECORDING = "no public recording of this vendor was found (the profile's header says so)"  # what Grafana computes for a 6 h range on a panel about 360 px wide
+INTERVAL = "1m"  # what Grafana computes for a 6 h range on a panel about 360 px wide
+NO_RECORDING = "no public recording of this vendor was found (the profile's header says so)"
 
 # (measurement, text the query contains or "" for every query of it) -> why no real agent here writes it
 NOT_PRODUCIBLE: dict[tuple[str, str], str] = {
