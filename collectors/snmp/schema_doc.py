@@ -24,6 +24,7 @@ def example_line(metric: MetricSpec) -> str:
     for spec in metric.fields:
         value = f'"{next(iter(spec.enum.values()))}"' if spec.enum else _EXAMPLE_VALUES[spec.type]
         fields.append(f"{spec.field}={value}")
+    fields.extend(f"{derived.field}=12.5" for derived in metric.derived)
     tag_text = ",".join(f"{key}={value}" for key, value in sorted(tags.items()))
     return f"{metric.measurement},{tag_text} {','.join(fields)} 1767225600000000000"
 
@@ -42,6 +43,20 @@ ORDER = [
     "h3c",
     "fortigate",
     "paloalto",
+    "cisco-asa",
+    "arista",
+    "hpe-procurve",
+    "ruijie",
+    "checkpoint",
+    "sophos",
+    "sangfor",
+    "f5-bigip",
+    "windows",
+    "vmware-esxi",
+    "dell-idrac",
+    "hpe-ilo",
+    "netapp",
+    "synology",
     "ups-mib",
     "apc",
 ]
@@ -69,7 +84,7 @@ def render(profiles: ProfileSet) -> str:
             out.append(f"| `{metric.index_tag}` | the row index |")
         for tag in metric.tags:
             out.append(f"| `{tag.tag}` | {tag.mib_name} `{tag.oid}` (cached, re-walked every 15 min) |")
-        out.append("\n| field | type | from | notes |\n|---|---|---|---|")
+        out.append("\n| field | type | meaning (unit) | from | notes |\n|---|---|---|---|---|")
         for spec in metric.fields:
             notes = []
             if spec.counter:
@@ -78,10 +93,37 @@ def render(profiles: ProfileSet) -> str:
                 notes.append(f"x {spec.scale:g}")
             if spec.enum:
                 notes.append(", ".join(f"{k}={v}" for k, v in spec.enum.items()))
+            if spec.failed_values:
+                notes.append(f"failure: {', '.join(spec.failed_values)}")
+            if spec.fallback is not None:
+                notes.append(f"else {spec.fallback.mib_name} `{spec.fallback.oid}`")
+            if spec.missing_values:
+                notes.append(f"not written when {', '.join(str(v) for v in spec.missing_values)}")
             if spec.description:
                 notes.append(spec.description)
             out.append(
-                f"| `{spec.field}` | {spec.type} | {spec.mib_name} `{spec.oid}` | {'; '.join(notes)} |"
+                f"| `{spec.field}` | {spec.type} | `{spec.meaning}` ({spec.unit}) | {spec.mib_name} `{spec.oid}` "
+                f"| {'; '.join(notes)} |"
+            )
+        for derived in metric.derived:
+            parts = [
+                f"{name} {', '.join(derived_fields)}"
+                for name, derived_fields in (
+                    ("used", derived.used),
+                    ("free", derived.free),
+                    ("total", derived.total),
+                )
+                if derived_fields
+            ]
+            when = (
+                "; only rows with "
+                + ", ".join(f"{tag} in {', '.join(values)}" for tag, values in derived.when.items())
+                if derived.when
+                else ""
+            )
+            out.append(
+                f"| `{derived.field}` | float | `{derived.meaning}` (percent) | computed: {'; '.join(parts)} "
+                f"| {derived.description}{when} |"
             )
         out.append(f"\n```\n{example_line(metric)}\n```\n")
     return "\n".join(out)

@@ -155,8 +155,11 @@ def test_the_schema_document_lists_every_measurement_and_field() -> None:
     for _name, metric in ProfileSet.load().all_metrics():
         assert metric.measurement in sections, f"collectors/README.md does not document {metric.measurement}"
         section = sections[metric.measurement]
-        for spec in metric.fields:
+        for spec in [*metric.fields, *metric.derived]:
             assert f"`{spec.field}`" in section, f"{metric.measurement}.{spec.field} is not documented"
+            assert f"`{spec.meaning}`" in section, (
+                f"{metric.measurement}.{spec.field}: meaning not documented"
+            )
         for tag in metric.tags:
             assert f"`{tag.tag}`" in section, f"tag {tag.tag} of {metric.measurement} is not documented"
         assert f"\n{metric.measurement}," in section, f"{metric.measurement} has no example line"
@@ -181,7 +184,7 @@ def test_every_profile_field_has_a_meaning_and_a_unit_from_the_vocabulary() -> N
 
 def test_fallback_profiles_reach_every_device_whatever_its_profile() -> None:
     profiles = ProfileSet.load()
-    assert set(profiles.fallbacks) == {"host-resources", "entity-sensor"}
+    assert set(profiles.fallbacks) == {"host-resources", "entity-sensor", "ups-mib", "synology"}
     for profile in profiles.profiles.values():
         measurements = {m.measurement for m in profile.metrics}
         assert {"host_cpu", "host_storage", "entity_sensor"} <= measurements, profile.name
@@ -207,3 +210,7 @@ def test_the_choice_says_why() -> None:
     by_descr = profiles.choice("1.3.6.1.4.1.99999", "Linux box 6.1")
     assert (by_descr.profile, by_descr.by, by_descr.matched) == ("net-snmp-linux", "sys_descr", "^Linux ")
     assert profiles.choice(None, "something").by == "default"
+    # A Cisco ASA shares Cisco's prefix: cisco-asa refines cisco by sysDescr.
+    asa = profiles.choice("1.3.6.1.4.1.9.1.745", "Cisco Adaptive Security Appliance Version 9.8(2)")
+    assert (asa.profile, asa.by) == ("cisco-asa", "sys_descr")
+    assert profiles.choice("1.3.6.1.4.1.9.1.745", "Cisco IOS Software, C3560").profile == "cisco"

@@ -173,8 +173,12 @@ DEVICES = {
     # Recordings checked in (tests/snmp/testdata/recordings/README.md says where they come from).
     "public/sophos-xg": (
         "sophos",
-        [("interface", "out_octets"), ("sophos_system", "model"), ("sophos_system", "firmware"),
-         ("sophos_system", "appliance_key")],
+        [
+            ("interface", "out_octets"),
+            ("sophos_system", "model"),
+            ("sophos_system", "firmware"),
+            ("sophos_system", "appliance_key"),
+        ],
     ),
     "public/checkpoint-gaia": (
         "checkpoint",
