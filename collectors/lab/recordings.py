@@ -22,6 +22,7 @@ RECORDINGS = {
     "huawei/s5720": "network/router/huawei-s5720.snmprec.bz2",
     "h3c/comware7": "network/switch/h3c-comware-7-1-075.snmprec.bz2",
     "apc/ap7902b": "UPS/apc-7902b.snmprec",
+    "apc/ap8641": "UPS/apc-8641.snmprec",
     "eaton/93e": "UPS/eaton-93e-80.snmprec.bz2",
     "windows/server2003": "os/windows/server-2003-5-2.snmprec.bz2",
     "arista/dcs7150s": "cloud/arista-dcs-7150s-52-cl.snmprec.bz2",

@@ -77,6 +77,7 @@ NOT_PRODUCIBLE: dict[tuple[str, str], str] = {
             "asa_vpn",
         )
     },
+    ("paloalto_globalprotect", ""): "the PA-5000 recording has no GlobalProtect gateway",
     ("checkpoint_system", '"connections"'): "the Check Point recording holds no firewall counters",
     ("checkpoint_system", '"ike_sas"'): "the Check Point recording holds no VPN counters",
     ("checkpoint_system", '"ha_status"'): "the Check Point recording is of a gateway without a cluster",

@@ -53,6 +53,10 @@ DEVICES = {
             ("fortigate_system", "sessions"),
             ("fortigate_system", "serial"),
             ("fortigate_system", "ha_mode"),
+            ("fortigate_vdom", "cpu_percent"),
+            ("fortigate_vdom", "sessions"),
+            ("fortigate_sensor", "value"),
+            ("fortigate_sensor", "alarm"),
         ],
     ),
     "paloalto/pa5000": (
@@ -63,6 +67,7 @@ DEVICES = {
             ("host_storage", "used_units"),
             ("paloalto_sessions", "active"),
             ("paloalto_system", "serial"),
+            ("paloalto_system", "ha_state"),
         ],
     ),
     "linux/slackware": (
@@ -94,6 +99,16 @@ DEVICES = {
         ],
     ),
     "apc/ap7902b": ("apc", [("apc_ident", "pdu_serial"), ("apc_pdu_load", "current_a")]),
+    "apc/ap8641": (
+        "apc",
+        [
+            ("apc_pdu_phase", "current_a"),
+            ("apc_pdu_phase", "load_state"),
+            ("apc_pdu_phase", "power_w"),
+            ("apc_pdu_outlet", "current_a"),
+            ("apc_pdu_outlet", "power_w"),
+        ],
+    ),
     "eaton/93e": (
         "ups-mib",
         [
