@@ -2,11 +2,15 @@
 the profiles, as the Markdown of collectors/README.md's "Measurements" section:
 
     python -m collectors.snmp.schema_doc > /tmp/schema.md
+    python -m collectors.snmp.schema_doc --write    # replace the generated part of the README
 
 tests/snmp/test_profiles.py checks that the README documents every profile field.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from collectors.snmp.profile import MetricSpec, ProfileSet
 
@@ -129,5 +133,18 @@ def render(profiles: ProfileSet) -> str:
     return "\n".join(out)
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+FIRST_GENERATED = "### `snmp_system`"  # everything from here to the end is generated
+
+
+def write_readme(profiles: ProfileSet, readme: Path = README) -> None:
+    text = readme.read_text(encoding="utf-8")
+    start = text.index(FIRST_GENERATED)
+    readme.write_text(text[:start] + render(profiles).rstrip() + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(render(ProfileSet.load()))
+    if "--write" in sys.argv[1:]:
+        write_readme(ProfileSet.load())
+    else:
+        print(render(ProfileSet.load()))
