@@ -106,8 +106,8 @@ def render(profiles: ProfileSet) -> str:
             if spec.description:
                 notes.append(spec.description)
             out.append(
-                f"| `{spec.field}` | {spec.type} | `{spec.meaning}` ({spec.unit}) | {spec.mib_name} `{spec.oid}` "
-                f"| {'; '.join(notes)} |"
+                f"| `{spec.field}` | {spec.type} | `{spec.meaning}` ({spec.unit}) "
+                f"| {spec.mib_name} `{spec.oid}` | {'; '.join(notes)} |"
             )
         for derived in metric.derived:
             parts = [
