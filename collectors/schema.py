@@ -142,7 +142,7 @@ class Schema:
         """Every measurement that writes this meaning, with the field that carries it (the first
         declared), by name; with `every_field`, each field of that meaning (failed fans, failed
         disks ... in one measurement)."""
-        found = []
+        found: list[tuple[MeasurementSchema, FieldSchema]] = []
         for measurement in self:
             if every_field:
                 found.extend((measurement, f) for f in measurement.fields.values() if f.meaning == meaning)
