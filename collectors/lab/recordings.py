@@ -32,6 +32,7 @@ RECORDINGS = {
     "sangfor/ad1800": "network/firewall/sangfor-ad1800-fp2.snmprec.bz2",
     "huawei/gse200m": "UPS/huawei-gse200m.snmprec.bz2",
     "cisco/n5000": "network/switch/cisco-n5000.snmprec.bz2",
+    "zte/zxr10-5250": "network/switch/zte-zxr10-5250.snmprec.bz2",
 }
 
 

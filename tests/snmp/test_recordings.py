@@ -185,6 +185,8 @@ DEVICES = {
             ("cisco_cpu", "memory_free_kib"),
         ],
     ),
+    # The ZTE recording has no zxr10SystemUnitTable rows: the profile choice and interfaces only.
+    "zte/zxr10-5250": ("zte", [("interface", "in_octets"), ("interface", "oper_status")]),
     # Recordings checked in (tests/snmp/testdata/recordings/README.md says where they come from).
     "public/sophos-xg": (
         "sophos",
