@@ -57,6 +57,7 @@ RECORDED = {
     "sw-agg-02": ("h3c/comware7", "switch", AGENCY_HEALTH),
     "srv-app-01": ("linux/slackware", "server", AGENCY_HEALTH),
     "pdu-a1": ("apc/ap7902b", "pdu", AGENCY_DC),
+    "pdu-b1": ("apc/ap8641", "pdu", AGENCY_DC),
     "ups-dc-01": ("eaton/93e", "ups", AGENCY_DC),
     "srv-win-01": ("windows/server2003", "server", AGENCY_HEALTH),
     "sw-tor-01": ("arista/dcs7150s", "switch", AGENCY_DC),
