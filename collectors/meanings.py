@@ -70,7 +70,9 @@ class VocabularyError(ValueError):
 @cache
 def vocabulary(path: Path = MEANINGS_FILE) -> dict[str, Meaning]:
     """meaning name -> Meaning, validated (units from UNITS, state meanings in state units)."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = yaml.load(
+        path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
     found: dict[str, Meaning] = {}
     for name, body in (document or {}).get("meanings", {}).items():
         try:
