@@ -75,9 +75,11 @@ NOT_PRODUCIBLE: dict[tuple[str, str], str] = {
             "asa_connections",
             "asa_failover",
             "asa_vpn",
+            "juniper_spu",
+            "juniper_vc_member",
+            "zte_unit",
         )
     },
-    ("paloalto_globalprotect", ""): "the PA-5000 recording has no GlobalProtect gateway",
     ("checkpoint_system", '"connections"'): "the Check Point recording holds no firewall counters",
     ("checkpoint_system", '"ike_sas"'): "the Check Point recording holds no VPN counters",
     ("checkpoint_system", '"ha_status"'): "the Check Point recording is of a gateway without a cluster",

@@ -68,6 +68,7 @@ DEVICES = {
             ("paloalto_sessions", "active"),
             ("paloalto_system", "serial"),
             ("paloalto_system", "ha_state"),
+            ("paloalto_globalprotect", "active_tunnels"),
         ],
     ),
     "linux/slackware": (
