@@ -18,26 +18,27 @@ MEANINGS_FILE = Path(__file__).with_name("meanings.yaml")
 
 Kind = Literal["gauge", "counter", "state", "identity", "info"]
 
-# Every unit a field may declare. `allocation_units`: HOST-RESOURCES sizes, multiplied by the
-# row's allocation unit; `sensor_units`: ENTITY-SENSOR, the unit is in the sensor_type tag.
+# Every unit a field may declare, spelt as the measurement schema's `unit` (what the metrics API
+# shows; a counter's rate is in unit/s). `units`: HOST-RESOURCES allocation units, multiplied by
+# the row's allocation unit; `sensor_units`: ENTITY-SENSOR, the unit is in the sensor_type tag;
+# `state` and `none`: text fields.
 UNITS: dict[str, str] = {
-    "percent": "percent",
-    "celsius": "celsius",
+    "%": "percent",
+    "°C": "celsius",
     "rpm": "rotrpm",
-    "watts": "watt",
-    "volts": "volt",
-    "amperes": "amp",
-    "hertz": "hertz",
-    "seconds": "s",
-    "days": "d",
-    "bytes": "bytes",
-    "kibibytes": "kbytes",
-    "mebibytes": "mbytes",
-    "allocation_units": "short",
-    "octets": "decbytes",
+    "W": "watt",
+    "V": "volt",
+    "A": "amp",
+    "Hz": "hertz",
+    "s": "s",
+    "d": "d",
+    "B": "bytes",
+    "KiB": "kbytes",
+    "MiB": "mbytes",
+    "units": "short",
     "packets": "short",
-    "bits_per_second": "bps",
-    "megabits_per_second": "Mbits",
+    "bit/s": "bps",
+    "Mbit/s": "Mbits",
     "ticks": "short",
     "count": "short",
     "sensor_units": "short",

@@ -133,7 +133,7 @@ class DerivedPercent(_Strict):
 
     field: str
     meaning: str
-    unit: Literal["percent"] = "percent"
+    unit: Literal["%"] = "%"
     used: list[str] = Field(default_factory=list)
     free: list[str] = Field(default_factory=list)
     total: list[str] = Field(default_factory=list)

@@ -38,7 +38,7 @@ metrics:
   - measurement: snmp_system
     fields:
       - {field: uptime_s, oid: 1.3.6.1.2.1.1.3.0, mib_name: sysUpTime, type: float, scale: 0.01,
-         meaning: uptime, unit: seconds}
+         meaning: uptime, unit: s}
 """
 
 
@@ -73,12 +73,12 @@ def test_choice_is_by_longest_sys_object_id_prefix_then_sys_descr(tmp_path: Path
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
             "      - {field: rx, oid: 1.3.6.1.2.1.1.3.0, mib_name: x, type: float, counter: true,"
-            " meaning: rx_octets, unit: octets}\n",
+            " meaning: rx_octets, unit: B}\n",
             r"broken.yaml: metrics.\[m\].fields.\[rx\]: .*counter field must have type int",
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
-            "      - {field: rx, oid: ifInOctets, mib_name: x, type: int, meaning: rx_octets, unit: octets,"
+            "      - {field: rx, oid: ifInOctets, mib_name: x, type: int, meaning: rx_octets, unit: B,"
             " counter: true}\n",
             r"broken.yaml: metrics.\[m\].fields.\[rx\].oid: .*not a numeric OID",
         ),
@@ -96,14 +96,14 @@ def test_choice_is_by_longest_sys_object_id_prefix_then_sys_descr(tmp_path: Path
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
             "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int,"
-            " meaning: hotness, unit: celsius}\n",
+            " meaning: hotness, unit: °C}\n",
             r"broken.yaml: metrics.\[m\].fields.\[t\]: .*meaning 'hotness' is not in collectors/meanings",
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
             "      - {field: t, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int,"
             " meaning: temperature_c, unit: rpm}\n",
-            r"broken.yaml: .*meaning 'temperature_c' is written in celsius, not 'rpm'",
+            r"broken.yaml: .*meaning 'temperature_c' is written in °C, not 'rpm'",
         ),
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
@@ -115,7 +115,7 @@ def test_choice_is_by_longest_sys_object_id_prefix_then_sys_descr(tmp_path: Path
         (
             "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
             "      - {field: a, oid: 1.3.6.1.2.1.1.7.0, mib_name: x, type: int,"
-            " meaning: memory_used, unit: bytes}\n"
+            " meaning: memory_used, unit: B}\n"
             "    derived:\n      - {field: p, meaning: memory_used_percent, used: [a], free: [b]}\n",
             r"broken.yaml: metrics.\[m\]: .*derived 'p' reads unknown field\(s\) b",
         ),
