@@ -4,7 +4,8 @@ One registry, built from data, that the dashboards are generated from and checke
 query can never name a measurement, field or tag that no collector writes. Its sources:
 
 - the SNMP profiles (`collectors/snmp/profiles/*.yaml`): measurement, index and label tags,
-  fields with their declared type and counter flag;
+  fields with their declared type, counter flag, meaning and unit (`collectors/meanings.yaml`),
+  and the percentages the poller derives;
 - the tags every polled sample carries from the inventory (`INVENTORY_TAGS`);
 - static declarations of what other parts write (`collectors/measurements/`): the `collector`
   status measurement, SNMP traps, SSH Linux metrics. A new area adds one module there and one
@@ -18,7 +19,7 @@ an error, because InfluxDB would refuse the second one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from collectors.snmp.profile import ProfileSet
@@ -64,6 +65,10 @@ class FieldSchema:
     unit: str = ""  # of the value; a counter's rate is in unit/s
     counter_bits: int = 64  # Counter32 wraps at 2^32 (collectors/snmp/rates.py)
     percent_of: PercentOf | None = None
+    # What the value is (collectors/meanings.yaml): dashboards and shipped alert rules are derived
+    # from meanings. None for declared measurements that have none.
+    meaning: str | None = None
+    failed_values: tuple[str, ...] = ()  # state meanings: the values that mean failure
 
     @property
     def numeric(self) -> bool:
@@ -83,6 +88,8 @@ class MeasurementSchema:
     fields: Mapping[str, FieldSchema]
     description: str = ""
     sources: tuple[str, ...] = field(default_factory=tuple)
+    # The tags that tell one row from another (labels first, then the index): one alert each.
+    entity_tags: tuple[str, ...] = ()
 
     @classmethod
     def declare(
@@ -93,12 +100,16 @@ class MeasurementSchema:
         fields: Iterable[FieldSchema],
         description: str = "",
         source: str,
+        entity_tags: Iterable[str] = (),
     ) -> MeasurementSchema:
-        return cls(name, frozenset(tags), {f.name: f for f in fields}, description, (source,))
+        return cls(
+            name, frozenset(tags), {f.name: f for f in fields}, description, (source,), tuple(entity_tags)
+        )
 
     @property
-    def entity_tags(self) -> tuple[str, ...]:
-        """The tags that tell this measurement's points about one device apart (ifIndex, ifName ...)."""
+    def series_tags(self) -> tuple[str, ...]:
+        """Every tag that tells this measurement's series about one device apart (ifIndex, ifName ...):
+        what a query groups by. `entity_tags` is the ordered subset that names one alert's entity."""
         return tuple(sorted(self.tags - set(INVENTORY_TAGS)))
 
     def merged(self, other: MeasurementSchema) -> MeasurementSchema:
@@ -112,10 +123,26 @@ class MeasurementSchema:
                 )
             if known is None:
                 fields[name] = spec
+            elif spec.failed_values and set(spec.failed_values) - set(known.failed_values):
+                # Two profiles' enums for one field: a failure in either is a failure.
+                merged = (
+                    *known.failed_values,
+                    *(v for v in spec.failed_values if v not in known.failed_values),
+                )
+                fields[name] = replace(known, failed_values=merged)
         sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
         return MeasurementSchema(
-            self.name, self.tags | other.tags, fields, self.description or other.description, sources
+            self.name,
+            self.tags | other.tags,
+            fields,
+            self.description or other.description,
+            sources,
+            self.entity_tags or other.entity_tags,
         )
+
+    def with_meaning(self, meaning: str) -> FieldSchema | None:
+        """The field of this meaning that dashboards chart and rules alert on: the first declared."""
+        return next((f for f in self.fields.values() if f.meaning == meaning), None)
 
 
 class Schema:
@@ -142,6 +169,25 @@ class Schema:
     def __iter__(self) -> Iterator[MeasurementSchema]:
         return iter(sorted(self.measurements.values(), key=lambda m: m.name))
 
+    def by_meaning(
+        self, meaning: str, *, every_field: bool = False
+    ) -> list[tuple[MeasurementSchema, FieldSchema]]:
+        """Every measurement that writes this meaning, with the field that carries it (the first
+        declared), by name; with `every_field`, each field of that meaning (failed fans, failed
+        disks ... in one measurement)."""
+        found: list[tuple[MeasurementSchema, FieldSchema]] = []
+        for measurement in self:
+            if every_field:
+                found.extend((measurement, f) for f in measurement.fields.values() if f.meaning == meaning)
+                continue
+            spec = measurement.with_meaning(meaning)
+            if spec is not None:
+                found.append((measurement, spec))
+        return found
+
+    def meanings(self) -> set[str]:
+        return {f.meaning for m in self.measurements.values() for f in m.fields.values() if f.meaning}
+
 
 def snmp_measurements(profiles: ProfileSet) -> list[MeasurementSchema]:
     """What the SNMP poller writes for every metric of every profile."""
@@ -162,9 +208,25 @@ def snmp_measurements(profiles: ProfileSet) -> list[MeasurementSchema]:
                 percent_of=(
                     PercentOf(spec.percent_of.field, spec.percent_of.scale) if spec.percent_of else None
                 ),
+                meaning=spec.meaning,
+                failed_values=tuple(spec.failed_values),
             )
             for spec in metric.fields
         ]
+        fields.extend(
+            FieldSchema(
+                d.field,
+                "float",
+                False,
+                d.description or "derived percentage",
+                unit=d.unit,
+                meaning=d.meaning,
+            )
+            for d in metric.derived
+        )
+        entity = [tag.tag for tag in metric.tags][:1]  # the first label names the row
+        if not entity and metric.index_tag:
+            entity = [metric.index_tag]
         found.append(
             MeasurementSchema.declare(
                 metric.measurement,
@@ -172,6 +234,7 @@ def snmp_measurements(profiles: ProfileSet) -> list[MeasurementSchema]:
                 fields=fields,
                 description=metric.description,
                 source=f"snmp profile {profile_name}",
+                entity_tags=entity,
             )
         )
     return found

@@ -104,11 +104,22 @@ def size(panel: P, w: int, h: int) -> P:
 
 
 def targets(panel: P, *queries: InfluxQL) -> P:
-    """Several queries on one panel, lettered A, B, C ... in order."""
-    for letter, query in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", queries, strict=False):
-        query.ref_id = letter
+    """Several queries on one panel, lettered A, B, C ... Z, AA, AB ... in order (panels derived
+    from meanings have one query per measurement, and may pass 26)."""
+    for position, query in enumerate(queries):
+        query.ref_id = ref_id(position)
     panel.targets(list(queries))
     return panel
+
+
+def ref_id(position: int) -> str:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    name = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        name = letters[rest] + name
+    return name
 
 
 def last_value() -> ReduceDataOptions:

@@ -8,6 +8,7 @@ for are decompressed, and only the lines under a profile's subtree are kept.
 from __future__ import annotations
 
 import bz2
+import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -21,7 +22,17 @@ RECORDINGS = {
     "huawei/s5720": "network/router/huawei-s5720.snmprec.bz2",
     "h3c/comware7": "network/switch/h3c-comware-7-1-075.snmprec.bz2",
     "apc/ap7902b": "UPS/apc-7902b.snmprec",
+    "apc/ap8641": "UPS/apc-8641.snmprec",
     "eaton/93e": "UPS/eaton-93e-80.snmprec.bz2",
+    "windows/server2003": "os/windows/server-2003-5-2.snmprec.bz2",
+    "arista/dcs7150s": "cloud/arista-dcs-7150s-52-cl.snmprec.bz2",
+    "hpe/procurve6120xg": "network/switch/hpe-procurve-516733-b21.snmprec.bz2",
+    "ruijie/s5750": "network/switch/ruijie-s5750-24gt12sfp.snmprec.bz2",
+    "netapp/fas3270": "storage/netapp-fas3270.snmprec.bz2",
+    "sangfor/ad1800": "network/firewall/sangfor-ad1800-fp2.snmprec.bz2",
+    "huawei/gse200m": "UPS/huawei-gse200m.snmprec.bz2",
+    "cisco/n5000": "network/switch/cisco-n5000.snmprec.bz2",
+    "zte/zxr10-5250": "network/switch/zte-zxr10-5250.snmprec.bz2",
 }
 
 
@@ -67,6 +78,14 @@ def prepare_recordings(
     """Write the wanted recordings into the data folder `data` (kept between runs) and return it."""
     source = snmpsim_data_folder()
     prefixes = tuple(s + "." for s in profile_subtrees())
+    # Trimmed files are kept between runs; a profile reading a new subtree makes them stale.
+    digest = hashlib.sha256("\n".join(prefixes).encode()).hexdigest()
+    stamp = data / "subtrees.sha256"
+    if data.exists() and (not stamp.exists() or stamp.read_text() != digest):
+        for old in data.rglob("*.snmprec"):
+            old.unlink()
+    data.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
     for community in names:
         target = data / f"{community}.snmprec"
         if target.exists():

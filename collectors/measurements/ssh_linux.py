@@ -14,7 +14,12 @@ def _measurement(
     name: str, description: str, fields: list[FieldSchema], extra_tags: tuple[str, ...] = ()
 ) -> MeasurementSchema:
     return MeasurementSchema.declare(
-        name, tags=(*INVENTORY_TAGS, *extra_tags), fields=fields, description=description, source=_SOURCE
+        name,
+        tags=(*INVENTORY_TAGS, *extra_tags),
+        fields=fields,
+        description=description,
+        source=_SOURCE,
+        entity_tags=extra_tags[:1],
     )
 
 
@@ -26,7 +31,7 @@ MEASUREMENTS = (
             FieldSchema("usage_user", "float"),
             FieldSchema("usage_system", "float"),
             FieldSchema("usage_iowait", "float"),
-            FieldSchema("usage_idle", "float"),
+            FieldSchema("usage_idle", "float", meaning="cpu_idle_percent", unit="%"),
             FieldSchema("cpus", "int"),
         ],
     ),
@@ -37,7 +42,7 @@ MEASUREMENTS = (
             FieldSchema("total", "int"),
             FieldSchema("available", "int"),
             FieldSchema("used", "int"),
-            FieldSchema("used_percent", "float"),
+            FieldSchema("used_percent", "float", meaning="memory_used_percent", unit="%"),
             FieldSchema("swap_total", "int"),
             FieldSchema("swap_free", "int"),
         ],
@@ -49,7 +54,7 @@ MEASUREMENTS = (
             FieldSchema("total", "int"),
             FieldSchema("used", "int"),
             FieldSchema("free", "int"),
-            FieldSchema("used_percent", "float"),
+            FieldSchema("used_percent", "float", meaning="disk_used_percent", unit="%"),
         ],
         ("mount", "disk"),
     ),

@@ -4,6 +4,11 @@ Per device the poller keeps a little state: the profile it chose, an open sessio
 labels (ifName, hrStorageDescr ...) walked on a slower interval than the counters, the last
 sysUpTime (to see restarts) and the previous counter values (for rates). A row index that was
 not in the label cache means the device re-indexed: the labels are walked again at once.
+
+Every index refresh (first poll, every `index_interval_s`, after a restart) also plans the poll:
+which fallback columns stand in for empty ones (32-bit ifInOctets without ifXTable) and which
+probed measurements (HOST-RESOURCES, ENTITY-SENSOR on a device whose profile does not include them)
+the agent does not answer, so they are not asked for again until the next refresh.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from collectors.samples import FieldValue, Sample
@@ -26,7 +31,16 @@ from collectors.snmp.engine import (
     SnmpTimeout,
     VarBind,
 )
-from collectors.snmp.profile import FieldSpec, MetricSpec, Profile, ProfileSet, TagSpec
+from collectors.snmp.profile import (
+    Choice,
+    DerivedPercent,
+    FallbackSpec,
+    FieldSpec,
+    MetricSpec,
+    Profile,
+    ProfileSet,
+    TagSpec,
+)
 from collectors.snmp.rates import CounterRates
 
 log = logging.getLogger(__name__)
@@ -34,6 +48,7 @@ log = logging.getLogger(__name__)
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
+SYS_NAME = "1.3.6.1.2.1.1.5.0"
 GET_CHUNK = 30  # varbinds per GET: well below any agent's PDU size limit
 STATUS_MEASUREMENT = "collector"
 
@@ -81,10 +96,23 @@ class DeviceStatus:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    """What the agent says it is (sysName is read at each index refresh, the rest every poll)."""
+
+    sys_name: str | None
+    sys_descr: str | None
+    sys_object_id: str | None
+
+
 @dataclass(slots=True)
 class PollResult:
     samples: list[Sample]
     status: DeviceStatus
+    identity: DeviceIdentity | None = None
+    choice: Choice | None = None  # the profile chosen, and why
+    fallbacks: dict[str, str] = field(default_factory=dict)  # column -> fallback column read instead
+    absent: frozenset[str] = frozenset()  # probed measurements the agent does not answer
 
 
 @dataclass
@@ -96,6 +124,15 @@ class _DeviceState:
     labels_at: float = 0.0
     uptime: int | None = None
     reindexed: int = 0
+    choice: Choice | None = None
+    sys_name: str | None = None
+    # The poll plan, remade at each index refresh (see the module's docstring).
+    planned_at: float | None = None
+    absent: frozenset[str] = frozenset()
+    substitutes: dict[str, FallbackSpec] = field(default_factory=dict)  # column -> fallback read
+    scalar_oids: list[str] = field(default_factory=list)
+    column_oids: list[str] = field(default_factory=list)  # what is walked: fallbacks substituted
+    label_oids: list[str] = field(default_factory=list)
 
 
 class Poller:
@@ -136,10 +173,11 @@ class Poller:
         message: str | None = None
         samples: list[Sample] = []
         reachable = False
+        identity: DeviceIdentity | None = None
         try:
             session = await self._session(state, target)
             counted.session = session
-            samples = await self._poll_profile(target, state, counted, time_ns)
+            samples, identity = await self._poll_profile(target, state, counted, time_ns)
             reachable = True
         except SnmpTimeout as exc:
             counted.timeouts += 1
@@ -166,7 +204,14 @@ class Poller:
             message=message,
         )
         samples.append(status.sample(target.tags | {"device": target.name}, time_ns))
-        return PollResult(samples, status)
+        return PollResult(
+            samples,
+            status,
+            identity,
+            state.choice,
+            {column: spec.oid for column, spec in state.substitutes.items()},
+            state.absent,
+        )
 
     async def _session(self, state: _DeviceState, target: PollTarget) -> Session:
         key = (target.endpoint, target.credentials)
@@ -186,27 +231,33 @@ class Poller:
 
     async def _poll_profile(
         self, target: PollTarget, state: _DeviceState, counted: _Counting, time_ns: int
-    ) -> list[Sample]:
-        identity = await counted.get([SYS_OBJECT_ID, SYS_DESCR, SYS_UPTIME])
-        object_id, descr, _uptime = (_text(vb) for vb in identity)
-        profile = self._choose(target, object_id, descr)
+    ) -> tuple[list[Sample], DeviceIdentity]:
+        answer = await counted.get([SYS_OBJECT_ID, SYS_DESCR, SYS_UPTIME])
+        object_id, descr, _uptime = (_text(vb) for vb in answer)
+        choice = self._choose(target, object_id, descr)
+        profile = self.profiles[choice.profile]
+        state.choice = choice
         if state.profile is None or state.profile.name != profile.name:
             state.profile = profile
             state.labels_at = 0.0
-        uptime_ticks = identity[2].value if isinstance(identity[2].value, int) else None
+            state.planned_at = None
+        uptime_ticks = answer[2].value if isinstance(answer[2].value, int) else None
         restarted = uptime_ticks is not None and state.uptime is not None and uptime_ticks < state.uptime
         state.uptime = uptime_ticks
 
-        scalars: dict[str, VarBind] = {}
-        for start in range(0, len(profile.scalar_oids), GET_CHUNK):
-            for varbind in await counted.get(profile.scalar_oids[start : start + GET_CHUNK]):
-                scalars[varbind.oid] = varbind
-        columns = await counted.walk(profile.column_oids) if profile.column_oids else {}
+        planning = (
+            state.planned_at is None or restarted or self.clock() - state.planned_at > self.index_interval_s
+        )
+        if planning:
+            scalars, columns = await self._plan(state, profile, counted)
+        else:
+            scalars = await self._get_scalars(state.scalar_oids, counted)
+            columns = await self._walk_columns(state, counted)
 
         stale = self.clock() - state.labels_at > self.index_interval_s
-        if profile.label_oids and (stale or restarted or not state.labels):
+        if state.label_oids and (stale or restarted or not state.labels or planning):
             await self._walk_labels(state, profile, counted)
-        elif profile.label_oids and self._unknown_rows(profile, state, columns):
+        elif state.label_oids and self._unknown_rows(profile, state, columns):
             log.info("%s re-indexed: a row index is not in the label cache", target.name)
             state.reindexed += 1
             await self._walk_labels(state, profile, counted)
@@ -215,6 +266,8 @@ class Poller:
         now = self.clock()
         samples: list[Sample] = []
         for metric in profile.metrics:
+            if metric.measurement in state.absent:
+                continue
             if metric.is_table:
                 samples.extend(
                     self._table_samples(target, metric, columns, state, base_tags, time_ns, now, restarted)
@@ -223,15 +276,74 @@ class Poller:
                 sample = self._scalar_sample(target, metric, scalars, base_tags, time_ns, now, restarted)
                 if sample is not None:
                     samples.append(sample)
-        return samples
+        return samples, DeviceIdentity(state.sys_name, descr, object_id)
 
-    def _choose(self, target: PollTarget, object_id: str | None, descr: str | None) -> Profile:
+    def _choose(self, target: PollTarget, object_id: str | None, descr: str | None) -> Choice:
         if target.profile != "auto":
-            return self.profiles[target.profile]
-        return self.profiles.choose(object_id, descr)
+            return Choice(self.profiles[target.profile].name, "configured", None)
+        return self.profiles.choice(object_id, descr)
+
+    async def _get_scalars(self, oids: list[str], counted: _Counting) -> dict[str, VarBind]:
+        scalars: dict[str, VarBind] = {}
+        for start in range(0, len(oids), GET_CHUNK):
+            for varbind in await counted.get(oids[start : start + GET_CHUNK]):
+                scalars[varbind.oid] = varbind
+        return scalars
+
+    async def _walk_columns(self, state: _DeviceState, counted: _Counting) -> dict[str, list[VarBind]]:
+        """The planned walk, with fallback columns' answers filed under the columns they stand in
+        for (their OIDs rewritten, their numbers scaled) so the rest of the poll sees one column."""
+        if not state.column_oids:
+            return {}
+        walked = await counted.walk(state.column_oids)
+        for column, spec in state.substitutes.items():
+            walked[column] = _substituted(column, spec, walked.pop(spec.oid, []))
+        return walked
+
+    async def _plan(
+        self, state: _DeviceState, profile: Profile, counted: _Counting
+    ) -> tuple[dict[str, VarBind], dict[str, list[VarBind]]]:
+        """Read everything the profile names once, then decide what later polls read: fallback
+        columns for empty ones, and no probed measurement that the agent does not answer."""
+        name = await counted.get([SYS_NAME])
+        state.sys_name = _text(name[0]) if name else None
+        scalars = await self._get_scalars(profile.scalar_oids, counted)
+        columns = await counted.walk(profile.column_oids) if profile.column_oids else {}
+        wanted = {
+            column: spec for column, spec in profile.fallback_columns.items() if not columns.get(column)
+        }
+        substitutes: dict[str, FallbackSpec] = {}
+        if wanted:
+            walked = await counted.walk([spec.oid for spec in wanted.values()])
+            for column, spec in wanted.items():
+                if walked.get(spec.oid):
+                    substitutes[column] = spec
+                    columns[column] = _substituted(column, spec, walked[spec.oid])
+        absent: set[str] = set()
+        for metric in profile.metrics:
+            if metric.measurement not in profile.probed:
+                continue
+            if metric.is_table:
+                answered = any(columns.get(spec.oid) for spec in metric.fields)
+            else:
+                answered = any(
+                    (vb := scalars.get(spec.oid)) is not None and vb.exists for spec in metric.fields
+                )
+            if not answered:
+                absent.add(metric.measurement)
+        state.absent = frozenset(absent)
+        state.substitutes = substitutes
+        state.scalar_oids = profile.scalar_oids_without(state.absent)
+        state.column_oids = [
+            substitutes[oid].oid if oid in substitutes else oid
+            for oid in profile.column_oids_without(state.absent)
+        ]
+        state.label_oids = profile.label_oids_without(state.absent)
+        state.planned_at = self.clock()
+        return scalars, columns
 
     async def _walk_labels(self, state: _DeviceState, profile: Profile, counted: _Counting) -> None:
-        walked = await counted.walk(profile.label_oids)
+        walked = await counted.walk(state.label_oids)
         state.labels = {
             column: {vb.oid[len(column) + 1 :]: vb for vb in varbinds} for column, varbinds in walked.items()
         }
@@ -239,7 +351,7 @@ class Poller:
 
     def _unknown_rows(self, profile: Profile, state: _DeviceState, columns: dict[str, list[VarBind]]) -> bool:
         for metric in profile.metrics:
-            if not metric.is_table or not metric.tags:
+            if not metric.is_table or not metric.tags or metric.measurement in state.absent:
                 continue
             known = state.labels.get(metric.tags[0].oid, {})
             for index in _row_indexes(metric, columns):
@@ -281,6 +393,8 @@ class Poller:
                     rates[spec.field] = rate
         if not fields:
             return None
+        if metric.derived:
+            _add_derived(metric.derived, fields, tags)
         return Sample(
             metric.measurement,
             dict(tags),
@@ -338,6 +452,11 @@ class Poller:
                 text = tag_text(tag, label) if label is not None else None
                 if text:
                     row_tags[tag.tag] = text
+            for tag in metric.tags:
+                if tag.fallback_tag and tag.tag not in row_tags and tag.fallback_tag in row_tags:
+                    row_tags[tag.tag] = row_tags[tag.fallback_tag]  # ifName missing: ifDescr
+            if metric.derived:
+                _add_derived(metric.derived, fields, row_tags)
             yield Sample(
                 metric.measurement,
                 row_tags,
@@ -347,6 +466,53 @@ class Poller:
                 counters=frozenset(counters),
                 rates=rates,
             )
+
+
+def _substituted(column: str, spec: FallbackSpec, varbinds: list[VarBind]) -> list[VarBind]:
+    """A fallback column's varbinds under the column they stand in for, numbers scaled; the SNMP
+    type stays (a Counter32 keeps its 32-bit wrap rule in the rates)."""
+    prefix = len(spec.oid)
+    out: list[VarBind] = []
+    for varbind in varbinds:
+        value = varbind.value
+        if spec.scale is not None and isinstance(value, int):
+            value = round(value * spec.scale)
+        out.append(replace(varbind, oid=column + varbind.oid[prefix:], value=value))
+    return out
+
+
+def _add_derived(derived: list[DerivedPercent], fields: dict[str, FieldValue], tags: dict[str, str]) -> None:
+    """Adds each derived percentage whose inputs are all present (and whose `when` tags match)."""
+    for spec in derived:
+        if spec.when and not all(tags.get(tag) in values for tag, values in spec.when.items()):
+            continue
+        parts = [_sum(fields, spec.used), _sum(fields, spec.free), _sum(fields, spec.total)]
+        if any(
+            part is None
+            for listed, part in zip((spec.used, spec.free, spec.total), parts, strict=True)
+            if listed
+        ):
+            continue
+        used, free, total = parts
+        if total is None and used is not None and free is not None:
+            total = used + free
+        if used is None and total is not None and free is not None:
+            used = total - free
+        if used is None or not total:
+            continue
+        fields[spec.field] = used / total * 100.0
+
+
+def _sum(fields: dict[str, FieldValue], names: list[str]) -> float | None:
+    if not names:
+        return None
+    total = 0.0
+    for name in names:
+        value = fields.get(name)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return None
+        total += value
+    return total
 
 
 def _row_indexes(metric: MetricSpec, columns: dict[str, list[VarBind]]) -> set[str]:
@@ -404,7 +570,7 @@ def convert(spec: FieldSpec, varbind: VarBind) -> FieldValue | None:
             return spec.enum.get(int(number), str(int(number)))
         return decode_octets(raw) if isinstance(raw, bytes) else str(raw)
     number = _number(raw)
-    if number is None:
+    if number is None or (spec.missing_values and number in spec.missing_values):
         return None
     if spec.type == "int":
         return int(number)

@@ -1,62 +1,82 @@
-"""Queries several dashboards share: CPU and memory across vendors, filters, value mappings."""
+"""Queries several dashboards share: queries derived from field meanings (CPU, memory, temperature,
+states ... across vendors), filters, value mappings."""
 
 # ruff: noqa: E501 (an InfluxQL clause reads best on one line)
 
 from __future__ import annotations
 
+from functools import cache
+
 from grafana_foundation_sdk.models import dashboard as model
 
+from collectors.schema import FieldSchema, MeasurementSchema, Schema, build_schema
 from dashboards.queries import InfluxQL
 
 SITE_AGENCY = '"site" =~ /^$site$/ AND "agency" =~ /^$agency$/'
 DEVICE = '"device" =~ /^$device$/'
 
 
+@cache
+def _schema() -> Schema:
+    return build_schema()
+
+
+def by_meaning(*meanings: str) -> list[tuple[MeasurementSchema, FieldSchema]]:
+    """Every (measurement, field) the collectors write for these meanings, in schema order: the
+    dashboards' per-vendor queries come from here, so a new profile appears with no board edited."""
+    return [pair for meaning in meanings for pair in _schema().by_meaning(meaning)]
+
+
+def meaning_queries(
+    meaning: str,
+    where: str,
+    group_by: str,
+    *,
+    aggregate: str = "mean",
+    alias: str | None = None,
+    time_series: bool = False,
+    per_row: bool = False,
+) -> list[InfluxQL]:
+    """One query per measurement writing `meaning`, its value named `alias` (the meaning itself
+    by default). `per_row` groups by the measurement's row tag too (one line per CPU, sensor ...);
+    otherwise rows are folded with max() under `aggregate` (the busiest CPU, the hottest sensor)."""
+    queries = []
+    for measurement, spec in by_meaning(meaning):
+        groups = [g for g in (group_by,) if g]
+        if per_row and measurement.entity_tags:
+            groups.append(f'"{measurement.entity_tags[0]}"')
+        select = f'{aggregate}("{spec.name}")'
+        if measurement.entity_tags and not per_row and aggregate not in ("max", "min", "last"):
+            select = f'max("{spec.name}")'  # several rows per device: the worst one
+        queries.append(
+            _query(measurement.name, select, alias or meaning, where, ", ".join(groups), time_series)
+        )
+    return queries
+
+
 def cpu_queries(
     where: str, group_by: str, *, aggregate: str = "mean", time_series: bool = False
 ) -> list[InfluxQL]:
-    """CPU busy percent from every profile that reads it, one query per measurement.
+    """CPU busy percent from every measurement whose field means `cpu_percent`.
 
     `group_by` is the tag list (e.g. `"device"`); with `time_series` the queries are bucketed by
     $__interval for a graph, otherwise one value per group over the whole range for a table.
     """
-    sources = [
-        ("host_cpu", f'{aggregate}("load_percent")', "HOST-RESOURCES"),
-        ("cisco_cpu", f'{aggregate}("load_5m_percent")', "Cisco"),
-        ("fortigate_system", f'{aggregate}("cpu_percent")', "FortiGate"),
-        ("juniper_operating", 'max("cpu_percent")', "Juniper"),
-        ("huawei_entity", 'max("cpu_percent")', "Huawei"),
-        ("h3c_entity", 'max("cpu_percent")', "H3C"),
-        ("ucd_cpu", f'100 - {aggregate}("idle_percent")', "net-snmp"),
-    ]
-    return [
-        _query(measurement, select, "cpu_percent", where, group_by, time_series)
-        for measurement, select, _ in sources
-    ]
+    return meaning_queries(
+        "cpu_percent", where, group_by, aggregate=aggregate, alias="cpu_percent", time_series=time_series
+    )
 
 
 def memory_queries(where: str, group_by: str, *, time_series: bool = False) -> list[InfluxQL]:
-    """Memory used in percent from every profile that reads it."""
-    sources = [
-        ("host_storage", 'last("used_units") / last("size_units") * 100', "\"storage_type\" = 'ram'"),
-        ("ucd_memory", '(last("total_kib") - last("available_kib")) / last("total_kib") * 100', ""),
-        ("fortigate_system", 'last("memory_percent")', ""),
-        ("cisco_memory_pool", 'sum("used_bytes") / (sum("used_bytes") + sum("free_bytes")) * 100', ""),
-        ("juniper_operating", 'max("buffer_percent")', ""),
-        ("huawei_entity", 'max("memory_percent")', ""),
-        ("h3c_entity", 'max("memory_percent")', ""),
-    ]
-    return [
-        _query(
-            measurement,
-            select,
-            "memory_percent",
-            " AND ".join(w for w in (where, extra) if w),
-            group_by,
-            time_series,
-        )
-        for measurement, select, extra in sources
-    ]
+    """Memory used in percent from every measurement whose field means `memory_used_percent`."""
+    return meaning_queries(
+        "memory_used_percent",
+        where,
+        group_by,
+        aggregate="last",
+        alias="memory_percent",
+        time_series=time_series,
+    )
 
 
 def _query(
@@ -65,14 +85,47 @@ def _query(
     condition = f"{where} AND $timeFilter" if where else "$timeFilter"
     if time_series:
         groups = ", ".join(g for g in ("time($__interval)", group_by) if g)
+        tags = " ".join(f"$tag_{g.strip(chr(34))}" for g in group_by.split(", ") if g)
         return InfluxQL(
             f'SELECT {select} AS "{alias}" FROM "{measurement}" WHERE {condition} GROUP BY {groups} fill(none)',
-            alias="$tag_device $tag_component$tag_entity",
+            alias=tags or alias,
         )
+    suffix = f" GROUP BY {group_by}" if group_by else ""
     return InfluxQL(
-        f'SELECT {select} AS "{alias}" FROM "{measurement}" WHERE {condition} GROUP BY {group_by}',
+        f'SELECT {select} AS "{alias}" FROM "{measurement}" WHERE {condition}{suffix}',
         result_format="table",
     )
+
+
+FAILURE_MEANINGS = (
+    "psu_state",
+    "fan_state",
+    "temperature_state",
+    "disk_state",
+    "raid_state",
+    "component_state",
+    "health_state",
+    "battery_state",
+    "ha_state",
+    "ha_sync_state",
+    "service_state",
+    "licence_state",
+)
+
+
+def state_queries(where: str) -> list[InfluxQL]:
+    """The last value of every state field that can fail, one table row per part, as "state"."""
+    queries = []
+    for measurement, spec in by_meaning(*FAILURE_MEANINGS):
+        groups = ", ".join(f'"{tag}"' for tag in measurement.entity_tags)
+        queries.append(_query(measurement.name, f'last("{spec.name}")', "state", where, groups, False))
+    return queries
+
+
+def failed_state_mappings() -> list[model.ValueMapping]:
+    """Red for every value a profile declared as failure; the rest stay uncoloured."""
+    failed = sorted({v for _m, spec in by_meaning(*FAILURE_MEANINGS) for v in spec.failed_values})
+    return state_mappings(["normal", "ok", "up", "running", "synchronized"], failed)
 
 
 def state_mappings(good: list[str], bad: list[str], warn: tuple[str, ...] = ()) -> list[model.ValueMapping]:

@@ -7,7 +7,16 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import stat, table, timeseries
 from grafana_foundation_sdk.models import dashboard as model
 
-from dashboards.boards.common import DEVICE, cpu_queries, memory_queries, state_mappings, up_down_mappings
+from dashboards.boards.common import (
+    DEVICE,
+    cpu_queries,
+    failed_state_mappings,
+    meaning_queries,
+    memory_queries,
+    state_mappings,
+    state_queries,
+    up_down_mappings,
+)
 from dashboards.layout import Board, device_variable, last_value, size, targets
 from dashboards.queries import InfluxQL
 
@@ -142,23 +151,14 @@ def build() -> model.Dashboard:
     board.add(
         targets(
             size(table.Panel(), 12, 8)
-            .title("Storage used")
-            .description("HOST-RESOURCES storage (disks, memory, swap) and FortiGate's log disk.")
+            .title("Disks used")
+            .description(
+                "Every field meaning disk_used_percent: HOST-RESOURCES disks, FortiGate's log disk, NAS volumes ..."
+            )
             .unit("percent")
             .decimals(1),
-            InfluxQL(
-                'SELECT last("used_units") / last("size_units") * 100 AS "used_percent", '
-                'last("size_units") * last("allocation_unit_bytes") AS "size_bytes" '
-                f'FROM "host_storage" WHERE {DEVICE} AND "size_units" > 0 AND $timeFilter '
-                'GROUP BY "storage", "storage_type"',
-                result_format="table",
-            ),
-            InfluxQL(
-                'SELECT last("disk_used_mib") / last("disk_mib") * 100 AS "used_percent" '
-                f'FROM "fortigate_system" WHERE {DEVICE} AND "disk_mib" > 0 AND $timeFilter',
-                result_format="table",
-            ),
-        ).override_by_name("size_bytes", [model.DynamicConfigValue(id_val="unit", value="bytes")])
+            *meaning_queries("disk_used_percent", DEVICE, "", aggregate="last", per_row=True),
+        )
     )
     board.add(
         size(timeseries.Panel(), 12, 8)
@@ -178,28 +178,14 @@ def build() -> model.Dashboard:
     board.add(
         targets(
             size(timeseries.Panel(), 12, 8).title("Temperatures").unit("celsius"),
-            InfluxQL(
-                f'SELECT last("celsius") FROM "cisco_temperature" WHERE {DEVICE} AND $timeFilter '
-                'GROUP BY time($__interval), "sensor" fill(none)',
-                alias="$tag_sensor",
-            ),
-            InfluxQL(
-                f'SELECT last("temperature_celsius") FROM "juniper_operating" WHERE {DEVICE} '
-                'AND "temperature_celsius" > 0 AND $timeFilter GROUP BY time($__interval), "component" fill(none)',
-                alias="$tag_component",
-            ),
-            InfluxQL(
-                f'SELECT last("temperature_celsius") FROM "huawei_entity" WHERE {DEVICE} '
-                # 65535 means "no sensor on this board" on Comware and VRP.
-                'AND "temperature_celsius" > 0 AND "temperature_celsius" < 65535 AND $timeFilter GROUP BY time($__interval), "entity" fill(none)',
-                alias="$tag_entity",
-            ),
-            InfluxQL(
-                f'SELECT last("temperature_celsius") FROM "h3c_entity" WHERE {DEVICE} '
-                # 65535 means "no sensor on this board" on Comware and VRP.
-                'AND "temperature_celsius" > 0 AND "temperature_celsius" < 65535 AND $timeFilter GROUP BY time($__interval), "entity" fill(none)',
-                alias="$tag_entity",
-            ),
+            *meaning_queries("temperature_c", DEVICE, "", aggregate="last", time_series=True, per_row=True),
+        )
+    )
+    board.add(
+        targets(
+            size(timeseries.Panel(), 12, 8).title("Fans and power drawn"),
+            *meaning_queries("fan_rpm", DEVICE, "", aggregate="last", time_series=True, per_row=True),
+            *meaning_queries("power_w", DEVICE, "", aggregate="last", time_series=True, per_row=True),
         )
     )
     board.add(
@@ -216,23 +202,14 @@ def build() -> model.Dashboard:
     )
     board.add(
         targets(
-            size(table.Panel(), 24, 6).title("Fans and power supplies"),
-            InfluxQL(
-                f'SELECT last("state") AS "state" FROM "cisco_fan" WHERE {DEVICE} AND $timeFilter GROUP BY "fan"',
-                result_format="table",
+            size(table.Panel(), 12, 8)
+            .title("Hardware state")
+            .description(
+                "Every field with a state meaning that can fail: power supplies, fans, disks, RAID, modules, HA."
             ),
-            InfluxQL(
-                f'SELECT last("state") AS "state" FROM "cisco_power_supply" WHERE {DEVICE} AND $timeFilter '
-                'GROUP BY "supply"',
-                result_format="table",
-            ),
+            *state_queries(DEVICE),
         ).override_by_name(
-            "state",
-            [
-                model.DynamicConfigValue(
-                    id_val="mappings", value=state_mappings(["normal"], ["critical", "shutdown"])
-                )
-            ],
+            "state", [model.DynamicConfigValue(id_val="mappings", value=failed_state_mappings())]
         )
     )
     return board.build()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import table, timeseries
 from grafana_foundation_sdk.models import dashboard as model
 
-from dashboards.boards.common import state_mappings
+from dashboards.boards.common import meaning_queries, state_mappings
 from dashboards.layout import Board, size, targets
 from dashboards.queries import InfluxQL
 
@@ -38,51 +38,28 @@ def build() -> model.Dashboard:
         .override_by_name("runtime_s", [model.DynamicConfigValue(id_val="unit", value="s")])
     )
     board.add(
-        size(timeseries.Panel(), 8, 8)
-        .title("Battery charge")
-        .with_target(
-            InfluxQL(
-                f'SELECT last("charge_percent") FROM "ups_battery" WHERE $timeFilter {GROUPED}',
-                alias="$tag_device",
-            )
+        targets(
+            size(timeseries.Panel(), 8, 8).title("Battery charge").unit("percent").min(0).max(100),
+            *meaning_queries("battery_percent", "", '"device"', aggregate="last", time_series=True),
         )
-        .unit("percent")
-        .min(0)
-        .max(100)
     )
     board.add(
-        size(timeseries.Panel(), 8, 8)
-        .title("Runtime left")
-        .with_target(
-            InfluxQL(
-                f'SELECT last("runtime_s") FROM "ups_battery" WHERE $timeFilter {GROUPED}',
-                alias="$tag_device",
-            )
+        targets(
+            size(timeseries.Panel(), 8, 8).title("Runtime left").unit("s"),
+            *meaning_queries("battery_runtime", "", '"device"', aggregate="last", time_series=True),
         )
-        .unit("s")
     )
     board.add(
         targets(
             size(timeseries.Panel(), 8, 8).title("Output load").unit("percent"),
-            InfluxQL(
-                'SELECT max("load_percent") FROM "ups_output_line" WHERE $timeFilter ' + GROUPED,
-                alias="$tag_device",
-            ),
-            InfluxQL(
-                f'SELECT last("load_percent") FROM "ups_io" WHERE $timeFilter {GROUPED}', alias="$tag_device"
-            ),
+            *meaning_queries("ups_load_percent", "", '"device"', aggregate="max", time_series=True),
         )
     )
     board.add(
         targets(
             size(timeseries.Panel(), 12, 8).title("Input voltage").unit("volt"),
-            InfluxQL(
-                'SELECT mean("voltage") FROM "ups_input_line" WHERE $timeFilter '
-                'GROUP BY time($__interval), "device", "upsInputLineIndex" fill(none)',
-                alias="$tag_device line $tag_upsInputLineIndex",
-            ),
-            InfluxQL(
-                f'SELECT mean("input_voltage") FROM "ups_io" WHERE $timeFilter {GROUPED}', alias="$tag_device"
+            *meaning_queries(
+                "input_voltage", "", '"device"', aggregate="mean", time_series=True, per_row=True
             ),
         )
     )
@@ -104,32 +81,19 @@ def build() -> model.Dashboard:
 
     board.row("Rack PDUs and temperature")
     board.add(
-        size(timeseries.Panel(), 12, 8)
-        .title("PDU current")
-        .with_target(
-            InfluxQL(
-                'SELECT last("current_a") FROM "apc_pdu_load" WHERE $timeFilter '
-                'GROUP BY time($__interval), "device", "rPDULoadStatusIndex" fill(none)',
-                alias="$tag_device bank $tag_rPDULoadStatusIndex",
-            )
+        targets(
+            size(timeseries.Panel(), 12, 8)
+            .title("Current")
+            .description("PDU banks and phases, UPS output lines.")
+            .unit("amp"),
+            *meaning_queries("current_a", "", '"device"', aggregate="last", time_series=True, per_row=True),
         )
-        .unit("amp")
     )
     board.add(
         targets(
             size(timeseries.Panel(), 12, 8).title("Hottest sensor per device").unit("celsius"),
-            InfluxQL(
-                f'SELECT max("celsius") FROM "cisco_temperature" WHERE $timeFilter {GROUPED}',
-                alias="$tag_device",
-            ),
-            InfluxQL(
-                'SELECT max("temperature_celsius") FROM "juniper_operating" WHERE $timeFilter ' + GROUPED,
-                alias="$tag_device",
-            ),
-            InfluxQL(
-                'SELECT max("temperature_celsius") FROM "ups_battery" WHERE $timeFilter ' + GROUPED,
-                alias="$tag_device battery",
-            ),
+            *meaning_queries("temperature_c", "", '"device"', aggregate="max", time_series=True),
+            *meaning_queries("battery_temperature_c", "", '"device"', aggregate="max", time_series=True),
         )
     )
     return board.build()

@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders import table, timeseries
 from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models.common import GraphDrawStyle
 
-from dashboards.boards.common import state_mappings
+from dashboards.boards.common import meaning_queries, state_mappings
 from dashboards.boards.firing import firing_alerts
 from dashboards.layout import Board, size, targets
 from dashboards.queries import InfluxQL
@@ -22,30 +22,29 @@ def build() -> model.Dashboard:
     board.row("Sessions")
     board.add(
         targets(
-            size(timeseries.Panel(), 12, 8).title("Active sessions"),
-            InfluxQL(
-                f'SELECT last("sessions") FROM "fortigate_system" WHERE $timeFilter {GROUPED}',
-                alias="$tag_device",
-            ),
-            InfluxQL(
-                f'SELECT last("active") FROM "paloalto_sessions" WHERE $timeFilter {GROUPED}',
-                alias="$tag_device",
-            ),
+            size(timeseries.Panel(), 12, 8)
+            .title("Active sessions")
+            .description("Every field meaning sessions: firewall and load-balancer connection tables."),
+            *meaning_queries("sessions", "", '"device"', aggregate="last", time_series=True, per_row=True),
         )
     )
     board.add(
         targets(
-            size(timeseries.Panel(), 12, 8).title("Firewall CPU and session table use").unit("percent"),
-            InfluxQL(
-                f'SELECT last("cpu_percent") AS "cpu" FROM "fortigate_system" WHERE $timeFilter {GROUPED}',
-                alias="$tag_device CPU",
-            ),
-            InfluxQL(
-                f'SELECT last("utilization_percent") AS "sessions" FROM "paloalto_sessions" WHERE $timeFilter {GROUPED}',
-                alias="$tag_device session table",
+            size(timeseries.Panel(), 12, 8)
+            .title("Session table use")
+            .description("Every field meaning sessions_used_percent.")
+            .unit("percent"),
+            *meaning_queries(
+                "sessions_used_percent", "", '"device"', aggregate="last", alias="sessions", time_series=True
             ),
         )
     )
+    vpn = [
+        *meaning_queries("vpn_users", "", '"device"', aggregate="last", time_series=True),
+        *meaning_queries("vpn_tunnels", "", '"device"', aggregate="last", time_series=True),
+    ]
+    if vpn:
+        board.add(targets(size(timeseries.Panel(), 24, 6).title("VPN users and tunnels"), *vpn))
 
     board.row("VPN and HA")
     board.add(

@@ -1,5 +1,11 @@
 """`eams snmp poll`: poll one device once and print what would be written (the operator's
-debugging tool). Needs no database."""
+debugging tool). Needs no database.
+
+It says first who answered and why it reads what it reads: sysName, sysDescr, sysObjectID, the
+profile chosen and the prefix or sysDescr pattern that chose it, the fallback columns standing in
+for missing ones and the probed MIBs the agent does not answer. As `#` comment lines before the
+line protocol (InfluxDB skips them), or under `device` and `profile` at the top of the JSON.
+"""
 
 from __future__ import annotations
 
@@ -87,12 +93,58 @@ def poll(
             else ""
         )
         raise fail(f"{host}:{port} could not be polled: {status.message}{hint}", code)
+    header = _header(result, profiles)
     if output == "line":
+        for line in _header_lines(header):
+            print(line)
         encoder = LineEncoder()
         for line in encoder.encode_lines(result.samples):
             print(line)
     else:
-        print(json.dumps([_as_json(s) for s in result.samples], ensure_ascii=False, indent=1))
+        document = {**header, "samples": [_as_json(s) for s in result.samples]}
+        print(json.dumps(document, ensure_ascii=False, indent=1))
+
+
+def _header(result: PollResult, profiles: ProfileSet) -> dict[str, object]:
+    identity = result.identity
+    choice = result.choice
+    chosen = profiles[choice.profile] if choice else None
+    return {
+        "device": {
+            "sys_name": identity.sys_name if identity else None,
+            "sys_descr": identity.sys_descr if identity else None,
+            "sys_object_id": identity.sys_object_id if identity else None,
+        },
+        "profile": {
+            "name": choice.profile if choice else None,
+            "chosen_by": choice.by if choice else None,
+            "matched": choice.matched if choice else None,
+            "why": choice.explain() if choice else None,
+            "reads": list(chosen.sources) if chosen else [],
+            "fallback_profiles": list(chosen.fallbacks) if chosen else [],
+            "fallback_columns": result.fallbacks,
+            "not_answered": sorted(result.absent),
+        },
+    }
+
+
+def _header_lines(header: dict[str, object]) -> list[str]:
+    device = header["device"]
+    profile = header["profile"]
+    assert isinstance(device, dict) and isinstance(profile, dict)
+    lines = [
+        f"# Tên thiết bị / sysName: {device['sys_name'] or '-'}",
+        f"# Mô tả / sysDescr: {' '.join(str(device['sys_descr'] or '-').split())}",
+        f"# sysObjectID: {device['sys_object_id'] or '-'}",
+        f"# Hồ sơ / profile: {profile['name']} ({profile['why']})",
+        f"# Đọc từ / reads: {', '.join(profile['reads'])}; "
+        f"luôn thử / always tried: {', '.join(profile['fallback_profiles']) or '-'}",
+    ]
+    for column, fallback in profile["fallback_columns"].items():
+        lines.append(f"# Cột thay thế / fallback column: {fallback} thay cho / instead of {column}")
+    if profile["not_answered"]:
+        lines.append(f"# Thiết bị không trả lời / not answered: {', '.join(profile['not_answered'])}")
+    return lines
 
 
 async def _poll_once(poller: Poller, target: PollTarget) -> PollResult:

@@ -151,8 +151,8 @@ def entity_filter(m: MeasurementSchema, pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise QueryError(f"entity={pair!r} is not tag=value, e.g. ifName=GigabitEthernet0/1", "entity")
-        if key not in m.entity_tags:
-            tags = ", ".join(m.entity_tags) or "none"
+        if key not in m.series_tags:
+            tags = ", ".join(m.series_tags) or "none"
             raise QueryError(f"{key!r} is not an entity tag of {m.name} (its entity tags: {tags})", "entity")
         found[key] = value
     return found

@@ -57,7 +57,17 @@ RECORDED = {
     "sw-agg-02": ("h3c/comware7", "switch", AGENCY_HEALTH),
     "srv-app-01": ("linux/slackware", "server", AGENCY_HEALTH),
     "pdu-a1": ("apc/ap7902b", "pdu", AGENCY_DC),
+    "pdu-b1": ("apc/ap8641", "pdu", AGENCY_DC),
     "ups-dc-01": ("eaton/93e", "ups", AGENCY_DC),
+    "srv-win-01": ("windows/server2003", "server", AGENCY_HEALTH),
+    "sw-tor-01": ("arista/dcs7150s", "switch", AGENCY_DC),
+    "sw-blade-01": ("hpe/procurve6120xg", "switch", AGENCY_DC),
+    "sw-acc-01": ("ruijie/s5750", "switch", AGENCY_HEALTH),
+    "nas-01": ("netapp/fas3270", "storage", AGENCY_DC),
+    "lb-01": ("sangfor/ad1800", "load_balancer", AGENCY_DC),
+    "ups-dc-02": ("huawei/gse200m", "ups", AGENCY_DC),
+    "sw-dc-01": ("cisco/n5000", "switch", AGENCY_DC),
+    "fw-dc-03": ("public/checkpoint-gaia", "firewall", AGENCY_DC),
 }
 LOCAL_SERVER = "srv-eams-01"  # net-snmp snmpd on this host
 DOWN_DEVICE = "sw-access-09"  # nothing listens at its address

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from collectors.schema import build_schema
 from dashboards.queries import API_UID, INFLUX_UID
 from dashboards.render import JSON_DIR, differences, render_all, write
 from eams.cli.main import app
@@ -105,24 +106,10 @@ def _check_templating(board: dict[str, Any]) -> None:
         assert variable["type"] == "query" and variable["datasource"]["uid"] == INFLUX_UID
         assert variable["refresh"] in (1, 2)
     used = set(re.findall(r"\$\{?(\w+)", json.dumps(board["panels"])))
-    assert used - defined <= {
-        "timeFilter",
-        "__interval",
-        "__interval_ms",
-        "tag_device",
-        "tag_ifName",
-        "col",
-        "tag_component",
-        "tag_entity",
-        "tag_sensor",
-        "tag_storage",
-        "tag_severity",
-        "tag_site",
-        "tag_agency",
-        "tag_instance",
-        "tag_upsInputLineIndex",
-        "tag_rPDULoadStatusIndex",
-    }
+    # $tag_<name> in an alias: any tag the schema declares (meaning-derived panels group by the
+    # row tag of whichever measurement they read).
+    schema_tags = {f"tag_{tag}" for m in build_schema() for tag in m.tags}
+    assert used - defined - schema_tags <= {"timeFilter", "__interval", "__interval_ms", "col"}
     assert defined <= used, "every variable is used by some panel"
     if board["uid"] == "eams-device":
         assert defined == {"device"}

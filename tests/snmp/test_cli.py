@@ -22,7 +22,15 @@ def said(result: Result) -> str:
 def test_poll_prints_samples_as_json(snmpd: Agent) -> None:
     result = runner.invoke(app, ["snmp", "poll", snmpd.address, "--community", "public"])
     assert result.exit_code == 0, result.output
-    samples = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    assert document["device"]["sys_name"] == "eams-test-agent"
+    assert document["device"]["sys_descr"].startswith("Linux ")
+    assert document["device"]["sys_object_id"] == "1.3.6.1.4.1.8072.3.2.10"
+    assert document["profile"]["name"] == "net-snmp-linux"
+    assert document["profile"]["why"] == "sysObjectID starts with 1.3.6.1.4.1.8072.3.2.10"
+    assert "entity-sensor" in document["profile"]["fallback_profiles"]
+    assert "entity_sensor" in document["profile"]["not_answered"]  # net-snmp has no ENTITY-SENSOR
+    samples = document["samples"]
     interface = next(s for s in samples if s["measurement"] == "interface")
     assert "in_octets" in interface["counters"] and isinstance(interface["fields"]["in_octets"], int)
     status = samples[-1]
@@ -35,6 +43,8 @@ def test_poll_prints_line_protocol_with_v3(snmpd: Agent) -> None:
     result = runner.invoke(app, ["snmp", "poll", snmpd.address, *args])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
+    assert lines[0] == "# Tên thiết bị / sysName: eams-test-agent"
+    assert lines[3] == "# Hồ sơ / profile: net-snmp-linux (sysObjectID starts with 1.3.6.1.4.1.8072.3.2.10)"
     assert any(line.startswith("ucd_memory,device=127.0.0.1 total_kib=") for line in lines)
     assert lines[-1].startswith("collector,component=snmp,device=127.0.0.1 reachable=true")
 

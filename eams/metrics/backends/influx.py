@@ -83,7 +83,7 @@ class InfluxBackend:
 
     # -- building statements ----------------------------------------------------------------------
     def _group_tags(self, measurement: str) -> list[str]:
-        return ["device", *self.schema[measurement].entity_tags]
+        return ["device", *self.schema[measurement].series_tags]
 
     def _where(
         self, devices: list[str] | None, entity: dict[str, str], params: dict[str, object]
