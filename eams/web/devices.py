@@ -416,3 +416,15 @@ def config_diff(
         Crumb(translate(page.language, "Configuration changes")),
     ]
     return render(request, page, "devices/diff.html", device=device, rows=rows, left=left, right=right)
+
+
+@router.get("/devices/{device_id}/graphs/{graph}.json")
+def device_graph(device_id: PathId, graph: str, page: Page, session: PageSession) -> dict[str, Any]:
+    """One graph's points as uPlot wants them: shared x (unix seconds), one list per series.
+    The points come from the metrics read path (issue 13, /api/v1/metrics/series); until it is in
+    this service there is nothing to read, and the graph says so."""
+    assert page.caller is not None
+    load(session, DEVICES, page.caller, device_id)  # 404 outside the reader's scope
+    if graph not in dict(GRAPHS):
+        raise NotFound(f"graph: no graph {graph!r}; choose one of {', '.join(dict(GRAPHS))}", field="graph")
+    return {"x": [], "series": []}
