@@ -12,18 +12,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from collectors.lab.agents import LabError
 from eams.cli.common import EXIT_UNAVAILABLE, console, fail, open_services
 from eams.cli.serve import _check_port_free
 from eams.demo.lab import CPU_RAMP
 from eams.demo.runner import (
+    SECURITY_EVENT_DELAY_S,
     DemoInterrupted,
     DemoOptions,
     Lab,
     LabDeviceAddress,
     NotADemoFolder,
     demo_environment,
+    demo_sign_ins,
     fresh_data_dir,
     interruptible,
     make_server,
@@ -32,6 +35,8 @@ from eams.demo.runner import (
     serve,
     start_lab,
 )
+from eams.services import Services
+from inventory.models import Device, Role
 
 
 def say(text: str) -> None:
@@ -62,6 +67,7 @@ def demo(
             fresh_data_dir(options.data_dir)
             with open_services() as services:
                 counts, token = seed(services)
+                people = demo_sign_ins(services)
                 say(f"Loaded the example province (Tỉnh Sơn Lâm): {sum(counts.values())} records.")
                 if lab:
                     running = start_lab(options, say)
@@ -69,9 +75,10 @@ def demo(
                 else:
                     ids = {}
                 server = make_server(services, options)
-                _print_where_to_look(options, token, running.devices, ids)
+                _print_where_to_look(options, token, running.devices, ids, people)
+                firewall = _device_id(services, "dc-fw-dmz-01")
                 # The server handles SIGINT/SIGTERM itself while it serves (see DemoServer).
-                asyncio.run(serve(server, duration))
+                asyncio.run(serve(server, duration, services, firewall))
         say(f"Stopped ({server.stopped_by or 'duration reached'}); stopping the lab.")
     except DemoInterrupted as exc:
         say(f"Stopped ({exc}) while starting; stopping the lab.")
@@ -83,11 +90,29 @@ def demo(
         running.stop()
 
 
+def _device_id(services: Services, name: str) -> int | None:
+    with services.db.session() as session:
+        return session.scalar(select(Device.id).where(Device.name == name))
+
+
 def _print_where_to_look(
-    options: DemoOptions, token: str, devices: list[LabDeviceAddress], ids: dict[str, int]
+    options: DemoOptions,
+    token: str,
+    devices: list[LabDeviceAddress],
+    ids: dict[str, int],
+    people: list[tuple[str, Role, str | None, str]],
 ) -> None:
     base = f"http://{options.host}:{options.port}"
     say(f"\n[bold]eams demo[/] on {base}  (data in {options.data_dir}/, recreated on each run)")
+    say(f"  web pages:    {base}/  (open it in a browser; sign in with one of these tokens)")
+    say("  sign in as admin:   the admin token below")
+    for name, role, scope, clear in people:
+        who = f"{role.value} ({scope})" if scope else role.value
+        say(f"  sign in as {who + ':':<20}{clear}   [{name}]")
+    say(
+        f"  a security alert (IPS trap from dc-fw-dmz-01) fires about {SECURITY_EVENT_DELAY_S:g} s "
+        f"after start: {base}/alerts"
+    )
     say(f"  API docs:     {base}/docs")
     say(f"  admin token:  {token}")
     say(f'  try:          curl -H "Authorization: Bearer {token}" {base}/api/v1/alerts')

@@ -21,12 +21,13 @@ from sqlalchemy import select
 
 from collectors.lab.agents import LabError, LabProcess, free_udp_port, start_snmpd, start_snmpsim
 from collectors.lab.recordings import prepare_recordings
+from collectors.samples import Event, Severity
 from eams.api.app import create_app
 from eams.auth import create_token
 from eams.demo.lab import LAB_DEVICES, SNMPD_DEVICE, write_demo_recording
 from eams.services import Services
 from inventory.examples.loader import load_example
-from inventory.models import CredentialsProfile, Device
+from inventory.models import Agency, CredentialsProfile, Device
 from inventory.models.enums import CredentialKind, Role
 
 DEMO_RULES = Path(__file__).with_name("rules.yaml")
@@ -168,12 +169,54 @@ def point_devices_at_lab(services: Services, lab: Lab) -> dict[str, int]:
     return ids
 
 
+# Who can sign in to the demo's pages: (token name, role, agency code of its scope or None).
+DEMO_PEOPLE: tuple[tuple[str, Role, str | None], ...] = (
+    ("demo-operator", Role.operator, None),
+    ("demo-security", Role.security, None),
+    ("demo-planner", Role.planner, None),
+    ("demo-planner-lam-son", Role.planner, "SL.HLS"),  # scoped to one (former) district
+)
+
+
 def seed(services: Services) -> tuple[dict[str, int], str]:
     """The example province and an admin token; returns the record counts and the token."""
     with services.db.session(actor="eams demo") as session:
         counts = load_example(session)
         _row, token = create_token(session, name="demo-admin", role=Role.admin)
     return counts, token
+
+
+def demo_sign_ins(services: Services) -> list[tuple[str, Role, str | None, str]]:
+    """A token per role for the web pages' sign-in: (name, role, scope, token)."""
+    made = []
+    with services.db.session(actor="eams demo") as session:
+        for name, role, agency_code in DEMO_PEOPLE:
+            agency_id = (
+                session.scalar(select(Agency.id).where(Agency.code == agency_code)) if agency_code else None
+            )
+            _row, token = create_token(session, name=name, role=role, agency_id=agency_id)
+            made.append((name, role, agency_code, token))
+    return made
+
+
+SECURITY_EVENT_DELAY_S = 10.0
+
+
+async def raise_security_alert(services: Services, device_id: int | None) -> None:
+    """The demo's security alert: a critical IPS trap from the DMZ firewall, as its trap mapping
+    would publish it, fed through the pipeline so the alert engine fires security-trap-critical."""
+    await asyncio.sleep(SECURITY_EVENT_DELAY_S)
+    await services.pipeline.publish_event(
+        Event(
+            kind="snmp_trap",
+            name="demo.ips.attack_detected",
+            severity=Severity.critical,
+            message="IPS: tấn công SQL injection vào Cổng thông tin điện tử bị chặn (demo)",
+            source="eams demo",
+            device_id=device_id,
+            labels={"category": "security"},
+        )
+    )
 
 
 class DemoServer(uvicorn.Server):
@@ -213,10 +256,22 @@ def interruptible() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-async def serve(server: DemoServer, duration: float | None) -> None:
+async def serve(
+    server: DemoServer,
+    duration: float | None,
+    services: Services | None = None,
+    firewall_id: int | None = None,
+) -> None:
     if duration is not None:
         asyncio.get_running_loop().call_later(duration, setattr, server, "should_exit", True)
-    await server.serve()
+    security = (
+        asyncio.create_task(raise_security_alert(services, firewall_id)) if services is not None else None
+    )
+    try:
+        await server.serve()
+    finally:
+        if security is not None:
+            security.cancel()
 
 
 def make_server(services: Services, options: DemoOptions) -> DemoServer:

@@ -60,6 +60,12 @@ LABELS: dict[str, dict[str, str]] = {
         "commune": N_("Commune"),
         "unit": N_("Public service unit"),
     },
+    "node_type": {
+        "device": N_("Device"),
+        "information_system": N_("System"),
+        "public_service": N_("Public service"),
+        "agency": N_("Agency"),
+    },
     "reachability": {
         "up": N_("Up"),
         "down": N_("Down"),
