@@ -35,4 +35,7 @@ copy cytoscape/dist/cytoscape.min.js cytoscape.min.js
 copy swagger-ui-dist/swagger-ui-bundle.js swagger-ui-bundle.js
 copy swagger-ui-dist/swagger-ui.css swagger-ui.css
 copy redoc/bundles/redoc.standalone.js redoc.standalone.js
+# Redoc's sidebar shows the Redocly logo from its CDN: point it at our own icon, so that /redoc
+# loads nothing from outside (tests/web/test_browser.py records every request).
+sed -i 's#https://cdn.redoc.ly/redoc/logo-mini.svg#/static/eams/favicon.svg#g' "$VENDOR/redoc.standalone.js"
 echo "$wanted" > "$STAMP"

@@ -23,7 +23,7 @@ def format_date(value: dt.date | dt.datetime | str | None) -> str:
         try:
             value = dt.date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, dt.datetime):
         value = local(value).date()
     return value.strftime("%d/%m/%Y")
@@ -36,7 +36,7 @@ def format_datetime(value: dt.datetime | str | None, *, seconds: bool = False) -
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     return local(value).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
 
 

@@ -120,7 +120,7 @@ def names_by_id(session: Session, model: Any, ids: set[int], attribute: str = "n
     if not ids:
         return {}
     column = getattr(model, attribute)
-    return dict(session.execute(select(model.id, column).where(model.id.in_(ids))).all())  # type: ignore[arg-type]
+    return {row[0]: row[1] for row in session.execute(select(model.id, column).where(model.id.in_(ids)))}
 
 
 def row_details(session: Session, devices: list[Device]) -> dict[str, dict[int, Any]]:
@@ -157,20 +157,21 @@ def row_details(session: Session, devices: list[Device]) -> dict[str, dict[int, 
     }
 
 
+def pairs(session: Session, statement: Any) -> list[tuple[int, str]]:
+    return [(row[0], row[1]) for row in session.execute(statement)]
+
+
 def filter_options(session: Session, caller: Principal) -> dict[str, list[tuple[int, str]]]:
     agencies = select(Agency.id, Agency.name).order_by(Agency.name)
     if caller.agency_ids is not None:
         agencies = agencies.where(Agency.id.in_(caller.agency_ids))
     return {
-        "sites": [tuple(r) for r in session.execute(select(Site.id, Site.name).order_by(Site.name))],  # type: ignore[misc]
-        "agencies": [tuple(r) for r in session.execute(agencies)],  # type: ignore[misc]
-        "manufacturers": [
-            tuple(r)
-            for r in session.execute(select(Manufacturer.id, Manufacturer.name).order_by(Manufacturer.name))
-        ],  # type: ignore[misc]
-        "platforms": [
-            tuple(r) for r in session.execute(select(Platform.id, Platform.name).order_by(Platform.name))
-        ],  # type: ignore[misc]
+        "sites": pairs(session, select(Site.id, Site.name).order_by(Site.name)),
+        "agencies": pairs(session, agencies),
+        "manufacturers": pairs(
+            session, select(Manufacturer.id, Manufacturer.name).order_by(Manufacturer.name)
+        ),
+        "platforms": pairs(session, select(Platform.id, Platform.name).order_by(Platform.name)),
     }
 
 
@@ -418,13 +419,16 @@ def config_diff(
     return render(request, page, "devices/diff.html", device=device, rows=rows, left=left, right=right)
 
 
-@router.get("/devices/{device_id}/graphs/{graph}.json")
-def device_graph(device_id: PathId, graph: str, page: Page, session: PageSession) -> dict[str, Any]:
-    """One graph's points as uPlot wants them: shared x (unix seconds), one list per series.
+@router.get("/devices/{device_id}/graphs.json")
+def device_graphs(
+    device_id: PathId, page: Page, session: PageSession, range: str = Query("24h", max_length=10)
+) -> dict[str, Any]:
+    """Every graph of the device page in one answer (one request per page view), as uPlot wants
+    them: per graph a shared x (unix seconds) and one list of values per series.
     The points come from the metrics read path (issue 13, /api/v1/metrics/series); until it is in
-    this service there is nothing to read, and the graph says so."""
+    this service there is nothing to read, and each graph says so."""
     assert page.caller is not None
     load(session, DEVICES, page.caller, device_id)  # 404 outside the reader's scope
-    if graph not in dict(GRAPHS):
-        raise NotFound(f"graph: no graph {graph!r}; choose one of {', '.join(dict(GRAPHS))}", field="graph")
-    return {"x": [], "series": []}
+    if range not in dict(GRAPH_RANGES):
+        raise BadRequest(f"range must be one of {', '.join(dict(GRAPH_RANGES))}", field="range")
+    return {"range": range, "graphs": {key: {"x": [], "series": []} for key, _label in GRAPHS}}

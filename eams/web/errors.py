@@ -3,6 +3,8 @@ language; API paths keep their JSON answers."""
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -44,6 +46,13 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return render(request, page, "layout/error.html", status_code=status, heading=heading, message=message)
 
 
+async def answer(handler: Any, request: Request, exc: Exception) -> Response:
+    """Call one of the app's own (async) handlers: the API keeps its JSON answers."""
+    result = handler(request, exc)
+    found: Response = await result if inspect.isawaitable(result) else result
+    return found
+
+
 def install_page_errors(app: FastAPI) -> None:
     api_error = app.exception_handlers[ApiError]
     http_error = app.exception_handlers[StarletteHTTPException]
@@ -51,13 +60,13 @@ def install_page_errors(app: FastAPI) -> None:
     async def on_api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         if not is_page(request):
-            return await api_error(request, exc)  # type: ignore[no-any-return]
+            return await answer(api_error, request, exc)
         return error_page(request, exc.status_code, exc.message)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if not is_page(request) or exc.status_code not in HEADINGS:
-            return await http_error(request, exc)  # type: ignore[no-any-return]
+            return await answer(http_error, request, exc)
         language = language_of(request)
         return error_page(request, exc.status_code, translate(language, HEADINGS[exc.status_code]))
 

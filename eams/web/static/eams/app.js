@@ -4,29 +4,35 @@
 (function () {
   "use strict";
 
-  function tzSeconds(ts) { return ts; }
+  var PALETTE = ["#0b5394", "#b3261e", "#1e7b34", "#a65e00", "#6a3fa0", "#00838f"];
 
-  function drawSeries(el) {
-    if (el.dataset.drawn === "1" || typeof uPlot === "undefined") return;
-    fetch(el.dataset.src, { credentials: "same-origin" })
+  function drawOne(el, data, empty) {
+    el.innerHTML = "";
+    if (!data || !data.x || data.x.length === 0) { el.textContent = empty; return; }
+    var series = [{}].concat(data.series.map(function (s, i) {
+      return { label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5 };
+    }));
+    var opts = {
+      width: el.clientWidth || 600, height: 220, series: series,
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Asia/Ho_Chi_Minh"); },
+      axes: [{}, { size: 70, values: function (u, vals) { return vals.map(function (v) { return v == null ? "" : v.toLocaleString("vi-VN"); }); } }],
+    };
+    new uPlot(opts, [data.x].concat(data.series.map(function (s) { return s.values; })), el);
+    el.dataset.points = String(data.x.length);
+  }
+
+  // One request per page view for all of a panel's graphs.
+  function drawSeries(panel) {
+    if (panel.dataset.drawn === "1" || typeof uPlot === "undefined") return;
+    panel.dataset.drawn = "1";
+    fetch(panel.dataset.seriesSrc, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(function (data) {
-        el.dataset.drawn = "1";
-        el.innerHTML = "";
-        if (!data.x || data.x.length === 0) { el.textContent = el.dataset.empty || ""; return; }
-        var series = [{}].concat(data.series.map(function (s, i) {
-          var palette = ["#0b5394", "#b3261e", "#1e7b34", "#a65e00", "#6a3fa0", "#00838f"];
-          return { label: s.label, stroke: palette[i % palette.length], width: 1.5 };
-        }));
-        var opts = {
-          width: el.clientWidth || 600, height: 220, series: series,
-          tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Asia/Ho_Chi_Minh"); },
-          axes: [{}, { size: 70, values: function (u, vals) { return vals.map(function (v) { return v == null ? "" : v.toLocaleString("vi-VN"); }); } }],
-        };
-        new uPlot(opts, [data.x].concat(data.series.map(function (s) { return s.values; })), el);
-        el.dataset.points = String(data.x.length);
+      .then(function (answer) {
+        panel.querySelectorAll("[data-series-key]").forEach(function (el) {
+          drawOne(el, answer.graphs[el.dataset.seriesKey], panel.dataset.empty || "");
+        });
       })
-      .catch(function () { el.textContent = el.dataset.error || ""; });
+      .catch(function () { panel.querySelectorAll("[data-series-key]").forEach(function (el) { el.textContent = panel.dataset.error || ""; }); });
   }
 
   function drawGraph(el) {
@@ -50,7 +56,7 @@
   }
 
   function drawAll(root) {
-    (root || document).querySelectorAll("[data-series]").forEach(drawSeries);
+    (root || document).querySelectorAll("[data-series-src]").forEach(drawSeries);
     (root || document).querySelectorAll("[data-graph]").forEach(drawGraph);
   }
 
