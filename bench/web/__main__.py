@@ -138,13 +138,13 @@ def server_pid(port: str) -> int:
     raise RuntimeError("cannot find the service process")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--systems", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=30, help="requests per page")
     parser.add_argument("--refreshes", type=int, default=100, help="overview refreshes for the CPU figure")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.devices < 1000 or args.systems < 4 or args.requests < 1:
         parser.error("--devices must be at least 1000, --systems at least 4, --requests at least 1")
     rng = random.Random(14)
