@@ -95,23 +95,27 @@ def agency_page(request: Request, agency_id: PathId, page: Page, session: PageSe
             )
             or 0
         )
-    related = {
-        a.id: a.name
-        for a in session.scalars(
-            select(Agency).where(
-                or_(
-                    Agency.id.in_([x for x in (agency.parent_id, agency.successor_id) if x]),
-                    Agency.successor_id == agency.id,
-                )
-            )
+    # Parent, successor and predecessors are named only when the reader may open them.
+    visible = (
+        AGENCIES.scope(page.caller.agency_ids)
+        if page.caller.agency_ids is not None and AGENCIES.scope
+        else None
+    )
+    linked = select(Agency).where(
+        or_(
+            Agency.id.in_([x for x in (agency.parent_id, agency.successor_id) if x]),
+            Agency.successor_id == agency.id,
         )
-    }
+    )
+    if visible is not None:
+        linked = linked.where(visible)
+    related = {a.id: a.name for a in session.scalars(linked)}
     children = list(
         session.scalars(select(Agency).where(Agency.parent_id == agency.id).order_by(Agency.name))
     )
-    predecessors = list(
-        session.scalars(select(Agency).where(Agency.successor_id == agency.id).order_by(Agency.name))
-    )
+    predecessors = [
+        a for a in session.scalars(linked.where(Agency.successor_id == agency.id).order_by(Agency.name))
+    ]
     page.crumbs = [Crumb(translate(page.language, "Agencies"), "/agencies"), Crumb(agency.name)]
     return render(
         request,

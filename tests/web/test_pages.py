@@ -79,6 +79,8 @@ def test_a_scoped_planner_never_sees_another_districts_rows(sign_in: SignIn) -> 
     tree = scoped.get("/agencies").text
     assert "UBND huyện Lâm Sơn" in tree and "Sở Y tế" not in tree
     assert scoped.get("/agencies/7").status_code == 404
+    own = scoped.get("/agencies/13").text  # its parent, the province, is outside its scope: not named
+    assert "UBND thị trấn Lâm Sơn" in own and "Ủy ban nhân dân tỉnh Sơn Lâm" not in own
     portfolio = scoped.get("/reports/portfolio").text
     assert "UBND huyện Lâm Sơn" in portfolio and "Sở Y tế" not in portfolio
 
