@@ -241,3 +241,22 @@ def test_api_docs_load_nothing_from_outside(sign_in: SignIn) -> None:
         sources = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r"url: ?'([^']+)'", html)
         assert sources and all(s.startswith("/") for s in sources), (path, sources)
         assert "cdn" not in html.lower() and "fonts.googleapis" not in html
+
+
+def test_open_overviews_share_one_computation_per_refresh_and_scope(sign_in: SignIn) -> None:
+    operator, other_operator, scoped = (
+        sign_in("operator"),
+        sign_in("operator"),
+        sign_in("planner", agency_code="SL.HLS"),
+    )
+    operator.get("/overview/panels")
+    cache = operator.app.state.overview_cache  # type: ignore[attr-defined]
+    computed = cache.computed
+    operator.get("/overview/panels")
+    other_operator.get("/overview/panels")
+    assert cache.computed == computed  # the same scope within the refresh interval: no new queries
+    wide = operator.get("/").text
+    narrow = scoped.get("/").text
+    assert cache.computed == computed + 1  # another scope is counted on its own
+    count = re.compile(r'id="count-not-polled">([\d.]+)<')
+    assert count.search(narrow).group(1) != count.search(wide).group(1)  # type: ignore[union-attr]
