@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from collectors.context import CollectorContext
 from collectors.pipeline import Pipeline
-from eams.security import SecretBox
 from eams.settings import Settings
 from inventory.db import Database
+from inventory.secretbox import SecretBox
 
 
 @dataclass
@@ -24,6 +25,11 @@ class Services:
     pipeline: Pipeline = field(default_factory=Pipeline)
     # Parts added by later layers (collectors, alert engine ...) register themselves here by name.
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def collector_context(self) -> CollectorContext:
+        """What the collectors this service runs may use: the database, credentials, the pipeline."""
+        return CollectorContext(self.db, self.secret_box, self.pipeline)
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Services:

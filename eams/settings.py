@@ -1,7 +1,13 @@
-"""Service settings: environment variables `EAMS_*`, an optional config file, defaults that just work.
+"""Service settings: one tree, from environment variables `EAMS_*`, an optional config file, and
+defaults that just work.
 
 With no configuration at all the service keeps everything under `./var/`: a SQLite database,
 the metrics spool and the secret key used to encrypt credentials.
+
+Each area's settings are a section (a pydantic model defined beside the code it configures):
+`influx`, `snmp`, `ssh`, `trap`, `alert`, `collector`. A section's field is set by
+`EAMS_<SECTION>_<FIELD>` (`EAMS_SNMP_INTERVAL_S=5`) or by a nested key in the EAMS_CONFIG file
+(`snmp: {interval_s: 5}`). Nothing else in the code reads the environment.
 """
 
 from __future__ import annotations
@@ -21,7 +27,13 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from collectors.traps.config import TrapV3User, parse_listen
+from collectors.remote.config import CollectorWatchConfig
+from collectors.sinks.config import InfluxConfig
+from collectors.snmp.config import SnmpConfig
+from collectors.ssh.config import SshConfig
+from collectors.traps.config import TrapConfig
+from eams.alerts.config import AlertConfig
+from eams.auth.config import AuthConfig
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
 
@@ -29,7 +41,11 @@ CONFIG_FILE_ENV = "EAMS_CONFIG"
 class Settings(BaseSettings):
     """Everything the service and the in-process collectors need to start."""
 
-    model_config = SettingsConfigDict(env_prefix="EAMS_", extra="ignore")
+    # `EAMS_SNMP_INTERVAL_S` -> snmp.interval_s: split once after the section name, so that field
+    # names keep their underscores; top-level names (`EAMS_DATA_DIR`) are matched whole.
+    model_config = SettingsConfigDict(
+        env_prefix="EAMS_", env_nested_delimiter="_", env_nested_max_split=1, extra="ignore"
+    )
 
     data_dir: Path = Field(default=Path("var"), description="Where the SQLite file, spool and key live")
     database_url: str | None = Field(
@@ -41,23 +57,21 @@ class Settings(BaseSettings):
         default=None,
         description="Key that encrypts credentials at rest; generated into <data_dir>/secret.key if unset",
     )
-    influx_url: str | None = None
-    influx_token: SecretStr | None = None
-    influx_org: str = "eams"
-    influx_bucket: str = "eams"
-    influx_timeout: float = Field(default=10.0, gt=0, description="Seconds one InfluxDB write may take")
     spool_max_bytes: int = Field(
         default=1 << 30, ge=1 << 20, description="Bound of the on-disk metrics spool; oldest dropped past it"
     )
     log_level: str = "info"
-    # SNMP trap receiver (collectors/traps/README.md); off unless trap_listen is set.
-    trap_listen: str | None = Field(default=None, description="host:port for traps, e.g. 0.0.0.0:162")
-    trap_communities: list[SecretStr] = Field(default_factory=list, description="v1/v2c communities")
-    trap_v3_users: list[TrapV3User] = Field(default_factory=list, description="SNMPv3 trap users")
-    trap_engine_id: str | None = Field(default=None, description="Receiver engine id (hex) for informs")
-    trap_mappings_dir: Path | None = Field(default=None, description="Extra trap mapping files (*.yaml)")
-    trap_history_days: float = Field(default=30.0, gt=0, description="How long received traps are kept")
-    trap_history_max_rows: int = Field(default=100_000, ge=100, description="At most this many kept")
+    public_url: str | None = Field(
+        default=None, description="Where people reach the service (https:// makes cookies Secure)"
+    )
+
+    influx: InfluxConfig = Field(default_factory=InfluxConfig)
+    snmp: SnmpConfig = Field(default_factory=SnmpConfig)
+    ssh: SshConfig = Field(default_factory=SshConfig)
+    trap: TrapConfig = Field(default_factory=TrapConfig)
+    alert: AlertConfig = Field(default_factory=AlertConfig)
+    collector: CollectorWatchConfig = Field(default_factory=CollectorWatchConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig, description="Accounts, sessions, MFA, LDAP, audit")
 
     @field_validator("database_url")
     @classmethod
@@ -66,13 +80,6 @@ class Settings(BaseSettings):
         if url and url.startswith(("postgres://", "postgresql://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
-
-    @field_validator("trap_listen")
-    @classmethod
-    def _trap_listen_address(cls, value: str | None) -> str | None:
-        if value:
-            parse_listen(value)  # raises a ValueError that names the problem
-        return value
 
     @classmethod
     def settings_customise_sources(

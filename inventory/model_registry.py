@@ -11,6 +11,8 @@ MODEL_MODULES = (
     "eams.alerts.models",
     "collectors.remote.models",
     "collectors.discovery.models",
+    "eams.auth.models",
+    "eams.auth.audit.models",
 )
 
 

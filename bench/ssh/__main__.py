@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.ssh.collector import DeviceOutcome, SshCollector, Want
-from collectors.ssh.settings import SshSettings
+from collectors.ssh.config import SshConfig
 from eams.services import Services
 from eams.settings import Settings
 from inventory import migrate
@@ -131,14 +131,16 @@ def run(
         with fake_switches(base, devices, name_prefix="bench-sw-") as switches:
             launcher_pid = _launcher_pid(base)
             ids = _add_devices(services, switches)
-            ssh = SshSettings(workers=workers, connect_timeout_s=30, read_timeout_s=60, device_timeout_s=300)
-            collector = SshCollector(services, ssh)
+            ssh = SshConfig(workers=workers, connect_timeout_s=30, read_timeout_s=60, device_timeout_s=300)
+            collector = SshCollector(services.collector_context, ssh)
             try:
                 parallel = asyncio.run(_timed_run(collector, ids))
             finally:
                 collector.close()
             floor_ids = ids[: max(1, min(sequential_sample, devices))]
-            sequential_collector = SshCollector(services, SshSettings(workers=1, device_timeout_s=300))
+            sequential_collector = SshCollector(
+                services.collector_context, SshConfig(workers=1, device_timeout_s=300)
+            )
             try:
                 sequential = asyncio.run(_timed_run(sequential_collector, floor_ids))
             finally:

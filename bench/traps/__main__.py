@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from collectors.pipeline import Pipeline
+from collectors.senders import SenderDirectory
 from collectors.traps.config import TrapReceiverConfig
-from collectors.traps.devices import DeviceDirectory
 from collectors.traps.mappings import load_mappings
 from collectors.traps.processor import TrapProcessor
 from collectors.traps.receiver import ReceivedTrap, TrapReceiver
@@ -79,7 +79,7 @@ async def main(traps: int, senders: int, rounds: int) -> None:
             nonlocal bare_count
             bare_count += 1
 
-        processor = TrapProcessor(load_mappings(), Pipeline(), DeviceDirectory(db), TrapStore(db))
+        processor = TrapProcessor(load_mappings(), Pipeline(), SenderDirectory(db), TrapStore(db))
         timings: list[float] = []
 
         async def full(trap: ReceivedTrap) -> None:

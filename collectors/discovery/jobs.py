@@ -22,10 +22,10 @@ from collectors.discovery.sweep import Probe, SweepResult, SweepSettings, sweep
 from collectors.snmp.engine import Engine
 from collectors.snmp.engines import make_engine
 from collectors.snmp.targets import _VERSIONS, credentials_from_profile
-from eams.security import SecretBox, SecretBoxError
-from eams.services import Services
+from inventory.db import Database
 from inventory.models import CredentialsProfile
 from inventory.models.base import utcnow
+from inventory.secretbox import SecretBox, SecretBoxError
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def _match(summary: StageSummary, report: DeviceReport) -> dict[str, Any] | None
 
 
 async def run_discovery(
-    services: Services,
+    db: Database,
     addresses: Sequence[str],
     probes: Sequence[Probe],
     settings: SweepSettings,
@@ -120,7 +120,7 @@ async def run_discovery(
     finally:
         if own_engine:
             await engine.close()
-    with services.db.session(actor=actor) as session:
+    with db.session(actor=actor) as session:
         summary = stage_sweep(session, addresses, result)
     return result, summary
 
@@ -128,13 +128,13 @@ async def run_discovery(
 class DiscoveryJobs:
     """Discovery jobs of the API, run as tasks on the service's event loop."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self.tasks: dict[int, asyncio.Task[None]] = {}
 
     def mark_interrupted(self) -> int:
         """Jobs left queued or running by a previous process cannot be resumed: say so."""
-        with self.services.db.session(actor="discovery") as session:
+        with self.db.session(actor="discovery") as session:
             outcome = session.execute(
                 update(DiscoveryJob)
                 .where(DiscoveryJob.state.in_((JobState.queued, JobState.running)))
@@ -172,7 +172,7 @@ class DiscoveryJobs:
         self._update(job_id, state=JobState.running, started_at=utcnow())
         try:
             result, summary = await run_discovery(
-                self.services, addresses, probes, settings, actor, progress=progress
+                self.db, addresses, probes, settings, actor, progress=progress
             )
         except asyncio.CancelledError:
             self._update(
@@ -198,7 +198,7 @@ class DiscoveryJobs:
         )
 
     def _update(self, job_id: int, **values: Any) -> None:
-        with self.services.db.session(actor="discovery") as session:
+        with self.db.session(actor="discovery") as session:
             session.execute(update(DiscoveryJob).where(DiscoveryJob.id == job_id).values(**values))
 
     async def stop(self) -> None:

@@ -69,7 +69,8 @@ def spawn(argv: Sequence[str], what: str, log_path: Path, env: dict[str, str] | 
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
+            # The child inherits our environment plus its own variables: no setting is read here.
+            env={**os.environ, **(env or {})},  # noqa: TID251
             start_new_session=True,  # its own process group: stopped as one, untouched by our Ctrl-C
         )
     return LabProcess(what, process, log_path)

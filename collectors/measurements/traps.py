@@ -6,7 +6,7 @@ from collectors.schema import FieldSchema, MeasurementSchema
 
 SNMP_TRAP = MeasurementSchema.declare(
     "snmp_trap",
-    tags=("source", "device", "name", "severity", "category", "vendor", "version"),
+    tags=("source", "device", "role", "site", "agency", "name", "severity", "category", "vendor", "version"),
     fields=[
         FieldSchema("count", "int", description="always 1: sum it to count traps"),
         FieldSchema("trap_oid", "str", description="snmpTrapOID"),

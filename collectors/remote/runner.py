@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,12 @@ from collectors.remote.watch import EVENT_KIND
 from collectors.remote.wire import target_from_json
 from collectors.samples import Event, Severity
 from collectors.scheduler import PollScheduler
-from collectors.sinks.component import build_influx_sink
+from collectors.sinks.config import InfluxConfig, build_influx_sink
 from collectors.sinks.influx import SpoolingInfluxSink
 from collectors.sinks.spool import Spool
 from collectors.snmp.engines import DEFAULT_ENGINE, make_engine
 from collectors.snmp.poller import Poller, PollTarget
 from collectors.snmp.profile import ProfileSet
-from eams import __version__
-from eams.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +54,34 @@ class CollectorConfig:
     drain_timeout_s: float = 5.0
 
 
+@dataclass(frozen=True)
+class CollectorRuntime:
+    """Where a collector process keeps its state and writes its metrics (from the settings tree)."""
+
+    data_dir: Path
+    spool_max_bytes: int
+    influx: InfluxConfig = field(default_factory=InfluxConfig)
+    version: str = "unknown"  # reported in heartbeats
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+
 class RemoteCollector:
-    def __init__(self, config: CollectorConfig, settings: Settings) -> None:
+    def __init__(self, config: CollectorConfig, runtime: CollectorRuntime) -> None:
         self.config = config
-        self.settings = settings
-        settings.ensure_data_dir()
+        self.runtime = runtime
+        runtime.data_dir.mkdir(parents=True, exist_ok=True)
         self.client = ServiceClient(config.server, config.token, config.name)
-        self.cache = TargetCache(settings.data_dir / "collector-targets.json")
-        self.stats_path = settings.data_dir / "collector-stats.json"
+        self.cache = TargetCache(runtime.data_dir / "collector-targets.json")
+        self.stats_path = runtime.data_dir / "collector-stats.json"
         self.pipeline = Pipeline()
-        self.influx: SpoolingInfluxSink = build_influx_sink(settings)
+        self.influx: SpoolingInfluxSink = build_influx_sink(
+            runtime.influx, runtime.spool_dir, runtime.spool_max_bytes
+        )
         self.uplink = Uplink(
-            Spool(settings.spool_dir / "uplink", max_bytes=settings.spool_max_bytes), self.client
+            Spool(runtime.spool_dir / "uplink", max_bytes=runtime.spool_max_bytes), self.client
         )
         self.pipeline.add_sample_consumer(self.influx)
         self.pipeline.add_sample_consumer(self.uplink)
@@ -116,7 +130,7 @@ class RemoteCollector:
         uplink = self.uplink.spool.state()
         return {
             "site": self.config.site,
-            "version": __version__,
+            "version": self.runtime.version,
             "targets": len(self.scheduler.devices),
             "lag_s": round(self.uplink.lag_s(), 3),
             "spool_batches": uplink.pending_batches,

@@ -1,9 +1,10 @@
 """In the service: notices remote collectors that went silent and tells the alert engine.
 
-A collector whose last heartbeat or batch is older than `EAMS_COLLECTOR_SILENT_AFTER` seconds
-(default 300) is marked silent once, and an `Event(kind="collector", name="silent")` is published;
-the shipped rule `collector-silent` turns it into an alert, and the `back` event its heartbeat
-publishes resolves it. The sender is `collector:<name>`, so each collector has its own alert.
+A collector whose last heartbeat or batch is older than `collector.silent_after` seconds
+(EAMS_COLLECTOR_SILENT_AFTER, default 300) is marked silent once, and an
+`Event(kind="collector", name="silent")` is published; the shipped rule `collector-silent` turns
+it into an alert, and the `back` event its heartbeat publishes resolves it. The sender is
+`collector:<name>`, so each collector has its own alert.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from collectors.pipeline import Pipeline
+from collectors.remote.config import CollectorWatchConfig
 from collectors.remote.models import CollectorBatch, RemoteCollector
 from collectors.samples import Event, Severity
-from eams.services import Services
+from inventory.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +52,10 @@ def back_event(name: str) -> Event:
     )
 
 
-def find_silent(
-    services: Services, silent_after: timedelta, now: datetime
-) -> list[tuple[str, datetime | None]]:
+def find_silent(db: Database, silent_after: timedelta, now: datetime) -> list[tuple[str, datetime | None]]:
     """Mark collectors silent for longer than `silent_after`; return the newly silent ones."""
     newly: list[tuple[str, datetime | None]] = []
-    with services.db.session("collector-watch") as session:
+    with db.session("collector-watch") as session:
         for collector in session.scalars(select(RemoteCollector).where(RemoteCollector.silent.is_(False))):
             if collector.last_seen is not None and now - collector.last_seen > silent_after:
                 collector.silent = True
@@ -67,17 +67,18 @@ def find_silent(
 class CollectorWatch:
     name = "collector-watch"
 
-    def __init__(self, services: Services, silent_after_s: float, check_s: float) -> None:
-        self.services = services
-        self.silent_after = timedelta(seconds=silent_after_s)
-        self.check_s = check_s
+    def __init__(self, db: Database, pipeline: Pipeline, config: CollectorWatchConfig) -> None:
+        self.db = db
+        self.pipeline = pipeline
+        self.silent_after = timedelta(seconds=config.silent_after)
+        self.check_s = config.check_s
         self._task: asyncio.Task[None] | None = None
 
     async def check(self) -> int:
-        newly = await asyncio.to_thread(find_silent, self.services, self.silent_after, datetime.now(UTC))
+        newly = await asyncio.to_thread(find_silent, self.db, self.silent_after, datetime.now(UTC))
         for name, last_seen in newly:
             log.warning("remote collector %s is silent", name)
-            await self.services.pipeline.publish_event(silent_event(name, last_seen))
+            await self.pipeline.publish_event(silent_event(name, last_seen))
         return len(newly)
 
     async def _loop(self) -> None:
@@ -96,9 +97,3 @@ class CollectorWatch:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-
-
-def collector_watch_component(services: Services) -> CollectorWatch:
-    silent_after = float(os.environ.get("EAMS_COLLECTOR_SILENT_AFTER", "300"))
-    check = float(os.environ.get("EAMS_COLLECTOR_CHECK_INTERVAL", str(min(30.0, silent_after / 2))))
-    return CollectorWatch(services, silent_after, check)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
 
 from collectors.remote.ownership import owned_by, owned_remotely
 from collectors.snmp.engine import Credentials, Endpoint, SnmpVersion
 from collectors.snmp.poller import PollTarget
-from eams.security import SecretBox, SecretBoxError
 from inventory.db import Database
-from inventory.models import Agency, CredentialKind, CredentialsProfile, Device, LifecycleStatus, Site
+from inventory.device_tags import device_tags, with_tag_names
+from inventory.models import CredentialKind, CredentialsProfile, Device, LifecycleStatus
+from inventory.secretbox import SecretBox, SecretBoxError
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,12 @@ def load_targets(
 ) -> list[PollTarget]:
     """The service's own targets, or with `collector_id` those of that remote collector; with
     `agency_ids` (a collector token scoped to an agency) only devices those agencies own or run."""
-    site = aliased(Site)
-    agency = aliased(Agency)
     query = (
-        select(Device, CredentialsProfile, site.name, agency.name)
-        .join(CredentialsProfile, Device.credentials_id == CredentialsProfile.id)
-        .outerjoin(site, Device.site_id == site.id)
-        .outerjoin(agency, Device.owner_agency_id == agency.id)
+        with_tag_names(
+            select(Device, CredentialsProfile).join(
+                CredentialsProfile, Device.credentials_id == CredentialsProfile.id
+            )
+        )
         .where(
             Device.status == LifecycleStatus.active,
             Device.management_ip.is_not(None),
@@ -85,11 +84,7 @@ def load_targets(
             except (SecretBoxError, ValueError) as exc:
                 log.warning("device %s is not polled: credentials %r: %s", device.name, profile.name, exc)
                 continue
-            tags = {"role": device.role.value}
-            if site_name:
-                tags["site"] = site_name
-            if agency_name:
-                tags["agency"] = agency_name
+            tags = device_tags(device.name, device.role, site_name, agency_name)
             endpoint = Endpoint(
                 host=str(device.management_ip).split("/")[0],
                 port=profile.port or 161,

@@ -1,5 +1,5 @@
 """The SSH collector: backs up configurations, gathers facts and polls Linux servers, many devices
-at once in a bounded thread pool, and publishes what it finds on the services' pipeline.
+at once in a bounded thread pool, and publishes what it finds on its context's pipeline.
 
 netmiko is synchronous, so each device's whole job (session, parsing, database writes) runs in a
 worker thread; the event loop only awaits the results and publishes samples and events.
@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from collectors.context import CollectorContext
 from collectors.samples import Event, Sample, Severity
 from collectors.ssh import backup, hostkeys
+from collectors.ssh.config import SshConfig
 from collectors.ssh.errors import ConnectTimeout, HostKeyChanged, NotConfigured, SshError
 from collectors.ssh.facts import observed_device, read_facts, read_neighbours
 from collectors.ssh.linux import linux_samples, metrics_script
@@ -27,9 +29,7 @@ from collectors.ssh.parsing import CommandResult, parse
 from collectors.ssh.platforms import Platform, PlatformRegistry, load_registry
 from collectors.ssh.redaction import clean_config
 from collectors.ssh.session import DeviceSession, Timeouts, device_session
-from collectors.ssh.settings import SshSettings
 from collectors.ssh.target import SshTarget, load_targets
-from eams.services import Services
 from inventory import discovery
 from inventory.models import FactSource
 
@@ -71,12 +71,12 @@ class DeviceOutcome:
 class SshCollector:
     def __init__(
         self,
-        services: Services,
-        settings: SshSettings | None = None,
+        context: CollectorContext,
+        settings: SshConfig | None = None,
         registry: PlatformRegistry | None = None,
     ) -> None:
-        self.services = services
-        self.settings = settings or SshSettings()
+        self.context = context
+        self.settings = settings or SshConfig()
         self.registry = registry or load_registry(self.settings.platforms_dir, self.settings.redactions_file)
         self.timeouts = Timeouts(self.settings.connect_timeout_s, self.settings.read_timeout_s)
         self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="eams-ssh")
@@ -90,8 +90,8 @@ class SshCollector:
     def targets(
         self, device_ids: Iterable[int] | None = None, platforms: Iterable[str] | None = None
     ) -> tuple[list[SshTarget], list[NotConfigured]]:
-        with self.services.db.session() as session:
-            return load_targets(session, self.services.secret_box, self.registry, device_ids, platforms)
+        with self.context.db.session() as session:
+            return load_targets(session, self.context.secret_box, self.registry, device_ids, platforms)
 
     # --- running many devices ------------------------------------------------------------------
     async def run(
@@ -128,9 +128,9 @@ class SshCollector:
 
     async def _publish(self, outcome: DeviceOutcome) -> None:
         if outcome.samples:
-            await self.services.pipeline.publish_samples(outcome.samples)
+            await self.context.pipeline.publish_samples(outcome.samples)
         for event in outcome.events:
-            await self.services.pipeline.publish_event(event)
+            await self.context.pipeline.publish_event(event)
 
     # --- one device (worker thread) -------------------------------------------------------------
     def device_job(self, target: SshTarget, want: Want) -> DeviceOutcome:
@@ -145,7 +145,7 @@ class SshCollector:
 
     def _device_job(self, target: SshTarget, want: Want) -> DeviceOutcome:
         platform = self.registry.get(target.platform)
-        with self.services.db.session() as session:
+        with self.context.db.session() as session:
             known = hostkeys.known_key(session, target.host, target.port)
         with device_session(target, platform, known, self.timeouts) as device:
             results = self._gather(device, platform, want)
@@ -178,7 +178,7 @@ class SshCollector:
     ) -> DeviceOutcome:
         outcome = DeviceOutcome(target)
         device_id = target.device_id
-        with self.services.db.session(actor="collector:ssh") as session:
+        with self.context.db.session(actor="collector:ssh") as session:
             if presented is not None:
                 hostkeys.trust(session, target.host, target.port, presented, device_id)
             for result in results:
@@ -224,7 +224,7 @@ class SshCollector:
             )
         if want.backup and target.device_id is not None:
             alert_after = timedelta(seconds=self.settings.backup_alert_after_s)
-            with self.services.db.session(actor="collector:ssh") as session:
+            with self.context.db.session(actor="collector:ssh") as session:
                 since = backup.record_failure(session, target.device_id, str(error), alert_after)
             if since is not None:
                 hours = alert_after.total_seconds() / 3600
@@ -274,12 +274,3 @@ def _keep_output(session: Any, device_id: int, result: CommandResult) -> None:
             parser_version=result.parser_version,
         )
     )
-
-
-def collector_of(services: Services) -> SshCollector:
-    """The service's shared collector (one thread pool), made on first use."""
-    found = services.extras.get("ssh_collector")
-    if found is None:
-        found = SshCollector(services)
-        services.extras["ssh_collector"] = found
-    return found

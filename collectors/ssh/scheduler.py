@@ -1,5 +1,5 @@
-"""Runs the SSH collector in the background of the service: configuration backups (with facts)
-every `EAMS_SSH_BACKUP_INTERVAL_S`, Linux metrics every `EAMS_SSH_METRICS_INTERVAL_S`."""
+"""Runs the SSH collector in the background: configuration backups (with facts) every
+`ssh.backup_interval_s`, Linux metrics every `ssh.metrics_interval_s` (EAMS_SSH_* settings)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from collectors.ssh.collector import SshCollector, Want, collector_of
-from collectors.ssh.settings import SshSettings
-from eams.services import Services
+from collectors.ssh.collector import SshCollector, Want
+from collectors.ssh.config import SshConfig
 
 log = logging.getLogger(__name__)
 
@@ -19,15 +18,11 @@ log = logging.getLogger(__name__)
 class SshSchedule:
     name = "ssh collector"
 
-    def __init__(self, services: Services, settings: SshSettings) -> None:
-        self.services = services
+    def __init__(self, collector: SshCollector, settings: SshConfig) -> None:
+        self.collector = collector
         self.settings = settings
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[object]] = set()
-
-    @property
-    def collector(self) -> SshCollector:
-        return collector_of(self.services)
 
     async def backup_all(self) -> None:
         targets, problems = self.collector.targets()
@@ -76,11 +71,3 @@ class SshSchedule:
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
-        collector = self.services.extras.pop("ssh_collector", None)
-        if collector is not None:
-            await asyncio.to_thread(collector.close, True)
-
-
-def ssh_component(services: Services) -> SshSchedule | None:
-    settings = SshSettings()
-    return SshSchedule(services, settings) if settings.enabled else None

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from collectors.ssh.errors import NotConfigured
 from collectors.ssh.platforms import PlatformRegistry
-from eams.security import SecretBox, SecretBoxError
-from inventory.models import Agency, CredentialKind, CredentialsProfile, Device, Platform, Site
+from inventory.device_tags import device_tags, with_tag_names
+from inventory.models import CredentialKind, CredentialsProfile, Device, Platform
+from inventory.secretbox import SecretBox, SecretBoxError
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class SshTarget:
     private_key: str | None = field(default=None, repr=False)
     enable_secret: str | None = field(default=None, repr=False)
     device_id: int | None = None
-    # Same tags as SNMP samples: device, role, site, agency (empty ones left out).
+    # inventory.device_tags: device, role, site, agency (empty ones left out), as in SNMP samples.
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -33,21 +34,12 @@ class SshTarget:
         return f"{self.name} ({self.host}:{self.port})"
 
 
-def device_tags(device: Device, site: Site | None, agency: Agency | None) -> dict[str, str]:
-    tags = {"device": device.name, "role": device.role.value}
-    if site is not None:
-        tags["site"] = site.name
-    if agency is not None:
-        tags["agency"] = agency.code or agency.name
-    return tags
-
-
 def target_for(
     device: Device,
     credentials: CredentialsProfile | None,
     platform: Platform | None,
-    site: Site | None,
-    agency: Agency | None,
+    site: str | None,
+    agency: str | None,
     box: SecretBox,
     registry: PlatformRegistry,
 ) -> SshTarget:
@@ -75,7 +67,7 @@ def target_for(
         private_key=secrets.get("private_key"),
         enable_secret=secrets.get("enable_secret"),
         device_id=device.id,
-        tags=device_tags(device, site, agency),
+        tags=device_tags(device.name, device.role, site, agency),
     )
 
 
@@ -87,14 +79,11 @@ def load_targets(
     platforms: Iterable[str] | None = None,
 ) -> tuple[list[SshTarget], list[NotConfigured]]:
     """Targets for the given devices (all active devices with an SSH platform when None)."""
-    query = (
-        select(Device, CredentialsProfile, Platform, Site, Agency)
+    query = with_tag_names(
+        select(Device, CredentialsProfile, Platform)
         .outerjoin(CredentialsProfile, Device.credentials_id == CredentialsProfile.id)
         .outerjoin(Platform, Device.platform_id == Platform.id)
-        .outerjoin(Site, Device.site_id == Site.id)
-        .outerjoin(Agency, Device.owner_agency_id == Agency.id)
-        .order_by(Device.id)
-    )
+    ).order_by(Device.id)
     if device_ids is not None:
         query = query.where(Device.id.in_(list(device_ids)))
     else:

@@ -1,7 +1,7 @@
 """The trap receiver as a background component of the service (or of a remote collector).
 
-Off unless `EAMS_TRAP_LISTEN` is set, so that a default `eams serve` needs no root. Independent of
-FastAPI: it needs only the database, the pipeline and a `TrapReceiverConfig`.
+Off unless `EAMS_TRAP_LISTEN` is set, so that a default `eams serve` needs no root. It needs only
+the database, the pipeline and a `TrapReceiverConfig`; the service wires it (eams/components/traps.py).
 """
 
 from __future__ import annotations
@@ -14,19 +14,16 @@ from datetime import timedelta
 from typing import Any
 
 from collectors.pipeline import Pipeline
-from collectors.traps.config import TrapReceiverConfig
-from collectors.traps.devices import DeviceDirectory
+from collectors.senders import SenderDirectory
+from collectors.traps.config import TrapConfig, TrapReceiverConfig
 from collectors.traps.mappings import MappingError, load_mappings
 from collectors.traps.processor import TrapProcessor
 from collectors.traps.receiver import ReceiverError, TrapReceiver
 from collectors.traps.store import TrapStore
-from eams.services import Services
-from eams.settings import Settings
 from inventory.db import Database
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "traps"
 PRUNE_EVERY_S = 600.0
 
 
@@ -36,7 +33,7 @@ class TrapReceiverComponent:
     def __init__(self, config: TrapReceiverConfig, db: Database, pipeline: Pipeline) -> None:
         self.config = config
         self.store = TrapStore(db)
-        self.devices = DeviceDirectory(db)
+        self.devices = SenderDirectory(db)
         try:
             mappings = load_mappings(config.mappings_dirs)
         except MappingError as exc:
@@ -85,13 +82,13 @@ class TrapReceiverComponent:
         }
 
 
-def preflight(settings: Settings) -> str | None:
+def preflight(section: TrapConfig) -> str | None:
     """Why the receiver could not start with these settings, in a sentence; None if it can.
 
     `eams serve` asks before starting, so that a taken or privileged port or a bad mapping file is
     an exit code with a sentence rather than a failed start-up with a traceback.
     """
-    config = TrapReceiverConfig.from_settings(settings)
+    config = TrapReceiverConfig.from_section(section)
     if config is None:
         return None
     try:
@@ -106,12 +103,3 @@ def preflight(settings: Settings) -> str | None:
             hint = " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" if config.port < 1024 else ""
             return f"cannot listen for SNMP traps on {config.host}:{config.port}: {exc.strerror}{hint}"
     return None
-
-
-def trap_receiver_component(services: Services) -> TrapReceiverComponent | None:
-    config = TrapReceiverConfig.from_settings(services.settings)
-    if config is None:
-        return None
-    component = TrapReceiverComponent(config, services.db, services.pipeline)
-    services.extras[EXTRAS_KEY] = component
-    return component

@@ -1,7 +1,8 @@
 """What the trap receiver needs to run: where to listen, which communities and SNMPv3 users to trust.
 
-Kept free of the service's settings so that a remote collector can build one from its own
-configuration; `TrapReceiverConfig.from_settings` reads the `EAMS_TRAP_*` settings of the service.
+`TrapConfig` is the `trap` section of the service's settings tree (`EAMS_TRAP_*` environment
+variables or `trap:` in the EAMS_CONFIG file); `TrapReceiverConfig.from_section` turns it into what
+the receiver runs with.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -20,9 +21,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-if TYPE_CHECKING:
-    from eams.settings import Settings
 
 AuthProtocol = Literal["SHA", "SHA224", "SHA256", "SHA384", "SHA512", "MD5"]
 # AES192/AES256 extend keys as net-snmp does (Blumenthal draft); AES192C/AES256C as Cisco does (Reeder).
@@ -116,18 +114,39 @@ class TrapReceiverConfig:
     queue_size: int = 10_000
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TrapReceiverConfig | None:
-        """The receiver's configuration, or None when `EAMS_TRAP_LISTEN` is unset (receiver off)."""
-        if not settings.trap_listen:
+    def from_section(cls, section: TrapConfig) -> TrapReceiverConfig | None:
+        """The receiver's configuration, or None when `listen` is unset (receiver off)."""
+        if not section.listen:
             return None
-        host, port = parse_listen(settings.trap_listen)
+        host, port = parse_listen(section.listen)
         return cls(
             host=host,
             port=port,
-            communities=tuple(secret.get_secret_value() for secret in settings.trap_communities),
-            v3_users=tuple(settings.trap_v3_users),
-            engine_id=normalise_engine_id(settings.trap_engine_id) if settings.trap_engine_id else None,
-            mappings_dirs=(settings.trap_mappings_dir,) if settings.trap_mappings_dir else (),
-            history_days=settings.trap_history_days,
-            history_max_rows=settings.trap_history_max_rows,
+            communities=tuple(secret.get_secret_value() for secret in section.communities),
+            v3_users=tuple(section.v3_users),
+            engine_id=normalise_engine_id(section.engine_id) if section.engine_id else None,
+            mappings_dirs=(section.mappings_dir,) if section.mappings_dir else (),
+            history_days=section.history_days,
+            history_max_rows=section.history_max_rows,
         )
+
+
+class TrapConfig(BaseModel):
+    """Off unless `listen` is set, so that a default `eams serve` needs no root."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    listen: str | None = Field(default=None, description="host:port for traps, e.g. 0.0.0.0:162")
+    communities: list[SecretStr] = Field(default_factory=list, description="v1/v2c communities")
+    v3_users: list[TrapV3User] = Field(default_factory=list, description="SNMPv3 trap users")
+    engine_id: str | None = Field(default=None, description="Receiver engine id (hex) for informs")
+    mappings_dir: Path | None = Field(default=None, description="Extra trap mapping files (*.yaml)")
+    history_days: float = Field(default=30.0, gt=0, description="How long received traps are kept")
+    history_max_rows: int = Field(default=100_000, ge=100, description="At most this many kept")
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_address(cls, value: str | None) -> str | None:
+        if value:
+            parse_listen(value)  # raises a ValueError that names the problem
+        return value

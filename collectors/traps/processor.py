@@ -13,7 +13,7 @@ from typing import Any
 
 from collectors.pipeline import Pipeline
 from collectors.samples import Event, Sample, Severity
-from collectors.traps.devices import DeviceDirectory, KnownDevice
+from collectors.senders import KnownDevice, SenderDirectory
 from collectors.traps.mappings import MISSING, TrapMappings, render, template_fields
 from collectors.traps.receiver import ReceivedTrap
 from collectors.traps.store import TrapRecord, TrapStore
@@ -40,7 +40,7 @@ class TrapProcessor:
         self,
         mappings: TrapMappings,
         pipeline: Pipeline,
-        devices: DeviceDirectory | None = None,
+        devices: SenderDirectory | None = None,
         store: TrapStore | None = None,
     ) -> None:
         self.mappings = mappings
@@ -134,7 +134,7 @@ class TrapProcessor:
             "version": trap.version,
         }
         if device is not None:
-            tags["device"] = device.name
+            tags |= device.tags  # device, role, site, agency
         sample = Sample(
             measurement=MEASUREMENT,
             tags=tags,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from inventory.db import Database
+from inventory.device_tags import tag_agency_id
 from inventory.models import (
     Agency,
     Dependency,
@@ -126,7 +127,7 @@ class DeviceDirectory:
             contract_ends = _contract_ends(session)
             devices: dict[int, DeviceInfo] = {}
             for device in session.scalars(select(Device)):
-                agency_id = device.operating_agency_id or device.owner_agency_id
+                agency_id = tag_agency_id(device)  # the agency the samples' `agency` tag names
                 dtype = types.get(device.device_type_id) if device.device_type_id else None
                 devices[device.id] = DeviceInfo(
                     id=device.id,

@@ -47,8 +47,8 @@ from eams.alerts.silences import SilenceBook
 from eams.alerts.state import Change, FlapPolicy, Instance, Status, fingerprint
 from eams.alerts.store import active_alerts
 from eams.alerts.suppression import DependencySuppressor
-from eams.security import SecretBox
 from inventory.db import Database
+from inventory.secretbox import SecretBox
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,8 @@ from eams import __version__
 from eams.api.errors import ERROR_RESPONSES, install_error_handlers
 from eams.api.metrics import ServiceMetrics
 from eams.api.routes import (
+    audit,
+    auth,
     changes,
     collectors,
     device_csv,
@@ -22,10 +24,12 @@ from eams.api.routes import (
     system,
     tokens,
     traps,
+    users,
 )
 from eams.api.routes.alerts import alerts_router
 from eams.api.routes.architecture import architecture_router
 from eams.api.routes.inventory import inventory_router
+from eams.auth.audit.middleware import AuditMiddleware
 from eams.components import Components
 from eams.services import Services
 from eams.web import install_web
@@ -34,9 +38,11 @@ API_PREFIX = "/api/v1"
 
 DESCRIPTION = """
 Asset inventory and e-Government architecture (EAMS) of the provincial data center, and the
-monitoring that watches it. Every endpoint but `/healthz` needs a bearer token made with
-`eams token create`. Lists take `limit`/`offset`, filters such as `name__ic=`, `warranty_end__lte=`,
-`status__n=`, and `q=` free text that ignores Vietnamese diacritics.
+monitoring that watches it. Every endpoint but `/healthz` and `/api/v1/auth/login` needs a bearer
+token made with `eams token create`, or a person's session from `POST /api/v1/auth/login` (cookie
+`eams_session`; requests that change something then echo the `eams_csrf` cookie in `X-CSRF-Token`).
+Lists take `limit`/`offset`, filters such as `name__ic=`, `warranty_end__lte=`, `status__n=`, and
+`q=` free text that ignores Vietnamese diacritics.
 """
 
 
@@ -67,6 +73,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     app.state.metrics = ServiceMetrics(services.db)
     app.state.metrics.install(app)
     install_error_handlers(app)
+    app.add_middleware(AuditMiddleware)  # request ids; every API write and export in the audit log
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     # Before the generic routes: /devices/export.csv must not be taken for /devices/{object_id}.
@@ -83,6 +90,9 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(device_status.router)
     api.include_router(tokens.router)
     api.include_router(collectors.router)
+    api.include_router(auth.router)
+    api.include_router(users.router)
+    api.include_router(audit.router)
     app.include_router(api)
     app.include_router(system.router)
     install_web(app)

@@ -42,19 +42,41 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+class Restriction(StrEnum):
+    """What a signed-in person must do before the session may do anything else."""
+
+    password_change = "password_change"  # an admin set the password: choose your own
+    mfa_enrolment = "mfa_enrolment"  # the role requires MFA and none is enrolled yet
+
+
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller. `agency_ids` is None for an unscoped token."""
+    """The authenticated caller, the same object whether a bearer token or a person's session
+    made the request, so every role and scope check applies unchanged. `agency_ids` is None when
+    unscoped. A session sets `user_id` and `session_id`; a token sets `token_id`."""
 
     name: str
     role: Role
     token_id: int | None = None
     agency_ids: frozenset[int] | None = field(default=None)
+    user_id: int | None = None
+    session_id: int | None = None
+    restrictions: frozenset[Restriction] = frozenset()
 
     def can(self, permission: Permission) -> bool:
+        if self.restrictions:
+            return False
         return permission in ROLE_PERMISSIONS[self.role]
 
     @property
     def actor(self) -> str:
-        """How the change log names this caller."""
-        return f"token:{self.name}" if self.token_id is not None else self.name
+        """How the change log and the audit log name this caller."""
+        if self.token_id is not None:
+            return f"token:{self.name}"
+        if self.user_id is not None:
+            return f"user:{self.name}"
+        return self.name
+
+    @property
+    def via_session(self) -> bool:
+        return self.session_id is not None

@@ -13,9 +13,10 @@ from typing import Annotated
 import httpx
 import typer
 
-from collectors.remote.runner import CollectorConfig, CollectorRefused, RemoteCollector
+from collectors.remote.runner import CollectorConfig, CollectorRefused, CollectorRuntime, RemoteCollector
 from collectors.sinks.spool import SpoolError
 from collectors.snmp.engines import DEFAULT_ENGINE
+from eams import __version__
 from eams.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE, console, fail, settings_or_exit
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -89,7 +90,13 @@ def collect(
         engine=engine,
     )
     try:
-        collector = RemoteCollector(config, settings)
+        runtime = CollectorRuntime(
+            data_dir=settings.data_dir,
+            spool_max_bytes=settings.spool_max_bytes,
+            influx=settings.influx,
+            version=__version__,
+        )
+        collector = RemoteCollector(config, runtime)
     except SpoolError as error:
         raise fail(str(error), EXIT_UNAVAILABLE) from None
     console.print(f"collector {name} for {server} (site {site or '-'}, data in {settings.data_dir})")

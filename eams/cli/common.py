@@ -39,9 +39,9 @@ def settings_or_exit() -> Settings:
 
 
 @contextmanager
-def open_services(*, upgrade: bool = True) -> Iterator[Services]:
+def open_services(*, upgrade: bool = True, settings: Settings | None = None) -> Iterator[Services]:
     """Services for one CLI command, with the schema brought up to date first."""
-    settings = settings_or_exit()
+    settings = settings or settings_or_exit()
     services = Services.from_settings(settings)
     try:
         if upgrade:

@@ -7,7 +7,6 @@ loopback polled every few seconds, and one injected fault that fires an alert wi
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,7 @@ import typer
 from sqlalchemy import select
 
 from collectors.lab.agents import LabError
-from eams.cli.common import EXIT_UNAVAILABLE, console, fail, open_services
+from eams.cli.common import EXIT_UNAVAILABLE, console, fail, open_services, settings_or_exit
 from eams.cli.serve import _check_port_free
 from eams.demo.lab import CPU_RAMP
 from eams.demo.runner import (
@@ -25,7 +24,7 @@ from eams.demo.runner import (
     Lab,
     LabDeviceAddress,
     NotADemoFolder,
-    demo_environment,
+    demo_settings,
     demo_sign_ins,
     fresh_data_dir,
     interruptible,
@@ -60,12 +59,12 @@ def demo(
     Ctrl-C stops it and every process it started."""
     options = DemoOptions(host, port, data_dir, data_dir.parent / "lab-cache", lab, duration, interval)
     _check_port_free(host, port)
-    os.environ.update(demo_environment(options))
+    settings = demo_settings(options, settings_or_exit())
     running = Lab()
     try:
         with interruptible():
             fresh_data_dir(options.data_dir)
-            with open_services() as services:
+            with open_services(settings=settings) as services:
                 counts, token = seed(services)
                 people = demo_sign_ins(services)
                 say(f"Loaded the example province (Tỉnh Sơn Lâm): {sum(counts.values())} records.")
@@ -75,7 +74,7 @@ def demo(
                 else:
                     ids = {}
                 server = make_server(services, options)
-                _print_where_to_look(options, token, running.devices, ids, people)
+                _print_where_to_look(options, token, running.devices, ids, services.settings.influx.url, people)
                 firewall = _device_id(services, "dc-fw-dmz-01")
                 # The server handles SIGINT/SIGTERM itself while it serves (see DemoServer).
                 asyncio.run(serve(server, duration, services, firewall))
@@ -100,6 +99,7 @@ def _print_where_to_look(
     token: str,
     devices: list[LabDeviceAddress],
     ids: dict[str, int],
+    influx: str | None,
     people: list[tuple[str, Role, str | None, str]],
 ) -> None:
     base = f"http://{options.host}:{options.port}"
@@ -127,7 +127,6 @@ def _print_where_to_look(
             f"  simulated fault: the CPU of dc-srv-mail-01 climbs ({CPU_RAMP}); the demo-cpu-high "
             f"alert fires within a minute at {base}/api/v1/alerts?state=firing"
         )
-    influx = os.environ.get("EAMS_INFLUX_URL")
     target = f"InfluxDB at {influx}" if influx else f"the spool in {options.data_dir}/spool/influx/"
     say(f"  metrics go to {target}")
     say("  dashboards:   dashboards/json/ (Grafana; see docker/compose.yaml)")

@@ -69,7 +69,7 @@ def discover(
                 bar.update(task, advance=1, found=counts["found"], errors=counts["errors"])
 
             result, summary = asyncio.run(
-                run_discovery(services, addresses, probes, settings, "cli:discover", progress=progress)
+                run_discovery(services.db, addresses, probes, settings, "cli:discover", progress=progress)
             )
     table = Table(title=f"{len(result.reports)} of {result.total} addresses answered")
     for column in (

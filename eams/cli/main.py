@@ -5,7 +5,21 @@ from __future__ import annotations
 import typer
 
 from eams import __version__
-from eams.cli import alerts, collect, dashboards, db, demo, discover, seed, serve, snmp, ssh, token
+from eams.cli import (
+    alerts,
+    audit,
+    collect,
+    dashboards,
+    db,
+    demo,
+    discover,
+    seed,
+    serve,
+    snmp,
+    ssh,
+    token,
+    user,
+)
 
 app = typer.Typer(
     name="eams",
@@ -25,6 +39,8 @@ app.command("collect")(collect.collect)
 app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
+app.add_typer(user.app, name="user")
+app.add_typer(audit.app, name="audit")
 app.add_typer(ssh.app, name="ssh")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(snmp.app, name="snmp")

@@ -27,7 +27,7 @@ def serve(
         bind_host = host or services.settings.host
         bind_port = port or services.settings.port
         _check_port_free(bind_host, bind_port)
-        if problem := traps_preflight(services.settings):
+        if problem := traps_preflight(services.settings.trap):
             raise fail(problem, EXIT_UNAVAILABLE)
         console.print(
             f"eams on http://{bind_host}:{bind_port}  (web pages: /, API docs: /docs, database: "

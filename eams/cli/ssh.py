@@ -11,7 +11,6 @@ from sqlalchemy import or_, select
 
 from collectors.ssh import hostkeys
 from collectors.ssh.collector import DeviceOutcome, SshCollector, Want
-from collectors.ssh.settings import SshSettings
 from collectors.ssh.target import SshTarget
 from eams.cli.common import EXIT_USAGE, console, err_console, fail, open_services
 from inventory.models import Device
@@ -35,8 +34,12 @@ def backup(
     """Back up the running configuration of DEVICES now; a version is stored only when it changed."""
     if not devices and not all_devices:
         raise fail("name at least one device, or use --all", EXIT_USAGE)
-    settings = SshSettings() if workers is None else SshSettings(workers=workers)
     with open_services() as services:
+        settings = services.settings.ssh
+        if workers is not None:
+            if not 1 <= workers <= 256:
+                raise fail(f"--workers must be between 1 and 256, not {workers}", EXIT_USAGE)
+            settings = settings.model_copy(update={"workers": workers})
         device_ids: list[int] | None = None
         if devices:
             with services.db.session() as session:
@@ -49,7 +52,7 @@ def backup(
                     if found is None:
                         raise fail(f"there is no device named or numbered {wanted!r}", EXIT_USAGE)
                     device_ids.append(found)
-        collector = SshCollector(services, settings)
+        collector = SshCollector(services.collector_context, settings)
         try:
             targets, problems = collector.targets(device_ids)
             for problem in problems:

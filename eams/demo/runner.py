@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import signal
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from eams.api.app import create_app
 from eams.auth import create_token
 from eams.demo.lab import LAB_DEVICES, SNMPD_DEVICE, write_demo_recording
 from eams.services import Services
+from eams.settings import Settings
 from inventory.examples.loader import load_example
 from inventory.models import Agency, CredentialsProfile, Device
 from inventory.models.enums import CredentialKind, Role
@@ -69,17 +69,18 @@ class DemoInterrupted(Exception):
     """SIGINT or SIGTERM arrived before the service was up."""
 
 
-def demo_environment(options: DemoOptions) -> dict[str, str]:
-    """The settings the demo runs with, whatever the caller's EAMS_* say about production."""
+def demo_settings(options: DemoOptions, base: Settings) -> Settings:
+    """The settings the demo runs with, whatever the caller's EAMS_* say about production: its own
+    data folder and SQLite file, polling on at the demo's interval, the demo's rules added."""
     data = options.data_dir.resolve()
-    rules = os.environ.get("EAMS_ALERT_RULE_PATHS")
-    return {
-        "EAMS_DATA_DIR": str(data),
-        "EAMS_DATABASE_URL": f"sqlite:///{data / 'eams.sqlite3'}",
-        "EAMS_SNMP_POLLING": "on",
-        "EAMS_SNMP_INTERVAL_S": str(options.interval_s),
-        "EAMS_ALERT_RULE_PATHS": f"{DEMO_RULES}:{rules}" if rules else str(DEMO_RULES),
-    }
+    return base.model_copy(
+        update={
+            "data_dir": data,
+            "database_url": f"sqlite:///{data / 'eams.sqlite3'}",
+            "snmp": base.snmp.model_copy(update={"polling": True, "interval_s": options.interval_s}),
+            "alert": base.alert.model_copy(update={"rule_paths": [DEMO_RULES, *base.alert.rule_paths]}),
+        }
+    )
 
 
 MARKER = ".eams-demo"

@@ -31,7 +31,7 @@ class CredentialsProfile(Base, InventoryObject, Searchable):
     context: Mapped[str | None] = mapped_column(String(100))
     timeout_s: Mapped[float] = mapped_column(default=2.0)
     retries: Mapped[int] = mapped_column(default=1)
-    # Fernet token of a JSON object {secret name: value}; see eams.security.SecretBox.
+    # Fernet token of a JSON object {secret name: value}; see inventory.secretbox.SecretBox.
     secrets_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     description: Mapped[str | None] = mapped_column(String(2000))
 

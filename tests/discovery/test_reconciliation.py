@@ -55,7 +55,7 @@ def inventory(admin: TestClient, lab: Lab) -> dict[str, int]:
 def discover(services: Services) -> None:
     with services.db.session() as session:
         probes = resolve_probes(session, services.secret_box, ["lab-public", "lab-h3c", "lab-cisco"])
-    asyncio.run(run_discovery(services, ranges.addresses([SWEEP]), probes, SETTINGS, "discovery:test"))
+    asyncio.run(run_discovery(services.db, ranges.addresses([SWEEP]), probes, SETTINGS, "discovery:test"))
 
 
 def facts(services: Services) -> list[DiscoveredFact]:

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from collectors.remote.config import CollectorWatchConfig
 from collectors.remote.models import RemoteCollector
 from collectors.remote.watch import CollectorWatch
 from collectors.samples import Event, Sample
@@ -250,7 +251,9 @@ async def test_a_silent_collector_raises_an_alert_that_its_next_heartbeat_resolv
     services.pipeline.add_event_consumer(received)
     token = make_token(Role.collector, "c1")
     register(admin, token, "dong-anh", "Huyện Đông Anh", targets=2, lag_s=1.5, spool_batches=3)
-    watch = CollectorWatch(services, silent_after_s=60, check_s=3600)
+    watch = CollectorWatch(
+        services.db, services.pipeline, CollectorWatchConfig(silent_after=60, check_interval=3600)
+    )
     assert await watch.check() == 0
     with services.db.session() as session:
         session.execute(update(RemoteCollector).values(last_seen=datetime.now(UTC) - timedelta(minutes=5)))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from collectors.sinks.component import EXTRAS_KEY, build_influx_sink, influx_target
 from collectors.sinks.influx import SpoolingInfluxSink
 from eams.api.app import create_app
+from eams.components.sinks import EXTRAS_KEY, service_influx_sink
 from eams.services import Services
 from eams.settings import Settings
 from inventory.db import Database
@@ -30,8 +30,8 @@ def vm(tmp_path: Path) -> Iterator[VictoriaMetrics]:
 
 
 def test_without_an_influx_url_the_sink_only_spools(settings: Settings) -> None:
-    assert influx_target(settings) is None
-    sink = build_influx_sink(settings)
+    assert settings.influx.target() is None
+    sink = service_influx_sink(settings)
     assert sink.state().configured is False
     assert sink.spool.directory == settings.spool_dir / "influx"
 
@@ -39,13 +39,15 @@ def test_without_an_influx_url_the_sink_only_spools(settings: Settings) -> None:
 def test_influx_settings_become_the_write_target(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path,
-        influx_url="http://127.0.0.1:8086",
-        influx_token="user:password",
-        influx_org="-",
-        influx_bucket="telegraf/autogen",
-        influx_timeout=3,
+        influx={
+            "url": "http://127.0.0.1:8086",
+            "token": "user:password",
+            "org": "-",
+            "bucket": "telegraf/autogen",
+            "timeout": 3,
+        },
     )
-    target = influx_target(settings)
+    target = settings.influx.target()
     assert target is not None
     assert (target.url, target.token, target.org, target.bucket, target.timeout) == (
         "http://127.0.0.1:8086",
@@ -63,8 +65,7 @@ def test_the_service_writes_published_samples_and_flushes_them_on_stop(
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key="k",
-        influx_url=vm.url,
-        influx_token="t",
+        influx={"url": vm.url, "token": "t"},
     )
     services = Services.from_settings(settings, db=db)
     polls = realistic.polls(2)

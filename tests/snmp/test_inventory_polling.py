@@ -7,10 +7,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from collectors.samples import Sample
-from collectors.snmp.component import SnmpPollingComponent, snmp_polling_component
+from collectors.snmp.config import SnmpConfig
 from collectors.snmp.engine import SnmpVersion
 from collectors.snmp.targets import load_targets
 from eams.api.app import create_app
+from eams.components.snmp import SnmpPollingComponent, snmp_polling_component
 from eams.services import Services
 from tests.support.snmp_agents import Agent
 
@@ -85,7 +86,12 @@ async def test_active_snmp_devices_are_polled_and_their_status_is_served(
     assert [t.name for t in targets] == ["srv-01"]
     target = targets[0]
     assert target.device_id == inventory["srv-01"]
-    assert target.tags == {"role": "server", "site": "Trung tâm dữ liệu tỉnh", "agency": "Sở Y tế"}
+    assert target.tags == {
+        "device": "srv-01",
+        "role": "server",
+        "site": "Trung tâm dữ liệu tỉnh",
+        "agency": "Sở Y tế",
+    }
     assert (target.endpoint.host, target.endpoint.port) == ("127.0.0.1", snmpd.port)
     assert target.credentials.version is SnmpVersion.v3
     assert (target.credentials.auth_key, target.credentials.priv_key) == ("authpass123", "privpass123")
@@ -147,12 +153,10 @@ def test_a_token_scoped_to_another_agency_does_not_see_the_status(
     assert response.status_code == 404 and "does not exist" in response.json()["detail"]
 
 
-def test_the_service_runs_the_poller_unless_switched_off(
-    services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("EAMS_SNMP_POLLING", "off")
+def test_the_service_runs_the_poller_unless_switched_off(services: Services) -> None:
+    services.settings.snmp = SnmpConfig(polling=False)
     assert snmp_polling_component(services) is None
-    monkeypatch.setenv("EAMS_SNMP_POLLING", "on")
+    services.settings.snmp = SnmpConfig(polling=True)
     # With no targets in the inventory the app starts, serves and stops with the poller running.
     with TestClient(create_app(services)) as client:
         assert client.get("/healthz").json()["status"] == "ok"

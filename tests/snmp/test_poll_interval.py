@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import logging
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from collectors.snmp.component import SnmpPollingComponent, poll_interval_s, snmp_polling_component
+from eams.components.snmp import SnmpPollingComponent, snmp_polling_component
 from eams.services import Services
+from eams.settings import Settings
+from inventory.db import Database
 
 
 def test_the_interval_comes_from_the_environment_and_reaches_the_scheduler(
-    services: Services, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EAMS_SNMP_POLLING", "on")  # the suite turns polling off by default
     monkeypatch.setenv("EAMS_SNMP_INTERVAL_S", "5")
+    services = Services.from_settings(Settings(data_dir=tmp_path, secret_key="k"), db=db)
     component = snmp_polling_component(services)
     assert isinstance(component, SnmpPollingComponent)
     assert component.interval_s == 5.0
@@ -23,14 +27,18 @@ def test_the_interval_comes_from_the_environment_and_reaches_the_scheduler(
 
 def test_without_the_variable_devices_are_polled_every_minute(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EAMS_SNMP_INTERVAL_S", raising=False)
-    assert poll_interval_s() == 60.0
+    assert Settings().snmp.interval_s == 60.0
+
+
+def test_polling_can_be_switched_off(tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EAMS_SNMP_POLLING", "off")
+    services = Services.from_settings(Settings(data_dir=tmp_path, secret_key="k"), db=db)
+    assert snmp_polling_component(services) is None
 
 
 @pytest.mark.parametrize("text", ["often", "0", "0.5", "-3", "nan"])
-def test_a_bad_interval_is_reported_and_the_default_kept(
-    text: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_bad_interval_is_refused_naming_the_variable(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EAMS_SNMP_INTERVAL_S", text)
-    with caplog.at_level(logging.ERROR, logger="collectors.snmp.component"):
-        assert poll_interval_s() == 60.0
-    assert f"EAMS_SNMP_INTERVAL_S={text!r} is not a number of seconds >= 1" in caplog.text
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert [error["loc"] for error in refused.value.errors()] == [("snmp", "interval_s")]

@@ -15,7 +15,7 @@ import pytest
 
 from collectors.samples import Event, Sample
 from collectors.ssh.collector import SshCollector
-from collectors.ssh.settings import SshSettings
+from collectors.ssh.config import SshConfig
 from eams.services import Services
 from inventory.models import Agency, CredentialKind, CredentialsProfile, Device, DeviceRole, Platform, Site
 from tests.support.peers import free_port, require_program, running, tcp_open
@@ -52,7 +52,8 @@ def recorder(services: Services) -> Recorder:
 @pytest.fixture
 def collector(services: Services) -> Iterator[SshCollector]:
     found = SshCollector(
-        services, SshSettings(workers=4, connect_timeout_s=3, read_timeout_s=20, device_timeout_s=60)
+        services.collector_context,
+        SshConfig(workers=4, connect_timeout_s=3, read_timeout_s=20, device_timeout_s=60),
     )
     services.extras["ssh_collector"] = found  # the API uses the same one
     yield found

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from collectors.ssh.collector import DeviceOutcome, SshCollector, Want
+from collectors.ssh.config import SshConfig
 from collectors.ssh.errors import (
     AuthenticationFailed,
     ConnectTimeout,
@@ -19,7 +20,6 @@ from collectors.ssh.errors import (
     UnknownPrompt,
 )
 from collectors.ssh.models import CommandOutput, ConfigBackupState, ConfigVersion, KnownHostKey
-from collectors.ssh.settings import SshSettings
 from eams.services import Services
 from inventory.models import DiscoveredFact
 from inventory.models.base import utcnow
@@ -219,7 +219,9 @@ async def test_a_cli_whose_prompt_keeps_changing_is_an_unknown_prompt(
     )
     server = SshServer(tmp_path, login_key, extra_config=f"ForceCommand /bin/sh {script}\n")
     device_id = linux_server(services, server, login_key)
-    collector = SshCollector(services, SshSettings(workers=1, connect_timeout_s=3, read_timeout_s=3))
+    collector = SshCollector(
+        services.collector_context, SshConfig(workers=1, connect_timeout_s=3, read_timeout_s=3)
+    )
     targets, _ = collector.targets([device_id])
 
     try:

@@ -64,12 +64,14 @@ def settings(tmp_path: Path, database_url: str, trap_port: int) -> Settings:
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key="test-secret-key",
-        trap_listen=f"127.0.0.1:{trap_port}",
-        trap_communities=[COMMUNITY],
-        trap_v3_users=[
-            {**V3_SHA_AES, "engine_ids": [SENDER_ENGINE_ID]},
-            {**V3_SHA256_AES256, "engine_ids": [SENDER_ENGINE_ID_2]},
-        ],
+        trap={
+            "listen": f"127.0.0.1:{trap_port}",
+            "communities": [COMMUNITY],
+            "v3_users": [
+                {**V3_SHA_AES, "engine_ids": [SENDER_ENGINE_ID]},
+                {**V3_SHA256_AES256, "engine_ids": [SENDER_ENGINE_ID_2]},
+            ],
+        },
     )
 
 

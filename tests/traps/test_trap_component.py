@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from collectors.pipeline import Pipeline
-from collectors.traps.component import TrapReceiverComponent, preflight, trap_receiver_component
+from collectors.traps.component import TrapReceiverComponent, preflight
 from collectors.traps.config import TrapReceiverConfig, parse_listen
 from collectors.traps.models import TrapLog
 from collectors.traps.receiver import ReceiverError, TrapReceiver
 from collectors.traps.store import TrapRecord, TrapStore
 from eams.cli.common import EXIT_UNAVAILABLE
 from eams.cli.main import app
+from eams.components.traps import trap_receiver_component
 from eams.services import Services
 from eams.settings import Settings
 from inventory.db import Database
@@ -33,15 +34,15 @@ def test_default_service_runs_no_trap_receiver(tmp_path: Path, database_url: str
 
 
 def test_bad_trap_settings_are_refused_with_the_setting_named() -> None:
-    with pytest.raises(ValidationError, match=r"trap_v3_users\.0\.auth_key"):
-        Settings(trap_v3_users=[{"user": "u", "auth_key": "short", "priv_key": "long-enough"}])
+    with pytest.raises(ValidationError, match=r"trap\.v3_users\.0\.auth_key"):
+        Settings(trap={"v3_users": [{"user": "u", "auth_key": "short", "priv_key": "long-enough"}]})
     with pytest.raises(ValidationError, match="needs a priv_key"):
-        Settings(trap_v3_users=[{"user": "u", "auth_key": "long-enough"}])
+        Settings(trap={"v3_users": [{"user": "u", "auth_key": "long-enough"}]})
     with pytest.raises(ValidationError, match="is not an engine id"):
         user = {"user": "u", "auth_key": "k" * 8, "priv_key": "p" * 8, "engine_ids": ["xyz"]}
-        Settings(trap_v3_users=[user])
-    with pytest.raises(ValidationError, match=r"trap_listen(.|\n)*the port must be a number"):
-        Settings(trap_listen="0.0.0.0:snmptrap")
+        Settings(trap={"v3_users": [user]})
+    with pytest.raises(ValidationError, match=r"trap\.listen(.|\n)*the port must be a number"):
+        Settings(trap={"listen": "0.0.0.0:snmptrap"})
     assert parse_listen("0.0.0.0") == ("0.0.0.0", 162)
     assert parse_listen("[::1]:1162") == ("::1", 1162)
 
@@ -109,7 +110,7 @@ async def test_receiver_reports_its_address_and_releases_it_on_stop() -> None:
 
 def test_the_documented_sample_configuration_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EAMS_CONFIG", str(Path("collectors/traps/sample.yaml").resolve()))
-    config = TrapReceiverConfig.from_settings(Settings())
+    config = TrapReceiverConfig.from_section(Settings().trap)
     assert config is not None
     assert (config.host, config.port) == ("0.0.0.0", 162)
     assert [user.user for user in config.v3_users] == ["eams-traps", "eams-traps-sha2"]
@@ -130,8 +131,8 @@ def test_serve_refuses_a_taken_trap_port_with_a_sentence_and_exit_code(tmp_path:
 def test_preflight_names_a_bad_mapping_file(tmp_path: Path, database_url: str) -> None:
     (tmp_path / "mine.yaml").write_text("vendor: mine\ntraps:\n  - name: x\n")
     settings = Settings(
-        data_dir=tmp_path, database_url=database_url, trap_listen="127.0.0.1:0", trap_mappings_dir=tmp_path
+        data_dir=tmp_path, database_url=database_url, trap={"listen": "127.0.0.1:0", "mappings_dir": tmp_path}
     )
-    problem = preflight(settings)
+    problem = preflight(settings.trap)
     assert problem is not None and "mine.yaml: traps[0].oid: Field required" in problem
-    assert preflight(Settings(data_dir=tmp_path, database_url=database_url)) is None
+    assert preflight(Settings(data_dir=tmp_path, database_url=database_url).trap) is None

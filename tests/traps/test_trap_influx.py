@@ -17,7 +17,7 @@ from influxdb_client import Point
 
 from collectors.pipeline import Pipeline
 from collectors.samples import Sample
-from collectors.traps.devices import KnownDevice
+from collectors.senders import KnownDevice
 from collectors.traps.mappings import load_mappings
 from collectors.traps.processor import TrapProcessor
 from collectors.traps.receiver import ReceivedTrap, Varbind

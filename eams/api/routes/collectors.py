@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from collectors.remote.models import CollectorAssignment, CollectorBatch, RemoteCollector
 from collectors.remote.watch import back_event
 from collectors.remote.wire import event_from_json, sample_from_json, target_to_json
-from collectors.sinks.component import EXTRAS_KEY as INFLUX_SINK_KEY
 from collectors.sinks.influx import SpoolingInfluxSink
 from collectors.snmp.targets import load_targets
 from eams.alerts.models import AlertRule
@@ -29,6 +28,7 @@ from eams.api.params import PathId
 from eams.api.resources import load
 from eams.api.routes.inventory import DEVICES
 from eams.auth import Permission, Principal
+from eams.components.sinks import EXTRAS_KEY as INFLUX_SINK_KEY
 from eams.services import Services
 from inventory.models import Site
 from inventory.models.enums import Role

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from collectors.sinks.component import EXTRAS_KEY
 from eams.api.deps import Reader
 from eams.api.errors import NotFound
+from eams.components.sinks import EXTRAS_KEY
 
 router = APIRouter(prefix="/sinks", tags=["collectors"])
 

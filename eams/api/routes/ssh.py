@@ -9,12 +9,13 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from collectors.ssh.backup import unified_diff
-from collectors.ssh.collector import Want, collector_of
+from collectors.ssh.collector import Want
 from collectors.ssh.models import CommandOutput, ConfigVersion
 from eams.api.deps import Reader, ServicesDep, SessionDep, Writer
 from eams.api.errors import ApiError, NotFound, Unprocessable
 from eams.api.params import PathId
 from eams.auth import Principal
+from eams.components.ssh import shared_ssh_collector
 from inventory.models import Device
 
 router = APIRouter(prefix="/devices/{device_id}", tags=["configuration backups"])
@@ -62,7 +63,7 @@ async def backup_now(
 ) -> dict[str, Any]:
     with services.db.session() as session:
         _device(session, caller, device_id)
-    collector = collector_of(services)
+    collector = shared_ssh_collector(services)
     targets, problems = collector.targets([device_id])
     if problems:
         raise Unprocessable(f"device {device_id} cannot be backed up over SSH: {problems[0].message}")

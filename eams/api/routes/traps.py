@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from collectors.traps.component import EXTRAS_KEY
 from collectors.traps.models import TrapLog, UnknownTrap
 from eams.api.deps import SessionDep, require
 from eams.api.params import PathId
 from eams.api.resources import Page, Resource, list_objects, load
 from eams.api.routes.inventory import device_scope
 from eams.auth import Permission, Principal
+from eams.components.traps import EXTRAS_KEY
 from inventory.models import Device
 
 

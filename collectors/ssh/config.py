@@ -1,17 +1,17 @@
-"""Settings of the SSH collector, from `EAMS_SSH_*` environment variables (see README.md).
+"""Settings of the SSH collector: the `ssh` section of the service's settings tree
+(`EAMS_SSH_*` environment variables or `ssh:` in the EAMS_CONFIG file; see README.md).
 
-Kept apart from `eams.settings.Settings` so that the collector's knobs live with the collector."""
+Defined here so that the collector's knobs live with the collector; the service composes them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class SshSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EAMS_SSH_", extra="ignore")
+class SshConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
     enabled: bool = Field(True, description="Run scheduled backups and Linux polling in the service")
     backup_interval_s: int = Field(3600, ge=60, description="Seconds between scheduled configuration backups")

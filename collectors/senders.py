@@ -1,4 +1,5 @@
-"""Which inventory device sent a trap: source or agent address -> Device.management_ip.
+"""Which inventory device sent a trap or a log message: source or agent address -> the device's
+management IP, with the device's tags (inventory.device_tags) for the samples it leads to.
 
 Kept in memory and refreshed every `ttl` seconds, or sooner (at most every `miss_refresh`
 seconds) when an address is not found, so a device added to the inventory is recognised quickly
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from inventory.db import Database
+from inventory.device_tags import device_tags, with_tag_names
 from inventory.models import Device, Interface
 
 
@@ -21,9 +23,10 @@ from inventory.models import Device, Interface
 class KnownDevice:
     id: int
     name: str
+    tags: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-class DeviceDirectory:
+class SenderDirectory:
     def __init__(self, db: Database, ttl: float = 300.0, miss_refresh: float = 10.0) -> None:
         self.db = db
         self.ttl = ttl
@@ -36,7 +39,11 @@ class DeviceDirectory:
     def refresh(self) -> None:
         with self.db.session() as session:
             devices = session.execute(
-                select(Device.id, Device.name, Device.management_ip).where(Device.management_ip.is_not(None))
+                with_tag_names(
+                    select(Device.id, Device.name, Device.role, Device.management_ip).where(
+                        Device.management_ip.is_not(None)
+                    )
+                )
             ).all()
             interfaces = session.execute(
                 select(Interface.device_id, Interface.if_index, Interface.name).where(
@@ -44,8 +51,8 @@ class DeviceDirectory:
                 )
             ).all()
         self._by_address = {
-            canonical(address): KnownDevice(device_id, name)
-            for device_id, name, address in devices
+            canonical(address): KnownDevice(device_id, name, device_tags(name, role, site, agency))
+            for device_id, name, role, address, site, agency in devices
             if canonical(address)
         }
         self._interfaces = {

@@ -1,8 +1,9 @@
-"""Background parts of the service (alert engine, scheduler and in-process collectors, trap
-receiver ...) started and stopped with it.
+"""Background parts of the service (sinks, alert engine, in-process collectors, trap receiver ...)
+started and stopped with it.
 
-Each area contributes a factory to `COMPONENT_FACTORIES`; a factory gets the `Services` and
-returns a component, or None when it has nothing to run with the current settings.
+The service wires collectors here, never the reverse: each module of this package builds one
+area's component from the `Services` and the settings tree, and registers what the API needs in
+`services.extras`. A factory returns a component, or None when the settings turn the area off.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from collectors.discovery.component import discovery_jobs_component
-from collectors.remote.watch import collector_watch_component
-from collectors.sinks.component import influx_sink_component
-from collectors.snmp.component import snmp_polling_component
-from collectors.ssh.scheduler import ssh_component
-from collectors.traps.component import trap_receiver_component
-from eams.alerts.component import alert_engine_factory
+from eams.components.alerts import alert_engine_component
+from eams.components.discovery import discovery_jobs_component
+from eams.components.remote import collector_watch_component
+from eams.components.sinks import influx_sink_component
+from eams.components.snmp import snmp_polling_component
+from eams.components.ssh import ssh_component
+from eams.components.traps import trap_receiver_component
 from eams.services import Services
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ ComponentFactory = Callable[[Services], "Component | None"]
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
 COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
-    alert_engine_factory,
+    alert_engine_component,
     trap_receiver_component,
     snmp_polling_component,
     ssh_component,
