@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectors.remote.models import RemoteCollector
-from collectors.sinks.component import EXTRAS_KEY as SINK_KEY
+from eams.components.sinks import EXTRAS_KEY as SINK_KEY
 from eams.alerts.models import Alert
 from eams.api.routes.alerts import _visibility, visible_categories
 from eams.api.routes.inventory import device_scope
