@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectors.remote.models import RemoteCollector
-from eams.components.sinks import EXTRAS_KEY as SINK_KEY
 from eams.alerts.models import Alert
 from eams.api.routes.alerts import _visibility, visible_categories
 from eams.api.routes.inventory import device_scope
 from eams.auth import Permission, Principal
+from eams.components.sinks import EXTRAS_KEY as SINK_KEY
 from eams.web.session import Page, PageSession
 from eams.web.templating import render
 from inventory.models import Agency, Device, DevicePollStatus, Site

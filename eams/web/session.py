@@ -1,16 +1,16 @@
 """Who is looking at a page.
 
-Until accounts and sessions land (issue 12: `eams/auth/` sessions, passwords, TOTP), a person signs
-in to the pages with an API token of their role (`eams token create`, or the demo's printed
-tokens): it is kept in an HttpOnly, SameSite=Lax cookie and resolved by the same
-`resolve_token` as the API's bearer header, so the principal, role and agency scope are exactly
-the API's. Every form post carries a CSRF token derived from that cookie (double submit, HMAC
-with the service's secret key). When sessions land, `caller_from_cookie` and `csrf_for` are the
-two functions to point at them.
+A person signs in at /login with their account (issue 12: `eams/auth/`, the same server-side
+session and CSRF token as `POST /api/v1/auth/login`, cookie `eams_session`), or with an API token
+of their role (`eams token create`, the demo's printed tokens), kept in the HttpOnly, SameSite=Lax
+cookie `eams_web` and resolved by the same `resolve_token` as the bearer header. Either way the
+principal, role and agency scope are exactly the API's. Every form post carries the CSRF token:
+the session's own, or for a token sign-in an HMAC of the cookie with the service's secret key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from typing import Annotated
@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session
 
 from eams.api.deps import db_session
 from eams.auth import Principal, resolve_token
+from eams.auth.service import accounts_of
+from eams.auth.sessions import SESSION_COOKIE as ACCOUNT_COOKIE
+from eams.auth.sessions import ResolvedSession, csrf_token_for, resolve_session, verify_csrf
 from eams.i18n import normalise_language
 from eams.web.context import PageContext
 
@@ -43,14 +46,34 @@ def secret(request: Request) -> bytes:
 
 
 def csrf_for(request: Request, cookie: str) -> str:
+    resolved: ResolvedSession | None = getattr(request.state, "session", None)
+    if resolved is not None:
+        return csrf_token_for(resolved)
     return hmac.new(secret(request), b"csrf:" + cookie.encode(), hashlib.sha256).hexdigest()
 
 
-def caller_from_cookie(request: Request, session: Session) -> Principal | None:
-    cookie = request.cookies.get(SESSION_COOKIE)
+def account_session(request: Request, session: Session) -> ResolvedSession | None:
+    """The person's account session, when its cookie is there and alive and fully signed in
+    (a session that must first change its password or enrol MFA is finished through the API)."""
+    cookie = request.cookies.get(ACCOUNT_COOKIE)
     if not cookie:
         return None
-    found = resolve_token(session, cookie)
+    accounts = accounts_of(request.app.state.services)
+    resolved = resolve_session(session, accounts.keys, accounts.config, cookie)
+    if resolved is None or resolved.principal.restrictions:
+        return None
+    return resolved
+
+
+def caller_from_cookie(request: Request, session: Session) -> Principal | None:
+    resolved = account_session(request, session)
+    found: Principal | None
+    if resolved is not None:
+        request.state.session = resolved
+        found = resolved.principal
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        found = resolve_token(session, cookie) if cookie else None
     if found is not None:
         session.info["actor"] = found.actor
         request.state.principal = found
@@ -82,13 +105,28 @@ def signed_in(request: Request, session: Annotated[Session, Depends(db_session)]
 
 async def check_csrf(request: Request) -> None:
     """A dependency of every page route that changes something (POST)."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not cookie or not sent or not hmac.compare_digest(sent, csrf_for(request, cookie)):
+    if not sent:
+        raise CsrfRefused()
+    if request.cookies.get(ACCOUNT_COOKIE):
+        services = request.app.state.services
+
+        def resolve() -> ResolvedSession | None:
+            with services.db.session() as session:
+                return account_session(request, session)
+
+        resolved = await asyncio.to_thread(resolve)
+        if resolved is not None:
+            if not verify_csrf(resolved, sent):
+                raise CsrfRefused()
+            return
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    expected = hmac.new(secret(request), b"csrf:" + cookie.encode(), hashlib.sha256).hexdigest()
+    if not cookie or not hmac.compare_digest(sent, expected):
         raise CsrfRefused()
 
 

@@ -144,8 +144,9 @@ def signed_in(browser: object, demo: Demo, request: pytest.FixtureRequest) -> It
         token = demo.admin if role == "admin" else demo.tokens[role]
         page.goto(f"{demo.base}/devices")
         assert "/login" in page.url  # not signed in yet: the sign-in page, then back
+        page.click("details.token-sign-in summary")
         page.fill("#token", token)
-        page.click("button[type=submit]")
+        page.click("#token-form button[type=submit]")
         page.wait_for_url(f"{demo.base}/devices")
         if language == "en":
             page.click("#language-switch")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from eams.alerts.models import Alert, Silence
 from eams.services import Services
-from inventory.models import Device
+from inventory.models import Device, Role
 from tests.web.conftest import SignIn, csrf_of
 
 
@@ -260,3 +260,38 @@ def test_open_overviews_share_one_computation_per_refresh_and_scope(sign_in: Sig
     assert cache.computed == computed + 1  # another scope is counted on its own
     count = re.compile(r'id="count-not-polled">([\d.]+)<')
     assert count.search(narrow).group(1) != count.search(wide).group(1)  # type: ignore[union-attr]
+
+
+def test_a_person_signs_in_with_an_account_and_out_again(example_services: Services) -> None:
+    """The accounts' own sign-in (issue 12) as a form: the session cookie, its CSRF token on forms,
+    a wrong password refused with the accounts' sentence, and sign-out ending the session."""
+    from eams.api.app import create_app
+    from eams.auth.service import accounts_of
+    from eams.auth.users import create_user
+
+    accounts = accounts_of(example_services)
+    with example_services.db.session() as session:
+        create_user(
+            session,
+            accounts.config,
+            username="tran.thi.b",
+            role=Role.security,
+            password="Mật-khẩu-đủ-dài-2026",
+            must_change_password=False,
+        )
+    with TestClient(create_app(example_services, background=False)) as client:
+        wrong = client.post("/login", data={"username": "tran.thi.b", "password": "sai-mat-khau-123"})
+        assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
+        answer = client.post(
+            "/login", data={"username": "tran.thi.b", "password": "Mật-khẩu-đủ-dài-2026", "next": "/alerts"}
+        )
+        assert answer.status_code == 200 and answer.url.path == "/alerts"
+        assert "eams_session" in client.cookies
+        page = client.get("/").text
+        assert "tran.thi.b" in page and 'href="/alerts"' in page and 'href="/admin"' not in page
+        token = csrf_of(page)
+        assert token == client.cookies["eams_csrf"]  # the session's own CSRF token
+        assert client.post("/logout", data={"csrf_token": "0" * 43}).status_code == 403
+        out = client.post("/logout", data={"csrf_token": token})
+        assert out.url.path == "/login"
+        assert client.get("/", follow_redirects=False).status_code == 303  # the session is over
