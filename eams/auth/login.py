@@ -34,10 +34,10 @@ from eams.auth.sessions import (
     revoke_session,
 )
 from eams.auth.users import normalise_username
-from inventory.secretbox import SecretBox
 from inventory.db import Database
 from inventory.models import Agency
 from inventory.models.base import utcnow
+from inventory.secretbox import SecretBox
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from eams.auth.config import AuthConfig
 from eams.auth.models import RecoveryCode, User
 from eams.auth.passwords import hash_password, verify_password
-from inventory.secretbox import SecretBox
 from inventory.models.base import utcnow
+from inventory.secretbox import SecretBox
 
 TOTP_PERIOD = 30
 TOTP_DIGITS = 6

@@ -21,6 +21,7 @@ from eams.demo.runner import (
     SECURITY_EVENT_DELAY_S,
     DemoInterrupted,
     DemoOptions,
+    DemoPerson,
     Lab,
     LabDeviceAddress,
     NotADemoFolder,
@@ -35,7 +36,7 @@ from eams.demo.runner import (
     start_lab,
 )
 from eams.services import Services
-from inventory.models import Device, Role
+from inventory.models import Device
 
 
 def say(text: str) -> None:
@@ -74,7 +75,9 @@ def demo(
                 else:
                     ids = {}
                 server = make_server(services, options)
-                _print_where_to_look(options, token, running.devices, ids, services.settings.influx.url, people)
+                _print_where_to_look(
+                    options, token, running.devices, ids, services.settings.influx.url, people
+                )
                 firewall = _device_id(services, "dc-fw-dmz-01")
                 # The server handles SIGINT/SIGTERM itself while it serves (see DemoServer).
                 asyncio.run(serve(server, duration, services, firewall))
@@ -100,15 +103,20 @@ def _print_where_to_look(
     devices: list[LabDeviceAddress],
     ids: dict[str, int],
     influx: str | None,
-    people: list[tuple[str, Role, str | None, str]],
+    people: list[DemoPerson],
 ) -> None:
     base = f"http://{options.host}:{options.port}"
     say(f"\n[bold]eams demo[/] on {base}  (data in {options.data_dir}/, recreated on each run)")
-    say(f"  web pages:    {base}/  (open it in a browser; sign in with one of these tokens)")
+    say(f"  web pages:    {base}/  (open it in a browser and sign in as one of these people)")
+    for person in people:
+        who = f"{person.role.value} ({person.scope})" if person.scope else person.role.value
+        say(f"  account {who + ':':<22}{person.name} / {person.password}")
+    say("  or with a token (Sign in with an access token):")
     say("  sign in as admin:   the admin token below")
-    for name, role, scope, clear in people:
-        who = f"{role.value} ({scope})" if scope else role.value
-        say(f"  sign in as {who + ':':<20}{clear}   [{name}]")
+    for person in people:
+        if person.token:
+            who = f"{person.role.value} ({person.scope})" if person.scope else person.role.value
+            say(f"  sign in as {who + ':':<20}{person.token}   [{person.name}]")
     say(
         f"  a security alert (IPS trap from dc-fw-dmz-01) fires about {SECURITY_EVENT_DELAY_S:g} s "
         f"after start: {base}/alerts"

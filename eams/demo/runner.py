@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import shutil
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from sqlalchemy import select
@@ -23,6 +25,8 @@ from collectors.lab.recordings import prepare_recordings
 from collectors.samples import Event, Severity
 from eams.api.app import create_app
 from eams.auth import create_token
+from eams.auth.service import accounts_of
+from eams.auth.users import create_user
 from eams.demo.lab import LAB_DEVICES, SNMPD_DEVICE, write_demo_recording
 from eams.services import Services
 from eams.settings import Settings
@@ -170,13 +174,23 @@ def point_devices_at_lab(services: Services, lab: Lab) -> dict[str, int]:
     return ids
 
 
-# Who can sign in to the demo's pages: (token name, role, agency code of its scope or None).
+# Who can sign in to the demo's pages: (token and account name, role, agency code of its scope).
 DEMO_PEOPLE: tuple[tuple[str, Role, str | None], ...] = (
+    ("demo-admin", Role.admin, None),
     ("demo-operator", Role.operator, None),
     ("demo-security", Role.security, None),
     ("demo-planner", Role.planner, None),
     ("demo-planner-lam-son", Role.planner, "SL.HLS"),  # scoped to one (former) district
 )
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str  # the account's username and the token's name
+    role: Role
+    scope: str | None
+    token: str
+    password: str
 
 
 def seed(services: Services) -> tuple[dict[str, int], str]:
@@ -187,17 +201,33 @@ def seed(services: Services) -> tuple[dict[str, int], str]:
     return counts, token
 
 
-def demo_sign_ins(services: Services) -> list[tuple[str, Role, str | None, str]]:
-    """A token per role for the web pages' sign-in: (name, role, scope, token)."""
+def demo_sign_ins(services: Services) -> list[DemoPerson]:
+    """An account (random password, printed) and a token per role, for the pages' sign-in."""
+    accounts = accounts_of(services)
     made = []
     with services.db.session(actor="eams demo") as session:
         for name, role, agency_code in DEMO_PEOPLE:
             agency_id = (
                 session.scalar(select(Agency.id).where(Agency.code == agency_code)) if agency_code else None
             )
-            _row, token = create_token(session, name=name, role=role, agency_id=agency_id)
-            made.append((name, role, agency_code, token))
+            password = "demo-" + secrets.token_urlsafe(9)
+            create_user(
+                session,
+                accounts.config,
+                username=name,
+                role=role,
+                password=password,
+                agency_id=agency_id,
+                must_change_password=False,
+            )
+            token = token_for(session, name, role, agency_id) if role is not Role.admin else ""
+            made.append(DemoPerson(name, role, agency_code, token, password))
     return made
+
+
+def token_for(session: Any, name: str, role: Role, agency_id: int | None) -> str:
+    _row, token = create_token(session, name=name, role=role, agency_id=agency_id)
+    return token
 
 
 SECURITY_EVENT_DELAY_S = 10.0
