@@ -26,12 +26,33 @@ from collectors.snmp.profile import ProfileSet
 FieldType = Literal["int", "float", "str", "bool"]
 
 # Tags the SNMP poller adds to every sample from the inventory (collectors/snmp/targets.py and
-# poller.py): the device's name, its role, its site's name and its owner agency's name.
+# poller.py): the device's name, its role, its site's name and its owner agency's name. Every other
+# tag of a measurement names the entity a point is about (an interface, a disk, a sensor ...).
 INVENTORY_TAGS: tuple[str, ...] = ("device", "role", "site", "agency")
+
+# The device's uptime: when it goes back, the device restarted and its counters were reset (the
+# poller's rule, collectors/snmp/poller.py). Rates read back from the store follow the same rule.
+UPTIME: tuple[str, str] = ("snmp_system", "uptime_s")
 
 
 class SchemaError(ValueError):
     """Two sources declare the same field with different types."""
+
+
+@dataclass(frozen=True, slots=True)
+class PercentOf:
+    """The field reads as a percentage of `field` (same point) once multiplied by `scale`."""
+
+    field: str
+    scale: float = 1.0
+
+
+def percent(value: float, base: float) -> float | None:
+    """`value` in % of `base` (both in one unit), or None without a usable 100 % mark (0, unknown).
+    The alert engine's `percent_of` rules and the metrics read path both use this."""
+    if not base > 0:
+        return None
+    return value / base * 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +61,17 @@ class FieldSchema:
     type: FieldType
     counter: bool = False
     description: str = ""
+    unit: str = ""  # of the value; a counter's rate is in unit/s
+    counter_bits: int = 64  # Counter32 wraps at 2^32 (collectors/snmp/rates.py)
+    percent_of: PercentOf | None = None
 
     @property
     def numeric(self) -> bool:
         return self.type in ("int", "float")
+
+    @property
+    def rate_unit(self) -> str:
+        return f"{self.unit}/s" if self.unit else "/s"
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,11 @@ class MeasurementSchema:
         source: str,
     ) -> MeasurementSchema:
         return cls(name, frozenset(tags), {f.name: f for f in fields}, description, (source,))
+
+    @property
+    def entity_tags(self) -> tuple[str, ...]:
+        """The tags that tell this measurement's points about one device apart (ifIndex, ifName ...)."""
+        return tuple(sorted(self.tags - set(INVENTORY_TAGS)))
 
     def merged(self, other: MeasurementSchema) -> MeasurementSchema:
         fields = dict(self.fields)
@@ -119,7 +152,17 @@ def snmp_measurements(profiles: ProfileSet) -> list[MeasurementSchema]:
             tags.add(metric.index_tag)
         tags.update(tag.tag for tag in metric.tags)
         fields = [
-            FieldSchema(spec.field, spec.type, spec.counter, spec.description or spec.mib_name)
+            FieldSchema(
+                spec.field,
+                spec.type,
+                spec.counter,
+                spec.description or spec.mib_name,
+                unit=spec.unit,
+                counter_bits=spec.counter_bits,
+                percent_of=(
+                    PercentOf(spec.percent_of.field, spec.percent_of.scale) if spec.percent_of else None
+                ),
+            )
             for spec in metric.fields
         ]
         found.append(

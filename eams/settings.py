@@ -34,6 +34,7 @@ from collectors.ssh.config import SshConfig
 from collectors.traps.config import TrapConfig
 from eams.alerts.config import AlertConfig
 from eams.auth.config import AuthConfig
+from collectors.sinks.store.config import MetricsConfig
 
 CONFIG_FILE_ENV = "EAMS_CONFIG"
 
@@ -72,6 +73,8 @@ class Settings(BaseSettings):
     alert: AlertConfig = Field(default_factory=AlertConfig)
     collector: CollectorWatchConfig = Field(default_factory=CollectorWatchConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig, description="Accounts, sessions, MFA, LDAP, audit")
+    # The metrics read path: embedded store and queries (collectors/sinks/store/config.py).
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
     @field_validator("database_url")
     @classmethod
@@ -109,6 +112,10 @@ class Settings(BaseSettings):
     @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
+
+    @property
+    def metrics_dir(self) -> Path:
+        return self.data_dir / "metrics"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated once and kept in the data folder (mode 0600)."""

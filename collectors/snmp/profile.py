@@ -42,6 +42,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PercentOf(_Strict):
+    """Where a field reads as a percentage: of another field of the same point (the 100 % mark)."""
+
+    field: str = Field(description="the field that holds the 100 % mark (ifHighSpeed, hrStorageSize)")
+    scale: float = Field(
+        1.0, gt=0, description="this field's value (its rate, for a counter) x scale is in that field's unit"
+    )
+
+
 class FieldSpec(_Strict):
     """One value read from the agent and written as a field."""
 
@@ -50,6 +59,11 @@ class FieldSpec(_Strict):
     mib_name: str = Field(description="the MIB object's name, for people")
     type: Literal["int", "float", "str", "bool"]
     counter: bool = Field(False, description="monotonic counter: kept raw, and a per-second rate derived")
+    counter_bits: Literal[32, 64] = Field(
+        64, description="Counter32 or Counter64 in the MIB: a Counter32 that goes down has wrapped"
+    )
+    unit: str = Field("", description="unit of the value (of the rate: unit/s), e.g. B, packets, %, Mbit/s")
+    percent_of: PercentOf | None = Field(None, description="reads as a utilisation of another field")
     scale: float | None = Field(None, description="multiply the raw number by this (float fields only)")
     enum: dict[int, str] | None = Field(None, description="integer -> text (type must be str)")
     description: str = ""
@@ -71,6 +85,10 @@ class FieldSpec(_Strict):
             raise ValueError("a scaled field must have type float")
         if self.enum is not None and self.type != "str":
             raise ValueError("an enum field must have type str")
+        if self.counter_bits != 64 and not self.counter:
+            raise ValueError("counter_bits is for counter fields")
+        if self.percent_of is not None and self.type not in ("int", "float"):
+            raise ValueError("only a numeric field can read as a percentage")
         return self
 
 
@@ -119,6 +137,11 @@ class MetricSpec(_Strict):
         names = [f.field for f in self.fields]
         if len(set(names)) != len(names):
             raise ValueError(f"field names repeat in measurement {self.measurement!r}")
+        for spec in self.fields:
+            if spec.percent_of is not None and spec.percent_of.field not in names:
+                raise ValueError(
+                    f"field {spec.field!r}: percent_of names {spec.percent_of.field!r}, not a field here"
+                )
         return self
 
     @property

@@ -19,6 +19,7 @@ from eams.api.routes import (
     device_status,
     discovery,
     discovery_jobs,
+    metrics,
     sinks,
     ssh,
     system,
@@ -88,6 +89,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(ssh.router)
     api.include_router(alerts_router())
     api.include_router(device_status.router)
+    api.include_router(metrics.router)
     api.include_router(tokens.router)
     api.include_router(collectors.router)
     api.include_router(auth.router)

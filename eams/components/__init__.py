@@ -19,6 +19,7 @@ from eams.components.sinks import influx_sink_component
 from eams.components.snmp import snmp_polling_component
 from eams.components.ssh import ssh_component
 from eams.components.traps import trap_receiver_component
+from eams.metrics.wiring import metric_store_component
 from eams.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ ComponentFactory = Callable[[Services], "Component | None"]
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
 COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
+    metric_store_component,
     alert_engine_component,
     trap_receiver_component,
     snmp_polling_component,

@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from collectors.samples import Event, Sample
+from collectors.schema import percent
 from eams.alerts.directory import DeviceInfo
 from eams.alerts.rules.spec import EventMatch, RuleSpec
 
@@ -105,9 +106,12 @@ class CompiledRule:
         value = raw * self.spec.scale
         if self.spec.percent_of:
             base = sample.fields.get(self.spec.percent_of)
-            if not isinstance(base, int | float) or isinstance(base, bool) or base <= 0:
+            if not isinstance(base, int | float) or isinstance(base, bool):
                 return None
-            value = value / (base * self.spec.percent_of_scale) * 100.0
+            share = percent(value, base * self.spec.percent_of_scale)
+            if share is None:
+                return None
+            value = share
         return float(value)
 
     def breached(self, value: float, active: bool) -> bool:
