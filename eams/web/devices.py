@@ -6,6 +6,7 @@ scope) plus page-only filters (manufacturer, reachability, warranty state) as ex
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -21,6 +22,7 @@ from eams.api.resources import list_clauses, load, ordered_select
 from eams.api.routes.alerts import _visibility as alert_visibility
 from eams.api.routes.device_csv import ImportMode, import_devices
 from eams.api.routes.inventory import DEVICES
+from eams.api.routes.metrics import series as metrics_series
 from eams.api.routes.reports import graph_cache
 from eams.auth import Permission, Principal
 from eams.web.context import Crumb
@@ -419,16 +421,87 @@ def config_diff(
     return render(request, page, "devices/diff.html", device=device, rows=rows, left=left, right=right)
 
 
+@dataclass(frozen=True)
+class GraphQuery:
+    """What one graph reads from the metrics read path (issue 13): a measurement's fields."""
+
+    measurement: str
+    fields: tuple[str, ...]
+    utilisation: bool = False
+    scale: float = 1.0  # octets per second -> bits per second
+
+
+# Device knowledge as data: which measurement each graph of the device page draws.
+GRAPH_QUERIES: dict[str, GraphQuery] = {
+    "cpu": GraphQuery("host_cpu", ("load_percent",)),
+    "memory": GraphQuery("ucd_memory", ("available_kib", "total_kib")),
+    "storage": GraphQuery("host_storage", ("used_units",), utilisation=True),
+    "traffic": GraphQuery("interface", ("in_octets", "out_octets"), scale=8.0),
+    "errors": GraphQuery("interface", ("in_errors", "out_errors")),
+    "sensors": GraphQuery("entity_sensor", ("value",)),
+    "ups": GraphQuery("ups_battery", ("charge_percent",)),
+    "uptime": GraphQuery("snmp_system", ("uptime_s",)),
+}
+SINCE = {"1h": "1h", "6h": "6h", "24h": "24h", "7d": "7d"}
+MAX_SERIES = 12  # per graph: the busiest ports are in /api/v1/metrics/top
+
+
 @router.get("/devices/{device_id}/graphs.json")
 def device_graphs(
-    device_id: PathId, page: Page, session: PageSession, range: str = Query("24h", max_length=10)
+    device_id: PathId,
+    page: Page,
+    session: PageSession,
+    request: Request,
+    range: str = Query("24h", max_length=10),
 ) -> dict[str, Any]:
     """Every graph of the device page in one answer (one request per page view), as uPlot wants
-    them: per graph a shared x (unix seconds) and one list of values per series.
-    The points come from the metrics read path (issue 13, /api/v1/metrics/series); until it is in
-    this service there is nothing to read, and each graph says so."""
+    them: per graph a shared x (unix seconds) and one list of values per series. Read through the
+    metrics API's own function, so the same scope and the same answers as /api/v1/metrics/series."""
     assert page.caller is not None
-    load(session, DEVICES, page.caller, device_id)  # 404 outside the reader's scope
-    if range not in dict(GRAPH_RANGES):
-        raise BadRequest(f"range must be one of {', '.join(dict(GRAPH_RANGES))}", field="range")
-    return {"range": range, "graphs": {key: {"x": [], "series": []} for key, _label in GRAPHS}}
+    device: Device = load(session, DEVICES, page.caller, device_id)  # 404 outside the reader's scope
+    if range not in SINCE:
+        raise BadRequest(f"range must be one of {', '.join(SINCE)}", field="range")
+    services = request.app.state.services
+    graphs: dict[str, Any] = {}
+    for key, spec in GRAPH_QUERIES.items():
+        try:
+            answer = metrics_series(
+                session,
+                services,
+                page.caller,
+                measurement=spec.measurement,
+                field=list(spec.fields),
+                device=[str(device.id)],
+                site_id=None,
+                agency_id=None,
+                role=None,
+                entity=[],
+                since=SINCE[range],
+                start=None,
+                end=None,
+                step=None,
+                steps=300,
+                raw=False,
+                utilisation=spec.utilisation,
+            )
+        except ApiError:  # a measurement this service does not know, or no backend: an empty graph
+            graphs[key] = {"x": [], "series": []}
+            continue
+        graphs[key] = uplot_data(answer.series[:MAX_SERIES], spec.scale)
+    return {"range": range, "graphs": graphs}
+
+
+def uplot_data(series: list[Any], scale: float) -> dict[str, Any]:
+    """Series on one shared time axis (uPlot's shape); a missing step is null."""
+    times = sorted({t for s in series for t in s.time})
+    index = {t: i for i, t in enumerate(times)}
+    out = []
+    for s in series:
+        values: list[float | None] = [None] * len(times)
+        for t, v in zip(s.time, s.mean, strict=False):
+            values[index[t]] = None if v is None else v * scale
+        entity = " ".join(s.entity.get(k, "") for k in ("ifName", "storage", "sensor") if s.entity.get(k))
+        out.append({"label": f"{entity} {s.field}".strip(), "values": values})
+    if all(v is None for s in out for v in s["values"]):
+        return {"x": [], "series": []}
+    return {"x": times, "series": out}
