@@ -62,8 +62,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_service(database_url: str, data_dir: Path) -> Iterator[str]:
-    """`eams serve` in its own process group on a free loopback port; stopped by its PID."""
+def running_service(database_url: str, data_dir: Path, startup_s: float = 60) -> Iterator[str]:
+    """`eams serve` in its own process group on a free loopback port; stopped by its PID.
+    `startup_s`: how long its start may take (the components read the whole inventory)."""
     port = free_port()
     env = {
         **os.environ,
@@ -86,7 +87,7 @@ def running_service(database_url: str, data_dir: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + startup_s
         while True:
             if process.poll() is not None:
                 raise RuntimeError(
@@ -98,7 +99,7 @@ def running_service(database_url: str, data_dir: Path) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError("eams serve did not answer /healthz within 60 s")
+                raise TimeoutError(f"eams serve did not answer /healthz within {startup_s:.0f} s")
             time.sleep(0.1)
         yield base
     finally:

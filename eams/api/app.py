@@ -34,6 +34,7 @@ from eams.api.routes.inventory import inventory_router
 from eams.auth.audit.middleware import AuditMiddleware
 from eams.components import Components
 from eams.services import Services
+from eams.web import install_web
 
 API_PREFIX = "/api/v1"
 
@@ -60,7 +61,15 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
         finally:
             await components.stop()
 
-    app = FastAPI(title="eams", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc are served by eams.web from local copies of their files (no CDN).
+    app = FastAPI(
+        title="eams",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.components = components
     app.state.services = services
     app.state.metrics = ServiceMetrics(services.db)
@@ -90,4 +99,5 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(audit.router)
     app.include_router(api)
     app.include_router(system.router)
+    install_web(app)
     return app

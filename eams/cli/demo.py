@@ -11,18 +11,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from collectors.lab.agents import LabError
 from eams.cli.common import EXIT_UNAVAILABLE, console, fail, open_services, settings_or_exit
 from eams.cli.serve import _check_port_free
 from eams.demo.lab import CPU_RAMP
 from eams.demo.runner import (
+    SECURITY_EVENT_DELAY_S,
     DemoInterrupted,
     DemoOptions,
+    DemoPerson,
     Lab,
     LabDeviceAddress,
     NotADemoFolder,
     demo_settings,
+    demo_sign_ins,
     fresh_data_dir,
     interruptible,
     make_server,
@@ -31,6 +35,8 @@ from eams.demo.runner import (
     serve,
     start_lab,
 )
+from eams.services import Services
+from inventory.models import Device
 
 
 def say(text: str) -> None:
@@ -61,6 +67,7 @@ def demo(
             fresh_data_dir(options.data_dir)
             with open_services(settings=settings) as services:
                 counts, token = seed(services)
+                people = demo_sign_ins(services)
                 say(f"Loaded the example province (Tỉnh Sơn Lâm): {sum(counts.values())} records.")
                 if lab:
                     running = start_lab(options, say)
@@ -68,9 +75,12 @@ def demo(
                 else:
                     ids = {}
                 server = make_server(services, options)
-                _print_where_to_look(options, token, running.devices, ids, services.settings.influx.url)
+                _print_where_to_look(
+                    options, token, running.devices, ids, services.settings.influx.url, people
+                )
+                firewall = _device_id(services, "dc-fw-dmz-01")
                 # The server handles SIGINT/SIGTERM itself while it serves (see DemoServer).
-                asyncio.run(serve(server, duration))
+                asyncio.run(serve(server, duration, services, firewall))
         say(f"Stopped ({server.stopped_by or 'duration reached'}); stopping the lab.")
     except DemoInterrupted as exc:
         say(f"Stopped ({exc}) while starting; stopping the lab.")
@@ -82,15 +92,35 @@ def demo(
         running.stop()
 
 
+def _device_id(services: Services, name: str) -> int | None:
+    with services.db.session() as session:
+        return session.scalar(select(Device.id).where(Device.name == name))
+
+
 def _print_where_to_look(
     options: DemoOptions,
     token: str,
     devices: list[LabDeviceAddress],
     ids: dict[str, int],
     influx: str | None,
+    people: list[DemoPerson],
 ) -> None:
     base = f"http://{options.host}:{options.port}"
     say(f"\n[bold]eams demo[/] on {base}  (data in {options.data_dir}/, recreated on each run)")
+    say(f"  web pages:    {base}/  (open it in a browser and sign in as one of these people)")
+    for person in people:
+        who = f"{person.role.value} ({person.scope})" if person.scope else person.role.value
+        say(f"  account {who + ':':<22}{person.name} / {person.password}")
+    say("  or with a token (Sign in with an access token):")
+    say("  sign in as admin:   the admin token below")
+    for person in people:
+        if person.token:
+            who = f"{person.role.value} ({person.scope})" if person.scope else person.role.value
+            say(f"  sign in as {who + ':':<20}{person.token}   [{person.name}]")
+    say(
+        f"  a security alert (IPS trap from dc-fw-dmz-01) fires about {SECURITY_EVENT_DELAY_S:g} s "
+        f"after start: {base}/alerts"
+    )
     say(f"  API docs:     {base}/docs")
     say(f"  admin token:  {token}")
     say(f'  try:          curl -H "Authorization: Bearer {token}" {base}/api/v1/alerts')

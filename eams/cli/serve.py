@@ -22,7 +22,8 @@ def serve(
         int | None, typer.Option(min=1, max=65535, help="Port (default: EAMS_PORT, else 8000)")
     ] = None,
 ) -> None:
-    """Run the service: upgrade the schema, then serve the API (docs at /docs)."""
+    """Run the service: upgrade the schema, then serve the web pages (at /) and the API (docs at
+    /docs)."""
     with open_services() as services:
         bind_host = host or services.settings.host
         bind_port = port or services.settings.port
@@ -32,7 +33,7 @@ def serve(
         if problem := syslog_preflight(services.settings.syslog):
             raise fail(problem, EXIT_UNAVAILABLE)
         console.print(
-            f"eams on http://{bind_host}:{bind_port}  (API docs: /docs, database: "
+            f"eams on http://{bind_host}:{bind_port}  (web pages: /, API docs: /docs, database: "
             f"{services.db.engine.url.render_as_string()})"
         )
         uvicorn.run(

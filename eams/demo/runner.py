@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import shutil
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from sqlalchemy import select
 
 from collectors.lab.agents import LabError, LabProcess, free_udp_port, start_snmpd, start_snmpsim
 from collectors.lab.recordings import prepare_recordings
+from collectors.samples import Event, Severity
 from eams.api.app import create_app
 from eams.auth import create_token
+from eams.auth.service import accounts_of
+from eams.auth.users import create_user
 from eams.demo.lab import LAB_DEVICES, SNMPD_DEVICE, write_demo_recording
 from eams.services import Services
 from eams.settings import Settings
 from inventory.examples.loader import load_example
-from inventory.models import CredentialsProfile, Device
+from inventory.models import Agency, CredentialsProfile, Device
 from inventory.models.enums import CredentialKind, Role
 
 DEMO_RULES = Path(__file__).with_name("rules.yaml")
@@ -169,12 +174,80 @@ def point_devices_at_lab(services: Services, lab: Lab) -> dict[str, int]:
     return ids
 
 
+# Who can sign in to the demo's pages: (token and account name, role, agency code of its scope).
+DEMO_PEOPLE: tuple[tuple[str, Role, str | None], ...] = (
+    ("demo-admin", Role.admin, None),
+    ("demo-operator", Role.operator, None),
+    ("demo-security", Role.security, None),
+    ("demo-planner", Role.planner, None),
+    ("demo-planner-lam-son", Role.planner, "SL.HLS"),  # scoped to one (former) district
+)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str  # the account's username and the token's name
+    role: Role
+    scope: str | None
+    token: str
+    password: str
+
+
 def seed(services: Services) -> tuple[dict[str, int], str]:
     """The example province and an admin token; returns the record counts and the token."""
     with services.db.session(actor="eams demo") as session:
         counts = load_example(session)
         _row, token = create_token(session, name="demo-admin", role=Role.admin)
     return counts, token
+
+
+def demo_sign_ins(services: Services) -> list[DemoPerson]:
+    """An account (random password, printed) and a token per role, for the pages' sign-in."""
+    accounts = accounts_of(services)
+    made = []
+    with services.db.session(actor="eams demo") as session:
+        for name, role, agency_code in DEMO_PEOPLE:
+            agency_id = (
+                session.scalar(select(Agency.id).where(Agency.code == agency_code)) if agency_code else None
+            )
+            password = "demo-" + secrets.token_urlsafe(9)
+            create_user(
+                session,
+                accounts.config,
+                username=name,
+                role=role,
+                password=password,
+                agency_id=agency_id,
+                must_change_password=False,
+            )
+            token = token_for(session, name, role, agency_id) if role is not Role.admin else ""
+            made.append(DemoPerson(name, role, agency_code, token, password))
+    return made
+
+
+def token_for(session: Any, name: str, role: Role, agency_id: int | None) -> str:
+    _row, token = create_token(session, name=name, role=role, agency_id=agency_id)
+    return token
+
+
+SECURITY_EVENT_DELAY_S = 10.0
+
+
+async def raise_security_alert(services: Services, device_id: int | None) -> None:
+    """The demo's security alert: a critical IPS trap from the DMZ firewall, as its trap mapping
+    would publish it, fed through the pipeline so the alert engine fires security-trap-critical."""
+    await asyncio.sleep(SECURITY_EVENT_DELAY_S)
+    await services.pipeline.publish_event(
+        Event(
+            kind="snmp_trap",
+            name="demo.ips.attack_detected",
+            severity=Severity.critical,
+            message="IPS: tấn công SQL injection vào Cổng thông tin điện tử bị chặn (demo)",
+            source="eams demo",
+            device_id=device_id,
+            labels={"category": "security"},
+        )
+    )
 
 
 class DemoServer(uvicorn.Server):
@@ -214,10 +287,22 @@ def interruptible() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-async def serve(server: DemoServer, duration: float | None) -> None:
+async def serve(
+    server: DemoServer,
+    duration: float | None,
+    services: Services | None = None,
+    firewall_id: int | None = None,
+) -> None:
     if duration is not None:
         asyncio.get_running_loop().call_later(duration, setattr, server, "should_exit", True)
-    await server.serve()
+    security = (
+        asyncio.create_task(raise_security_alert(services, firewall_id)) if services is not None else None
+    )
+    try:
+        await server.serve()
+    finally:
+        if security is not None:
+            security.cancel()
 
 
 def make_server(services: Services, options: DemoOptions) -> DemoServer:

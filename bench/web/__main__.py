@@ -1,0 +1,243 @@
+"""`./dev bench web`: the web pages' server time on a large province, beside the same API calls.
+
+Builds the impact benchmark's synthetic landscape (100,000 devices, 10,000 systems by default) in
+SQLite, adds a poll status for every device and some firing alerts, starts the real service
+(`eams serve`) on a free loopback port, signs in to the pages with a planner's and an operator's
+token, and times each page and the API call that reads the same data (loopback HTTP, so the time
+is the server's plus a fraction of a millisecond). Then it measures what one open overview (the
+wall screen) costs: the service process's CPU seconds over many `/overview/panels` refreshes,
+per refresh and per open page at the page's refresh interval. Run it alone for figures worth
+comparing; targets: each page p95 < 300 ms, the device page with its graphs < 500 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert, select
+
+from bench.impact.__main__ import running_service
+from bench.impact.landscape import Landscape
+from eams.alerts.models import Alert
+from eams.auth import create_token
+from eams.web.overview import REFRESH_SECONDS
+from inventory import migrate
+from inventory.db import Database
+from inventory.models import Device, DevicePollStatus, Role
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Timing:
+    label: str
+    page_ms: list[float]
+    api_ms: list[float]
+
+    @staticmethod
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def add_monitoring_state(database: Database, rng: random.Random) -> None:
+    """A poll status per device (2 % down) and 200 firing alerts, as a running province has."""
+    now = dt.datetime.now(dt.UTC)
+    with database.engine.begin() as connection:
+        ids = [row[0] for row in connection.execute(select(Device.id))]
+        rows = [
+            {
+                "device_id": device_id,
+                "polled_at": now,
+                "reachable": rng.random() > 0.02,
+                "duration_s": 0.4,
+                "varbinds": 100,
+                "errors": 0,
+                "timeouts": 0,
+                "missed_polls": 0,
+            }
+            for device_id in ids
+        ]
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(DevicePollStatus.__table__), rows[start : start + 5000])
+        alerts = [
+            {
+                "fingerprint": f"bench-{i}",
+                "rule_name": "bench-cpu-high" if i % 2 else "security-trap-critical",
+                "rule_kind": "threshold",
+                "category": "operational" if i % 2 else "security",
+                "severity": rng.choice(["critical", "warning", "info"]),
+                "device_id": rng.choice(ids),
+                "entity": "",
+                "labels": {},
+                "state": "firing",
+                "summary": f"bench alert {i}",
+                "summary_vi": f"cảnh báo thử {i}",
+                "started_at": now,
+                "firing_at": now,
+                "silenced": False,
+                "suppressed": False,
+                "flapping": False,
+                "escalation_level": 0,
+                "updated_at": now,
+            }
+            for i in range(200)
+        ]
+        connection.execute(insert(Alert.__table__), alerts)
+
+
+def signed_in(base: str, token: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=120, follow_redirects=False)
+    answer = client.post("/login", data={"token": token, "next": "/"})
+    if answer.status_code != 303:
+        raise RuntimeError(f"sign-in failed: {answer.status_code}")
+    return client
+
+
+def timed(client: httpx.Client, url: str) -> float:
+    started = time.perf_counter()
+    answer = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    if answer.status_code != 200:
+        raise RuntimeError(f"{url}: {answer.status_code} {answer.text[:300]}")
+    return elapsed
+
+
+def device_page_ms(client: httpx.Client, device_id: int) -> float:
+    """The device page and the one request for its 24 h graphs, as the browser makes them."""
+    return timed(client, f"/devices/{device_id}?range=24h") + timed(
+        client, f"/devices/{device_id}/graphs.json?range=24h"
+    )
+
+
+def process_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def server_pid(port: str) -> int:
+    """The `eams serve` process listening on `port` (started by running_service, by us)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"serve" in command and port.encode() in command:
+                return int(entry.name)
+    raise RuntimeError("cannot find the service process")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=100_000)
+    parser.add_argument("--systems", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=30, help="requests per page")
+    parser.add_argument("--refreshes", type=int, default=100, help="overview refreshes for the CPU figure")
+    args = parser.parse_args(argv)
+    if args.devices < 1000 or args.systems < 4 or args.requests < 1:
+        parser.error("--devices must be at least 1000, --systems at least 4, --requests at least 1")
+    rng = random.Random(14)
+    with tempfile.TemporaryDirectory(prefix="eams-bench-web-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'web-bench.sqlite3'}"
+        database = Database(url)
+        migrate.upgrade(database.engine)
+        started = time.perf_counter()
+        landscape = Landscape(
+            devices=args.devices, systems=args.systems, public_services=max(10, args.systems // 5)
+        )
+        landscape.write(database.engine)
+        add_monitoring_state(database, rng)
+        with database.session() as session:
+            _, operator = create_token(session, name="bench-operator", role=Role.operator)
+        database.dispose()
+        print(
+            f"landscape: {args.devices:,} devices, {args.systems:,} systems "
+            f"({time.perf_counter() - started:.0f} s)"
+        )
+        # The pages need no polling (the landscape's devices have no addresses): keep it off.
+        os.environ["EAMS_SNMP_POLLING"] = "off"
+        with running_service(url, Path(tmp) / "var", startup_s=600) as base:
+            pages = signed_in(base, operator)
+            api = httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {operator}"})
+            device_ids = rng.sample(landscape.tiers["other"], args.requests)
+            system_ids = [rng.randint(1, args.systems) for _ in range(args.requests)]
+            core = landscape.tiers["core"][0]
+            cases: list[tuple[str, str | None, str | None]] = [
+                ("overview /", "/", None),
+                ("overview refresh", "/overview/panels", None),
+                ("devices list", "/devices", "/api/v1/devices?ordering=name"),
+                ("devices search q", "/devices?q=thiet+bi", "/api/v1/devices?q=thiet+bi&ordering=name"),
+                (
+                    "devices filtered",
+                    "/devices?role=server&warranty=unknown",
+                    "/api/v1/devices?role=server&ordering=name",
+                ),
+                ("devices, last page", "/devices?offset=99000", "/api/v1/devices?offset=99000&ordering=name"),
+                ("alerts", "/alerts", "/api/v1/alerts"),
+                ("systems list", "/systems", "/api/v1/information-systems?ordering=name"),
+                (
+                    "impact of a core switch",
+                    f"/impact?device={core}",
+                    f"/api/v1/reports/impact?node_id={core}",
+                ),
+                ("agencies tree", "/agencies", "/api/v1/agencies?limit=1000"),
+            ]
+            timings: list[Timing] = []
+            for label, page_url, api_url in cases:
+                timed(pages, page_url)  # warm (the impact graph is built on first use)
+                page_ms = [timed(pages, page_url) for _ in range(args.requests)]
+                api_ms = [timed(api, api_url) for _ in range(args.requests)] if api_url else []
+                timings.append(Timing(label, page_ms, api_ms))
+            timings.append(
+                Timing(
+                    "device page + its graphs (24 h)",
+                    [device_page_ms(pages, i) for i in device_ids],
+                    [
+                        timed(api, f"/api/v1/devices/{i}") + timed(api, f"/api/v1/devices/{i}/status")
+                        for i in device_ids
+                    ],
+                )
+            )
+            timings.append(
+                Timing(
+                    "system page (dependency graph)",
+                    [timed(pages, f"/systems/{i}") for i in system_ids],
+                    [timed(api, f"/api/v1/reports/dependencies?node_id={i}") for i in system_ids],
+                )
+            )
+            pid = server_pid(re.sub(r".*:", "", base))
+            before = process_cpu_s(pid)
+            wall = time.perf_counter()
+            for _ in range(args.refreshes):
+                timed(pages, "/overview/panels")
+            cpu_per_refresh = (process_cpu_s(pid) - before) / args.refreshes
+            wall_per_refresh = (time.perf_counter() - wall) / args.refreshes
+    pct = Timing.pct
+    print(f"{'page':34} {'page p50':>9} {'page p95':>9} {'API p50':>9} {'API p95':>9} {'page/API':>9}")
+    for timing in timings:
+        api50, api95 = pct(timing.api_ms, 0.5), pct(timing.api_ms, 0.95)
+        ratio = f"{pct(timing.page_ms, 0.95) / api95:.1f}x" if api95 else "-"
+        api_text = (f"{api50:9.1f} {api95:9.1f}") if timing.api_ms else f"{'-':>9} {'-':>9}"
+        page50, page95 = pct(timing.page_ms, 0.5), pct(timing.page_ms, 0.95)
+        print(f"{timing.label:34} {page50:9.1f} {page95:9.1f} {api_text} {ratio:>9}")
+    print(
+        f"overview wall screen: {cpu_per_refresh * 1000:.1f} ms CPU per refresh "
+        f"({wall_per_refresh * 1000:.1f} ms wall); one open page refreshing every {REFRESH_SECONDS} s "
+        f"costs {cpu_per_refresh / REFRESH_SECONDS * 100:.2f} % of a core"
+    )
+    print("targets: every page p95 < 300 ms; device page with its graphs < 500 ms (times in ms)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""The pages as a browser sees them (HTML over HTTP, without JavaScript): who sees what, the same
+filters and scope as the API, forms that write through the API's checks, the catalogue's words."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from eams.alerts.models import Alert, Silence
+from eams.services import Services
+from inventory.models import Device, Role
+from tests.web.conftest import SignIn, csrf_of
+
+
+def device_names(html: str) -> list[str]:
+    return re.findall(r'<a href="/devices/\d+">([^<]+)</a>', html)
+
+
+def add_alert(services: Services, *, category: str, device: str = "dc-fw-01", rule: str = "fw-attack") -> int:
+    with services.db.session() as session:
+        device_id = session.scalar(select(Device.id).where(Device.name == device))
+        now = dt.datetime.now(dt.UTC)
+        alert = Alert(
+            fingerprint=f"fp-{rule}-{device}-{category}",
+            rule_name=rule,
+            rule_kind="event",
+            category=category,
+            severity="critical",
+            device_id=device_id,
+            labels={"alertname": rule, "device": device},
+            state="firing",
+            summary=f"{rule} on {device}",
+            summary_vi=f"{rule} trên {device}",
+            started_at=now,
+            firing_at=now,
+        )
+        session.add(alert)
+        session.flush()
+        return alert.id
+
+
+def test_pages_ask_for_sign_in_and_refuse_an_unknown_token(sign_in: SignIn) -> None:
+    client = sign_in("planner")
+    anonymous = TestClient(client.app)
+    answer = anonymous.get("/devices?role=switch", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/devices"
+    refused = anonymous.post("/login", data={"token": "eams_nope", "next": "/"})
+    assert refused.status_code == 401
+    assert "Mã truy cập không tồn tại" in refused.text
+
+
+def test_each_role_sees_only_its_menu_and_pages(sign_in: SignIn) -> None:
+    planner, security, admin = sign_in("planner"), sign_in("security"), sign_in("admin")
+    home = planner.get("/").text
+    assert 'href="/reports"' in home and 'href="/alerts"' not in home and 'href="/admin"' not in home
+    assert planner.get("/alerts").status_code == 403
+    assert planner.get("/admin").status_code == 403
+    assert "Vai trò của bạn không xem được cảnh báo" in planner.get("/alerts").text
+    assert 'href="/alerts"' in security.get("/").text
+    assert security.get("/admin").status_code == 403
+    assert 'href="/admin"' in admin.get("/").text and admin.get("/admin").status_code == 200
+    # A planner may not write: no import button, and the import page is not there for them.
+    assert 'href="/devices/import"' not in planner.get("/devices").text
+    assert planner.get("/devices/import").status_code == 404
+
+
+def test_a_scoped_planner_never_sees_another_districts_rows(sign_in: SignIn) -> None:
+    scoped = sign_in("planner", agency_code="SL.HLS")
+    assert device_names(scoped.get("/devices").text) == ["hls-sw-old-01"]
+    assert scoped.get("/devices/1").status_code == 404  # dc-core-sw-01 belongs to another agency
+    exported = scoped.get("/devices/export.csv").content.decode("utf-8-sig")
+    assert [row["name"] for row in csv.DictReader(io.StringIO(exported))] == ["hls-sw-old-01"]
+    tree = scoped.get("/agencies").text
+    assert "UBND huyện Lâm Sơn" in tree and "Sở Y tế" not in tree
+    assert scoped.get("/agencies/7").status_code == 404
+    own = scoped.get("/agencies/13").text  # its parent, the province, is outside its scope: not named
+    assert "UBND thị trấn Lâm Sơn" in own and "Ủy ban nhân dân tỉnh Sơn Lâm" not in own
+    portfolio = scoped.get("/reports/portfolio").text
+    assert "UBND huyện Lâm Sơn" in portfolio and "Sở Y tế" not in portfolio
+
+
+def test_search_without_diacritics_finds_a_vietnamese_description(sign_in: SignIn) -> None:
+    client = sign_in("operator")
+    assert device_names(client.get("/devices", params={"q": "bo dinh tuyen bien"}).text) == ["dc-edge-rt-01"]
+    found = client.get("/systems", params={"q": "cong dich vu cong"}).text
+    assert "Cổng dịch vụ công" in found
+
+
+def test_the_list_is_the_apis_list_and_the_export_is_exactly_its_rows(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    client = sign_in("planner")
+    page = client.get("/devices", params={"warranty": "expired", "role": "switch", "ordering": "name"}).text
+    today = dt.date.today()
+    with example_services.db.session() as session:
+        expected = list(
+            session.scalars(
+                select(Device.name)
+                .where(Device.warranty_end < today, Device.role == "switch")
+                .order_by(Device.name)
+            )
+        )
+    assert expected and device_names(page) == expected
+    exported = client.get("/devices/export.csv", params={"warranty": "expired", "role": "switch"})
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [row["name"] for row in rows] == expected
+    # An unknown filter is refused as the API refuses it, naming the parameter.
+    refused = client.get("/devices", params={"colour": "red"})
+    assert refused.status_code == 400 and "colour" in refused.text
+
+
+def test_paging_happens_on_the_server(sign_in: SignIn) -> None:
+    client = sign_in("planner")
+    first = device_names(client.get("/devices", params={"limit": 10, "ordering": "name"}).text)
+    second = device_names(client.get("/devices", params={"limit": 10, "offset": 10, "ordering": "name"}).text)
+    assert len(first) == 10 and len(second) == 10 and not set(first) & set(second)
+    assert 'rel="next"' in client.get("/devices", params={"limit": 10}).text
+
+
+def test_a_csv_import_with_one_bad_row_writes_nothing_and_lists_the_rows(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    client = sign_in("operator")
+    token = csrf_of(client.get("/devices/import").text)
+    before = count_devices(example_services)
+    bad = "name,role,site\nweb-new-01,switch,\nweb-new-02,toaster,\n"
+    answer = client.post(
+        "/devices/import",
+        data={"csrf_token": token, "mode": "create"},
+        files={"file": ("devices.csv", bad.encode(), "text/csv")},
+    )
+    assert answer.status_code == 422
+    assert "Không có dữ liệu nào được nhập" in answer.text
+    assert re.search(r'<td class="num">3</td><td>role</td>', answer.text), answer.text
+    assert count_devices(example_services) == before
+    good = "name,role\nweb-new-01,switch\n"
+    answer = client.post(
+        "/devices/import",
+        data={"csrf_token": token, "mode": "create"},
+        files={"file": ("devices.csv", good.encode(), "text/csv")},
+    )
+    assert answer.status_code == 200 and count_devices(example_services) == before + 1
+
+
+def count_devices(services: Services) -> int:
+    with services.db.session() as session:
+        return session.scalar(select(func.count()).select_from(Device)) or 0
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(sign_in: SignIn, example_services: Services) -> None:
+    alert_id = add_alert(example_services, category="security", rule="forged-ack")
+    client = sign_in("security")
+    answer = client.post(f"/alerts/{alert_id}/ack", data={"comment": "forged"})
+    assert answer.status_code == 403 and "Biểu mẫu đã hết hạn" in answer.text
+    answer = client.post(f"/alerts/{alert_id}/ack", data={"comment": "forged", "csrf_token": "0" * 64})
+    assert answer.status_code == 403
+    with example_services.db.session() as session:
+        assert session.get(Alert, alert_id).acked_by is None  # type: ignore[union-attr]
+
+
+def test_a_security_officer_acknowledges_and_silences_a_security_alert(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    alert_id = add_alert(example_services, category="security")
+    operator, security = sign_in("operator"), sign_in("security", name="an.ninh")
+    assert operator.get(f"/alerts/{alert_id}").status_code == 404  # operators see operational alerts
+    page = security.get(f"/alerts/{alert_id}").text
+    assert 'id="ack-button"' in page and 'id="silence-button"' in page
+    token = csrf_of(page)
+    answer = security.post(f"/alerts/{alert_id}/ack", data={"comment": "Đang xử lý", "csrf_token": token})
+    assert answer.status_code == 200
+    assert "an.ninh" in answer.text and 'id="ack-button"' not in answer.text
+    answer = security.post(
+        f"/alerts/{alert_id}/silence", data={"hours": 4, "reason": "Bảo trì tường lửa", "csrf_token": token}
+    )
+    assert answer.status_code == 200
+    assert "Bảo trì tường lửa" in answer.text and "token:an.ninh" in answer.text
+    with example_services.db.session() as session:
+        alert = session.get(Alert, alert_id)
+        silence = session.scalar(select(Silence).where(Silence.comment == "Bảo trì tường lửa"))
+        assert alert is not None and alert.acked_by == "an.ninh" and alert.ack_comment == "Đang xử lý"
+        assert silence is not None and {m["name"] for m in silence.matchers} == {"alertname", "device"}
+    timeline = security.get(f"/alerts/{alert_id}").text
+    assert "acknowledged" in timeline and "silence_created" in timeline
+
+
+def test_an_ack_needs_a_comment_and_the_right_role(sign_in: SignIn, example_services: Services) -> None:
+    alert_id = add_alert(example_services, category="operational", rule="cpu-high")
+    operator = sign_in("operator")
+    token = csrf_of(operator.get(f"/alerts/{alert_id}").text)
+    answer = operator.post(f"/alerts/{alert_id}/ack", data={"comment": " ", "csrf_token": token})
+    assert answer.status_code == 422 and "Hãy ghi chú khi xác nhận" in answer.text
+
+
+def test_english_is_one_click_away_and_remembered(sign_in: SignIn) -> None:
+    client = sign_in("planner")
+    assert ">Thiết bị<" in client.get("/devices").text
+    answer = client.get("/language", params={"lang": "en", "next": "/devices"})
+    assert answer.status_code == 200 and ">Devices<" in answer.text
+    assert ">Devices<" in client.get("/").text  # the cookie remembers it
+    assert client.get("/language", params={"lang": "en", "next": "//evil.example"}).url.path == "/"
+
+
+def test_the_roadmap_report_downloads_as_xlsx_with_vietnamese_headers_and_real_dates(sign_in: SignIn) -> None:
+    client = sign_in("planner")
+    page = client.get("/reports/roadmap").text
+    assert "Lộ trình: tiến độ và kinh phí" in page and 'class="bar"' in page
+    answer = client.get("/reports/roadmap/download", params={"format": "xlsx"})
+    assert answer.status_code == 200
+    workbook = load_workbook(io.BytesIO(answer.content))
+    late = workbook["Nhiệm vụ chậm tiến độ"]
+    assert late["A1"].value == "Lộ trình: tiến độ và kinh phí"
+    headers = [cell.value for cell in late[2]]
+    assert "Cơ quan chủ trì" in headers and "Hạn hoàn thành" in headers
+    deadline = late.cell(row=3, column=headers.index("Hạn hoàn thành") + 1)
+    assert isinstance(deadline.value, dt.datetime) and deadline.number_format == "DD/MM/YYYY"
+    csv_answer = client.get("/reports/roadmap/download", params={"format": "csv", "table": "late"})
+    header = csv_answer.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[:3] == ["Kế hoạch", "Giai đoạn", "Nhiệm vụ"]
+
+
+def test_impact_of_a_core_switch_lists_what_loses_service(sign_in: SignIn) -> None:
+    client = sign_in("planner")
+    picked = client.get("/impact", params={"q": "dc core sw"}).text
+    assert "dc-core-sw-01" in picked
+    page = client.get("/impact", params={"device": [1, 2]}).text
+    assert 'id="impact-graph"' in page and "Mất dịch vụ" in page
+    assert "Cổng dịch vụ công" in page
+
+
+def test_api_docs_load_nothing_from_outside(sign_in: SignIn) -> None:
+    client = sign_in("planner")
+    for path in ("/docs", "/redoc"):
+        html = client.get(path).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r"url: ?'([^']+)'", html)
+        assert sources and all(s.startswith("/") for s in sources), (path, sources)
+        assert "cdn" not in html.lower() and "fonts.googleapis" not in html
+
+
+def test_open_overviews_share_one_computation_per_refresh_and_scope(sign_in: SignIn) -> None:
+    operator, other_operator, scoped = (
+        sign_in("operator"),
+        sign_in("operator"),
+        sign_in("planner", agency_code="SL.HLS"),
+    )
+    operator.get("/overview/panels")
+    cache = operator.app.state.overview_cache  # type: ignore[attr-defined]
+    computed = cache.computed
+    operator.get("/overview/panels")
+    other_operator.get("/overview/panels")
+    assert cache.computed == computed  # the same scope within the refresh interval: no new queries
+    wide = operator.get("/").text
+    narrow = scoped.get("/").text
+    assert cache.computed == computed + 1  # another scope is counted on its own
+    count = re.compile(r'id="count-not-polled">([\d.]+)<')
+    assert count.search(narrow).group(1) != count.search(wide).group(1)  # type: ignore[union-attr]
+
+
+def test_a_person_signs_in_with_an_account_and_out_again(example_services: Services) -> None:
+    """The accounts' own sign-in (issue 12) as a form: the session cookie, its CSRF token on forms,
+    a wrong password refused with the accounts' sentence, and sign-out ending the session."""
+    from eams.api.app import create_app
+    from eams.auth.service import accounts_of
+    from eams.auth.users import create_user
+
+    accounts = accounts_of(example_services)
+    with example_services.db.session() as session:
+        create_user(
+            session,
+            accounts.config,
+            username="tran.thi.b",
+            role=Role.security,
+            password="Mật-khẩu-đủ-dài-2026",
+            must_change_password=False,
+        )
+    with TestClient(create_app(example_services, background=False)) as client:
+        wrong = client.post("/login", data={"username": "tran.thi.b", "password": "sai-mat-khau-123"})
+        assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
+        answer = client.post(
+            "/login", data={"username": "tran.thi.b", "password": "Mật-khẩu-đủ-dài-2026", "next": "/alerts"}
+        )
+        assert answer.status_code == 200 and answer.url.path == "/alerts"
+        assert "eams_session" in client.cookies
+        page = client.get("/").text
+        assert "tran.thi.b" in page and 'href="/alerts"' in page and 'href="/admin"' not in page
+        token = csrf_of(page)
+        assert token == client.cookies["eams_csrf"]  # the session's own CSRF token
+        assert client.post("/logout", data={"csrf_token": "0" * 43}).status_code == 403
+        out = client.post("/logout", data={"csrf_token": token})
+        assert out.url.path == "/login"
+        assert client.get("/", follow_redirects=False).status_code == 303  # the session is over
