@@ -52,7 +52,7 @@ async def test_linux_metrics_carry_the_snmp_tags_and_real_values(
         "device": "srv-portal-01",
         "role": "server",
         "site": "Trung tâm dữ liệu tỉnh",
-        "agency": "STTTT",
+        "agency": "Sở Khoa học và Công nghệ",  # the name, as in SNMP samples (inventory.device_tags)
     }
     for sample in recorder.samples:
         assert {key: sample.tags[key] for key in expected_tags} == expected_tags
