@@ -20,9 +20,30 @@ from inventory.models import Role
 from inventory.models.base import Base
 from tests.support.database import scratch_database_url
 
+# Under pytest-xdist each worker prepares its own recordings: two workers trimming into one folder
+# would race on the same files. (tests/support/snmp_agents reads this when the sub-folders'
+# conftests import it, after this file.)
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker and "EAMS_TEST_CACHE" not in os.environ:
+    os.environ["EAMS_TEST_CACHE"] = str(Path(__file__).resolve().parents[1] / "var" / "test-cache" / _worker)
+
 # Apps built by tests must not poll the devices tests create (their addresses may not be loopback);
 # the SNMP tests build the polling component themselves.
 os.environ.setdefault("EAMS_SNMP_POLLING", "off")
+
+
+# Folders whose tests share expensive session fixtures (a lab of agents, sshd, the demo and one
+# Chromium) or fixed loopback addresses: each runs on one xdist worker (`--dist loadgroup`), so
+# the lab starts once and two workers never sweep the same addresses.
+ONE_WORKER_FOLDERS = frozenset({"discovery", "remote", "snmp", "ssh", "syslog", "traps", "web"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests_root = Path(__file__).resolve().parent
+    for item in items:
+        parts = item.path.relative_to(tests_root).parts
+        if len(parts) > 1 and parts[0] in ONE_WORKER_FOLDERS:
+            item.add_marker(pytest.mark.xdist_group(parts[0]))
 
 
 @pytest.fixture(scope="session")
