@@ -46,7 +46,9 @@ def unwritten(rules: list[RuleSpec], schema: Schema) -> list[str]:
         for field in (rule.field, rule.percent_of):
             if field is not None and field not in declared.fields:
                 problems.append(f"{rule.name}: {rule.measurement} has no field {field}")
-        problems += [f"{rule.name}: {rule.measurement} has no tag {t}" for t in rule.entity if t not in declared.tags]
+        for tag in rule.entity:
+            if tag not in declared.tags:
+                problems.append(f"{rule.name}: {rule.measurement} has no tag {tag}")
     return problems
 
 
