@@ -63,7 +63,9 @@ class FieldSchema:
     counter: bool = False
     description: str = ""
     unit: str = ""  # of the value; a counter's rate is in unit/s
-    counter_bits: int = 64  # Counter32 wraps at 2^32 (collectors/snmp/rates.py)
+    # Counter32 wraps at 2^32 (collectors/snmp/rates.py); a field that may be read from a 32-bit
+    # fallback column (ifInOctets for ifHCInOctets) wraps at 32 bits.
+    counter_bits: int = 64
     percent_of: PercentOf | None = None
     # What the value is (collectors/meanings.yaml): dashboards and shipped alert rules are derived
     # from meanings. None for declared measurements that have none.
@@ -204,7 +206,7 @@ def snmp_measurements(profiles: ProfileSet) -> list[MeasurementSchema]:
                 spec.counter,
                 spec.description or spec.mib_name,
                 unit=spec.unit,
-                counter_bits=spec.counter_bits,
+                counter_bits=spec.wrap_bits,
                 percent_of=(
                     PercentOf(spec.percent_of.field, spec.percent_of.scale) if spec.percent_of else None
                 ),

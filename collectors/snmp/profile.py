@@ -77,6 +77,9 @@ class FallbackSpec(_Strict):
     oid: str
     mib_name: str
     scale: float | None = Field(None, description="multiply the fallback's number by this")
+    counter_bits: Literal[32, 64] | None = Field(
+        None, description="for a counter: Counter32 or Counter64 in the MIB (ifInOctets: 32)"
+    )
 
     _check_oid = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -91,8 +94,10 @@ class FieldSpec(_Strict):
     meaning: str = Field(description="what the value is, from collectors/meanings.yaml")
     unit: str = Field(description="its unit (of the rate: unit/s), one the meaning allows: B, %, Mbit/s ...")
     counter: bool = Field(False, description="monotonic counter: kept raw, and a per-second rate derived")
-    counter_bits: Literal[32, 64] = Field(
-        64, description="Counter32 or Counter64 in the MIB: a Counter32 that goes down has wrapped"
+    counter_bits: Literal[32, 64] | None = Field(
+        None,
+        description="for a counter, required: Counter32 or Counter64 in the MIB (a Counter32 that goes "
+        "down has wrapped; a Counter64 that goes down was reset)",
     )
     percent_of: PercentOf | None = Field(None, description="reads as a utilisation of another field")
     scale: float | None = Field(None, description="multiply the raw number by this (float fields only)")
@@ -115,6 +120,15 @@ class FieldSpec(_Strict):
             raise ValueError("field names are lower_snake_case")
         return value
 
+    @property
+    def wrap_bits(self) -> int:
+        """The narrowest width this field's values may have been read at (its own column's, or
+        its fallback's): the read path wraps a counter that goes down at that width."""
+        widths = [self.counter_bits or 64]
+        if self.fallback is not None and self.fallback.counter_bits is not None:
+            widths.append(self.fallback.counter_bits)
+        return min(widths)
+
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
         if self.counter and self.type != "int":
@@ -123,7 +137,15 @@ class FieldSpec(_Strict):
             raise ValueError("a scaled field must have type float")
         if self.enum is not None and self.type != "str":
             raise ValueError("an enum field must have type str")
-        if self.counter_bits != 64 and not self.counter:
+        if self.counter_bits is not None and not self.counter:
+            raise ValueError("counter_bits is for counter fields")
+        # The width is the MIB's, never a default: a wrong one turns a wrap into a lost point
+        # (64 for a Counter32) or a reset into a spike (32 for a Counter64).
+        if self.counter and self.counter_bits is None:
+            raise ValueError("a counter field must declare counter_bits (32 or 64, as its MIB says)")
+        if self.fallback is not None and self.counter and self.fallback.counter_bits is None:
+            raise ValueError("the fallback of a counter must declare counter_bits (32 or 64)")
+        if self.fallback is not None and not self.counter and self.fallback.counter_bits is not None:
             raise ValueError("counter_bits is for counter fields")
         if self.percent_of is not None and self.type not in ("int", "float"):
             raise ValueError("only a numeric field can read as a percentage")

@@ -26,6 +26,10 @@ def counter_rate(
     if delta < 0:
         if width != 32:
             return None  # a 64-bit counter does not wrap in practice: it was reset
+        if previous >= WRAP[32]:
+            # No Counter32 holds that: the field was read from its 64-bit column (a field may be
+            # read at either width, ifHCInOctets or its fallback ifInOctets), which was reset.
+            return None
         delta += WRAP[32]
     return delta / (at - previous_at)
 

@@ -92,7 +92,7 @@ def render(profiles: ProfileSet) -> str:
         for spec in metric.fields:
             notes = []
             if spec.counter:
-                notes.append("counter (raw; rate in Sample.rates)")
+                notes.append(f"Counter{spec.counter_bits} (raw; rate in Sample.rates)")
             if spec.scale is not None and spec.scale != 1.0:
                 notes.append(f"x {spec.scale:g}")
             if spec.enum:
@@ -100,7 +100,8 @@ def render(profiles: ProfileSet) -> str:
             if spec.failed_values:
                 notes.append(f"failure: {', '.join(spec.failed_values)}")
             if spec.fallback is not None:
-                notes.append(f"else {spec.fallback.mib_name} `{spec.fallback.oid}`")
+                width = f" (Counter{spec.fallback.counter_bits})" if spec.fallback.counter_bits else ""
+                notes.append(f"else {spec.fallback.mib_name} `{spec.fallback.oid}`{width}")
             if spec.missing_values:
                 notes.append(f"not written when {', '.join(str(v) for v in spec.missing_values)}")
             if spec.description:

@@ -40,6 +40,7 @@ from eams.alerts.models import Alert, AlertHistory, AlertRouting, AlertRule, Out
 from eams.alerts.notify.base import Channel
 from eams.alerts.outbox import Backoff, OutboxDeliverer
 from eams.alerts.recorder import AlertRecorder
+from eams.alerts.retired_rules import retire_replaced_rules
 from eams.alerts.rules.compiled import CompiledRule
 from eams.alerts.rules.loader import DEFAULT_RULES, load_rule_files
 from eams.alerts.rules.spec import RuleSpec
@@ -150,6 +151,8 @@ class AlertEngine:
             for spec in specs:
                 if spec.name not in known:
                     session.add(rule_row(spec, origin="file"))
+            # Per-vendor rules of earlier releases that by_meaning rules replaced, if unedited.
+            retire_replaced_rules(session, {spec.name for spec in specs})
 
     def reload(self, *, force: bool = False) -> None:
         """Re-read rules, silences and routing when their tables changed (any process may edit)."""

@@ -80,9 +80,6 @@ NOT_PRODUCIBLE: dict[tuple[str, str], str] = {
             "zte_unit",
         )
     },
-    ("checkpoint_system", '"connections"'): "the Check Point recording holds no firewall counters",
-    ("checkpoint_system", '"ike_sas"'): "the Check Point recording holds no VPN counters",
-    ("checkpoint_system", '"ha_status"'): "the Check Point recording is of a gateway without a cluster",
     ("linux_mem", ""): "written by the SSH collector (collectors/ssh/linux.py); this lab polls SNMP only",
     ("linux_disk", ""): "written by the SSH collector (collectors/ssh/linux.py); this lab polls SNMP only",
 }

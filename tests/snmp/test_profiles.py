@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
+from collectors.schema import snmp_measurements
 from collectors.snmp.profile import PROFILES_DIR, ProfileError, ProfileSet
 
 REQUIRED = [
@@ -119,6 +121,19 @@ def test_choice_is_by_longest_sys_object_id_prefix_then_sys_descr(tmp_path: Path
             "    derived:\n      - {field: p, meaning: memory_used_percent, used: [a], free: [b]}\n",
             r"broken.yaml: metrics.\[m\]: .*derived 'p' reads unknown field\(s\) b",
         ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: rx, oid: 1.3.6.1.2.1.2.2.1.10, mib_name: x, type: int, counter: true,"
+            " meaning: rx_octets, unit: B}\n",
+            r"broken.yaml: metrics.\[m\].fields.\[rx\]: .*counter field must declare counter_bits",
+        ),
+        (
+            "name: broken\nmetrics:\n  - measurement: m\n    fields:\n"
+            "      - {field: rx, oid: 1.3.6.1.2.1.31.1.1.1.6, mib_name: x, type: int, counter: true,"
+            " counter_bits: 64, meaning: rx_octets, unit: B,"
+            " fallback: {oid: 1.3.6.1.2.1.2.2.1.10, mib_name: ifInOctets}}\n",
+            r"broken.yaml: metrics.\[m\].fields.\[rx\]: .*fallback of a counter must declare counter_bits",
+        ),
         ("name: broken\ninclude: [nowhere]\n", r"broken.yaml: include: no profile named 'nowhere'"),
         (
             "name: broken\ninclude: [generic]\nwithout: [snmp_system.nothing]\n",
@@ -214,3 +229,32 @@ def test_the_choice_says_why() -> None:
     asa = profiles.choice("1.3.6.1.4.1.9.1.745", "Cisco Adaptive Security Appliance Version 9.8(2)")
     assert (asa.profile, asa.by) == ("cisco-asa", "sys_descr")
     assert profiles.choice("1.3.6.1.4.1.9.1.745", "Cisco IOS Software, C3560").profile == "cisco"
+
+
+def test_every_counter_field_of_every_shipped_profile_declares_its_width() -> None:
+    """Counter32 or Counter64 is the MIB's, never a default: the read path wraps a Counter32 that
+    goes down, and reads a Counter64 that goes down as a reset (collectors/snmp/rates.py)."""
+    lacking = []
+    for path in sorted(PROFILES_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        for metric in data.get("metrics", []):
+            for field in metric["fields"]:
+                if not field.get("counter"):
+                    continue
+                if field.get("counter_bits") not in (32, 64):
+                    lacking.append(f"{path.name}: {metric['measurement']}.{field['field']}")
+                fallback = field.get("fallback")
+                if fallback and fallback.get("counter_bits") not in (32, 64):
+                    lacking.append(f"{path.name}: {metric['measurement']}.{field['field']} (fallback)")
+    assert not lacking, "counter fields without counter_bits: " + ", ".join(lacking)
+
+
+def test_the_schema_wraps_a_counter_at_the_narrowest_width_it_may_be_read_at() -> None:
+    """ifHCInOctets is a Counter64, but a device without ifXTable answers its 32-bit fallback
+    ifInOctets under the same field: its rates must survive a 2^32 wrap."""
+    schema = snmp_measurements(ProfileSet.load())
+    interface = next(m for m in schema if m.name == "interface")
+    assert interface.fields["in_octets"].counter_bits == 32
+    assert interface.fields["in_errors"].counter_bits == 32
+    fortigate_vpn = next(m for m in schema if m.name == "fortigate_vpn_tunnel")
+    assert fortigate_vpn.fields["in_octets"].counter_bits == 64

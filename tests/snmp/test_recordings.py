@@ -4,8 +4,9 @@ same agent. Runs once per engine (part of the conformance suite).
 
 snmpsim-data has no APC *UPS* recording (its APC files are rack PDUs): the APC profile is checked
 on an AP7902B PDU, and the UPS battery/runtime/load on an Eaton 93E through UPS-MIB. Vendors that
-snmpsim-data lacks come from checked-in recordings (testdata/recordings/README.md); profiles with
-no public recording at all say so in their header.
+snmpsim-data lacks (Check Point, Sophos) are served from files eams wrote from the vendors' MIB
+definitions, not device recordings (testdata/recordings/README.md); profiles with no public
+recording say so in their header.
 """
 
 from __future__ import annotations
@@ -188,10 +189,11 @@ DEVICES = {
     ),
     # The ZTE recording has no zxr10SystemUnitTable rows: the profile choice and interfaces only.
     "zte/zxr10-5250": ("zte", [("interface", "in_octets"), ("interface", "oper_status")]),
-    # Recordings checked in (tests/snmp/testdata/recordings/README.md says where they come from).
+    # Written by eams from the MIBs' definitions, not device recordings (testdata/recordings/README.md).
     "public/sophos-xg": (
         "sophos",
         [
+            ("interface", "in_octets"),
             ("interface", "out_octets"),
             ("sophos_system", "model"),
             ("sophos_system", "firmware"),
@@ -202,13 +204,23 @@ DEVICES = {
         "checkpoint",
         [
             ("interface", "in_octets"),
+            ("interface", "oper_status"),
             ("ucd_memory", "total_kib"),
+            ("ucd_cpu", "user_ticks"),
             ("checkpoint_system", "serial"),
+            ("checkpoint_system", "model"),
             ("checkpoint_system", "version"),
+            ("checkpoint_system", "connections"),
+            ("checkpoint_system", "peak_connections"),
+            ("checkpoint_system", "ike_sas"),
+            ("checkpoint_system", "ha_state"),
+            ("checkpoint_system", "ha_status"),
+            ("checkpoint_disk", "size_bytes"),
             ("checkpoint_disk", "used_bytes"),
             ("checkpoint_temperature", "celsius"),
             ("checkpoint_temperature", "state"),
             ("checkpoint_fan", "rpm"),
+            ("checkpoint_fan", "state"),
         ],
     ),
 }
