@@ -86,7 +86,10 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return [
-        {"field": _location(error.get("loc", ())), "message": error.get("msg", "invalid value")}
+        {
+            "field": _location(error.get("loc", ())),
+            "message": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
+        }
         for error in errors
     ]
 

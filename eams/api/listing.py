@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from eams.api.errors import BadRequest
 from inventory.search import fold
+from inventory.text import nfc
 from inventory.search_index import trigram_candidates
 
 RESERVED = frozenset({"limit", "offset", "ordering", "q", "brief", "format"})
@@ -54,6 +55,7 @@ def _int_param(params: Mapping[str, str], name: str, default: int) -> int:
 
 def convert(column: ColumnElement[Any], raw: str, param: str) -> Any:
     """Turn a query-string value into the column's Python type, or say which parameter is wrong."""
+    raw = nfc(raw)  # stored text is composed; a decomposed filter value must still match it
     column_type = column.type
     if isinstance(column_type, TypeDecorator):  # our UTC datetime and friends: the stored type decides
         column_type = column_type.impl_instance
