@@ -148,7 +148,8 @@ def read_rows(data: bytes) -> tuple[list[str], list[CsvRow]]:
             if extra:
                 raise CsvFileError(f"row {index} has {len(record)} cells but the header names {len(header)}")
         cells = {
-            name: (nfc(restore(record[i].strip())) if i < len(record) else "") for i, name in enumerate(header)
+            name: (nfc(restore(record[i].strip())) if i < len(record) else "")
+            for i, name in enumerate(header)
         }
         rows.append(CsvRow(index, cells))
         if len(rows) > MAX_ROWS:
@@ -374,7 +375,9 @@ def parse_money(text: str) -> int | None:
     if not compact:
         return None
     if not re.fullmatch(r"\d[\d.,]*", compact) or compact[-1] in ".,":
-        raise ValueError(f"{text!r} is not an amount in dong (a whole number, e.g. 1250000000 or 1.250.000.000)")
+        raise ValueError(
+            f"{text!r} is not an amount in dong (a whole number, e.g. 1250000000 or 1.250.000.000)"
+        )
     marks = [ch for ch in compact if ch in ".,"]
     whole, fraction = compact, ""
     if marks:
@@ -396,13 +399,10 @@ def parse_money(text: str) -> int | None:
         group_mark = {".": ",", ",": "."}.get(decimal_mark or "", marks[0])
         if (decimal_mark and decimal_mark in whole) or not _grouped(whole, group_mark):
             raise ValueError(
-                f"{text!r}: thousands must be grouped by three with one kind of mark "
-                "(1.250.000 or 1,250,000)"
+                f"{text!r}: thousands must be grouped by three with one kind of mark (1.250.000 or 1,250,000)"
             )
     if fraction.strip("0"):
-        raise ValueError(
-            f"{text!r} has a fraction of a dong; amounts are whole dong and nothing is rounded"
-        )
+        raise ValueError(f"{text!r} has a fraction of a dong; amounts are whole dong and nothing is rounded")
     return int(re.sub(r"[.,]", "", whole))
 
 

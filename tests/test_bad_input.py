@@ -41,7 +41,9 @@ def test_null_clears_a_field_that_may_be_empty(admin: TestClient) -> None:
     assert cleared.status_code == 200 and cleared.json()["serial"] is None
 
 
-@pytest.mark.parametrize(("param", "value"), [("state", "burning"), ("severity", "urgent"), ("category", "x")])
+@pytest.mark.parametrize(
+    ("param", "value"), [("state", "burning"), ("severity", "urgent"), ("category", "x")]
+)
 def test_alert_enum_filters_refuse_unknown_values(admin: TestClient, param: str, value: str) -> None:
     response = admin.get("/api/v1/alerts", params={param: value})
     assert response.status_code == 400, response.text
@@ -90,7 +92,9 @@ def test_json_dates_take_day_month_year_as_the_csv_does(admin: TestClient) -> No
     )
     assert response.status_code == 201, response.text
     assert response.json()["warranty_end"] == "2027-12-31"
-    wrong = admin.post("/api/v1/devices", json={"name": "sw-02", "role": "switch", "warranty_end": "31/13/2027"})
+    wrong = admin.post(
+        "/api/v1/devices", json={"name": "sw-02", "role": "switch", "warranty_end": "31/13/2027"}
+    )
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "warranty_end"
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 from eams.api.errors import BadRequest
 from inventory.search import fold
-from inventory.text import nfc
 from inventory.search_index import trigram_candidates
+from inventory.text import nfc
 
 RESERVED = frozenset({"limit", "offset", "ordering", "q", "brief", "format"})
 LOOKUPS = ("n", "ic", "gte", "lte", "gt", "lt", "isnull")
