@@ -75,9 +75,13 @@ class RuleRead(BaseModel):
 
 
 # PATCH takes any subset of a rule's fields; the merged rule is validated as a whole.
+class _RuleChanges(Boundary):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
 RuleUpdate: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "RuleUpdate",
-    __config__=ConfigDict(extra="forbid", populate_by_name=True),
+    __base__=_RuleChanges,
     **{
         name: (Optional[info.annotation], Field(default=None, alias=info.alias))  # noqa: UP045
         for name, info in RuleSpec.model_fields.items()

@@ -160,7 +160,7 @@ def partial(model: type[BaseModel], name: str | None = None) -> type[BaseModel]:
     tags) keeps its type, so that `null` is a 422 naming it, and is only left out."""
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
-        annotation = info.annotation
+        annotation: Any = info.annotation
         # Keep the constraints (lengths, ranges) of the original field.
         if info.metadata:
             annotation = Annotated[(annotation, *info.metadata)]
