@@ -80,3 +80,23 @@ def test_every_operation_answers_without_500_and_as_documented(
 ) -> None:
     # 60 s, not 10: an operation's first call builds its validators, which a loaded machine slows.
     case.call_and_validate(app=app, headers=admin_headers, checks=CHECKS, timeout=60)
+
+
+# Every check schemathesis has (`--checks all`): negative data refused, positive data taken, the
+# Allow header of a 405, resources gone after DELETE, authentication honoured ... The run fails on
+# any finding, and above all on a 5xx.
+ALL_CHECKS = list(schemathesis.checks.CHECKS.get_all())
+
+
+@schema.parametrize()
+@settings(
+    max_examples=int(os.environ.get("EAMS_SCHEMATHESIS_ALL_EXAMPLES", "6")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_passes_every_check(
+    case: schemathesis.Case, app: FastAPI, admin_headers: dict[str, str]
+) -> None:
+    case.call_and_validate(app=app, headers=admin_headers, checks=ALL_CHECKS, timeout=60)
