@@ -9,7 +9,6 @@ write checks, so an import and a POST refuse the same things with the same words
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory.dates import parse_date
 from inventory.models import (
     Agency,
     CredentialsProfile,
@@ -31,6 +31,7 @@ from inventory.models import (
     Site,
 )
 from inventory.schemas.devices import DeviceCreate, DeviceUpdate
+from inventory.text import nfc
 
 COLUMNS = (
     "name",
@@ -147,7 +148,8 @@ def read_rows(data: bytes) -> tuple[list[str], list[CsvRow]]:
             if extra:
                 raise CsvFileError(f"row {index} has {len(record)} cells but the header names {len(header)}")
         cells = {
-            name: (restore(record[i].strip()) if i < len(record) else "") for i, name in enumerate(header)
+            name: (nfc(restore(record[i].strip())) if i < len(record) else "")
+            for i, name in enumerate(header)
         }
         rows.append(CsvRow(index, cells))
         if len(rows) > MAX_ROWS:
@@ -354,32 +356,68 @@ def _values(row: CsvRow, refs: References) -> tuple[dict[str, Any], list[RowErro
     return values, errors
 
 
-def parse_date(text: str) -> dt.date | None:
-    """ISO dates, or the day/month/year that Vietnamese spreadsheets show."""
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text)
-    if match:
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            pass
-    raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD or DD/MM/YYYY")
+CURRENCY_SUFFIXES = ("₫", "đ", "vnđ", "vnd", "dong", "đồng")
+# Spaces (also the no-break and narrow no-break ones spreadsheets use) and '_' only ever group digits.
+GROUP_ONLY = re.compile(r"[ \u00a0\u202f_]")
+GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 
 
 def parse_money(text: str) -> int | None:
-    """Whole dong, with or without thousands separators ('1.250.000', '1,250,000', '1 250 000')."""
-    if not text:
+    """Whole dong as written in either convention, or a ValueError that says why not.
+
+    Vietnamese: '.' groups thousands, ',' marks the decimals (1.250.000, 1.250.000,00);
+    international: the reverse (1,250,000, 1,250,000.00); spaces group in both. With both marks the
+    last one is the decimal mark. With one mark used once and exactly three digits after it
+    (1.250, 1,250) the two conventions disagree by a factor of 1,000, so it is refused as
+    ambiguous. Decimals must be zero: an amount in dong is whole, and nothing is rounded.
+    """
+    compact = GROUP_ONLY.sub("", _without_currency(text.strip()))
+    if not compact:
         return None
-    compact = re.sub(r"[\s.,_]", "", text.removesuffix("đ").removesuffix("VND").strip())
-    if not compact.isdigit():
-        raise ValueError(f"{text!r} is not an amount in dong (whole number, e.g. 1250000000)")
-    return int(compact)
+    if not re.fullmatch(r"\d[\d.,]*", compact) or compact[-1] in ".,":
+        raise ValueError(
+            f"{text!r} is not an amount in dong (a whole number, e.g. 1250000000 or 1.250.000.000)"
+        )
+    marks = [ch for ch in compact if ch in ".,"]
+    whole, fraction = compact, ""
+    if marks:
+        if len(set(marks)) == 2:
+            decimal_mark = marks[-1]
+        elif len(marks) > 1:
+            decimal_mark = None  # the same mark repeated only ever groups thousands
+        elif len(compact.split(marks[0])[1]) == 3:
+            raise ValueError(
+                f"{text!r} is ambiguous: 1.250 is 1250 in Vietnamese and 1.25 in English; "
+                "write the amount without separators (1250) or with all of them (1.250.000)"
+            )
+        else:
+            decimal_mark = marks[0]
+        if decimal_mark is not None:
+            whole, _, fraction = compact.rpartition(decimal_mark)
+            if not fraction.isdigit():
+                raise ValueError(f"{text!r}: more than one decimal mark {decimal_mark!r}")
+        group_mark = {".": ",", ",": "."}.get(decimal_mark or "", marks[0])
+        if (decimal_mark and decimal_mark in whole) or not _grouped(whole, group_mark):
+            raise ValueError(
+                f"{text!r}: thousands must be grouped by three with one kind of mark (1.250.000 or 1,250,000)"
+            )
+    if fraction.strip("0"):
+        raise ValueError(f"{text!r} has a fraction of a dong; amounts are whole dong and nothing is rounded")
+    return int(re.sub(r"[.,]", "", whole))
+
+
+def _without_currency(text: str) -> str:
+    lowered = text.casefold()
+    for suffix in CURRENCY_SUFFIXES:
+        if lowered.endswith(suffix):
+            return text[: -len(suffix)].strip()
+    return text
+
+
+def _grouped(whole: str, group_mark: str) -> bool:
+    if whole.isdigit():
+        return True
+    return GROUPED.fullmatch(whole) is not None and set(re.sub(r"\d", "", whole)) == {group_mark}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from inventory.models import (
     NodeType,
 )
 from inventory.models.base import utcnow
+from inventory.text import nfc_deep
 
 # Fields a collector may report about a device, compared with the inventory.
 COMPARED_FIELDS = ("serial", "model", "firmware_version")
@@ -53,6 +54,9 @@ class ObservedDevice:
     # Set when the collector polled this inventory device itself (SSH): no matching needed.
     device_id: int | None = None
 
+    def __post_init__(self) -> None:
+        _compose_text(self)
+
 
 @dataclass(frozen=True, slots=True)
 class ObservedNeighbour:
@@ -62,6 +66,17 @@ class ObservedNeighbour:
     address: str | None
     remote_port: str | None
     data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _compose_text(self)
+
+
+def _compose_text(observed: Any) -> None:
+    """What an agent answered, composed to NFC like every other text that reaches the inventory."""
+    for name in observed.__slots__:
+        value = getattr(observed, name)
+        if isinstance(value, str | dict | list):
+            object.__setattr__(observed, name, nfc_deep(value))
 
 
 def _clean_name(name: str | None) -> str | None:

@@ -58,7 +58,7 @@ def test_spreadsheet_with_bom_is_imported_with_names_resolved(
     )
     response = import_csv(admin, sheet, bom=True)
     assert response.status_code == 200, response.text
-    assert response.json() == {"mode": "create", "rows": 2, "created": 2, "updated": 0}
+    assert response.json() == {"mode": "create", "rows": 2, "created": 2, "updated": 0, "unchanged": 0}
 
     switch = admin.get("/api/v1/devices", params={"q": "chuyen mach loi"}).json()["results"][0]
     assert switch["device_type_id"] == references["type"]
@@ -126,7 +126,7 @@ def test_create_refuses_existing_names_upsert_updates_only_the_files_columns(
     assert upsert.status_code == 422  # fw-02 is new and has no role
     assert upsert.json()["errors"] == [{"row": 3, "column": "role", "message": "Field required"}]
     upsert = import_csv(admin, "name,status\nfw-01,maintenance\n", mode="upsert")
-    assert upsert.json() == {"mode": "upsert", "rows": 1, "created": 0, "updated": 1}
+    assert upsert.json() == {"mode": "upsert", "rows": 1, "created": 0, "updated": 1, "unchanged": 0}
     device = admin.get("/api/v1/devices", params={"name": "fw-01"}).json()["results"][0]
     assert device["status"] == "maintenance" and device["serial"] == "S1"
 

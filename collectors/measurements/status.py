@@ -20,6 +20,7 @@ POLLER = MeasurementSchema.declare(
         FieldSchema("varbinds", "int", description="values read in the poll"),
         FieldSchema("errors", "int", description="SNMP errors in the poll"),
         FieldSchema("timeouts", "int", description="requests that timed out in the poll"),
+        FieldSchema("auth_failures", "int", description="requests refused for their SNMPv3 credentials"),
     ],
     description="One point per device poll: did it answer, how long it took.",
     source="snmp poller (collectors/snmp/poller.py)",

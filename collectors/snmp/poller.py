@@ -78,6 +78,9 @@ class DeviceStatus:
     timeouts: int
     profile: str | None
     message: str | None = None
+    # Requests the agent refused for their SNMPv3 credentials (unknown user, wrong key): the agent
+    # is there, so an alert can say what is wrong instead of "does not answer".
+    auth_failures: int = 0
 
     def sample(self, tags: dict[str, str], time_ns: int) -> Sample:
         fields: dict[str, FieldValue] = {
@@ -86,6 +89,7 @@ class DeviceStatus:
             "varbinds": int(self.varbinds),
             "errors": int(self.errors),
             "timeouts": int(self.timeouts),
+            "auth_failures": int(self.auth_failures),
         }
         return Sample(
             STATUS_MEASUREMENT,
@@ -174,6 +178,7 @@ class Poller:
         samples: list[Sample] = []
         reachable = False
         identity: DeviceIdentity | None = None
+        auth_failures = 0
         try:
             session = await self._session(state, target)
             counted.session = session
@@ -185,6 +190,7 @@ class Poller:
             await self._drop_session(state)
         except SnmpAuthError as exc:
             counted.errors += 1
+            auth_failures = 1
             message = str(exc)
             await self._drop_session(state)
         except SnmpError as exc:
@@ -202,6 +208,7 @@ class Poller:
             timeouts=counted.timeouts,
             profile=state.profile.name if state.profile else None,
             message=message,
+            auth_failures=auth_failures,
         )
         samples.append(status.sample(target.tags | {"device": target.name}, time_ns))
         return PollResult(

@@ -26,6 +26,7 @@ from pysnmp.entity.rfc3413 import ntfrcv
 from pysnmp.proto import rfc1902
 
 from collectors.traps.config import TrapReceiverConfig
+from inventory.text import nfc
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def plain_value(value: Any) -> int | str:
     if isinstance(value, univ.OctetString):
         raw = bytes(value)
         try:
-            text = raw.decode("utf-8")
+            text = nfc(raw.decode("utf-8"))
         except UnicodeDecodeError:
             text = "0x" + raw.hex()
         if text and not text.isprintable() and not text.startswith("0x"):

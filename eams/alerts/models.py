@@ -15,6 +15,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.models.base import Base, utcnow
 
+# The words these text columns hold; list filters refuse any other (`?state=burning` is a 400).
+SEVERITIES = ("info", "warning", "critical")
+CATEGORIES = ("operational", "security")
+ALERT_STATES = ("pending", "firing", "resolved")
+
+
+def _choices(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {"choices": words}
+
 
 class AlertRule(Base):
     __tablename__ = "alert_rule"
@@ -22,8 +31,10 @@ class AlertRule(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
-    category: Mapped[str] = mapped_column(String(20), default="operational", index=True)
-    severity: Mapped[str] = mapped_column(String(20), default="warning")
+    category: Mapped[str] = mapped_column(
+        String(20), default="operational", index=True, info=_choices(CATEGORIES)
+    )
+    severity: Mapped[str] = mapped_column(String(20), default="warning", info=_choices(SEVERITIES))
     enabled: Mapped[bool] = mapped_column(default=True)
     # The whole rule as data (see eams/alerts/rules/spec.py); the columns above are copies for filters.
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -46,12 +57,12 @@ class Alert(Base):
     fingerprint: Mapped[str] = mapped_column(String(32))
     rule_name: Mapped[str] = mapped_column(String(200), index=True)
     rule_kind: Mapped[str] = mapped_column(String(30))
-    category: Mapped[str] = mapped_column(String(20))
-    severity: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20), info=_choices(CATEGORIES))
+    severity: Mapped[str] = mapped_column(String(20), info=_choices(SEVERITIES))
     device_id: Mapped[int | None] = mapped_column(index=True)
     entity: Mapped[str] = mapped_column(String(300), default="", doc="ifName=Gi0/1, path=/ ...")
     labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(20), doc="firing or resolved")
+    state: Mapped[str] = mapped_column(String(20), doc="firing or resolved", info=_choices(ALERT_STATES))
     value: Mapped[float | None]
     summary: Mapped[str] = mapped_column(Text, default="")
     summary_vi: Mapped[str] = mapped_column(Text, default="")

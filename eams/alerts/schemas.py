@@ -11,6 +11,7 @@ from eams.alerts.matchers import Matcher
 from eams.alerts.rules.spec import RuleSpec
 from eams.alerts.silences import Recurrence
 from inventory.models.base import utcnow
+from inventory.schemas.common import Boundary
 
 
 class AlertRead(BaseModel):
@@ -54,7 +55,7 @@ class AlertDetail(AlertRead):
     history: list[HistoryRead]
 
 
-class AckBody(BaseModel):
+class AckBody(Boundary):
     model_config = ConfigDict(extra="forbid")
     comment: str = Field(min_length=1, max_length=2000)
 
@@ -74,9 +75,13 @@ class RuleRead(BaseModel):
 
 
 # PATCH takes any subset of a rule's fields; the merged rule is validated as a whole.
+class _RuleChanges(Boundary):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
 RuleUpdate: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "RuleUpdate",
-    __config__=ConfigDict(extra="forbid", populate_by_name=True),
+    __base__=_RuleChanges,
     **{
         name: (Optional[info.annotation], Field(default=None, alias=info.alias))  # noqa: UP045
         for name, info in RuleSpec.model_fields.items()
@@ -84,7 +89,7 @@ RuleUpdate: type[BaseModel] = create_model(  # type: ignore[call-overload]
 )
 
 
-class SilenceCreate(BaseModel):
+class SilenceCreate(Boundary):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["silence", "maintenance"] = "silence"
@@ -103,7 +108,7 @@ class SilenceCreate(BaseModel):
         return self
 
 
-class SilenceUpdate(BaseModel):
+class SilenceUpdate(Boundary):
     model_config = ConfigDict(extra="forbid")
 
     matchers: list[Matcher] | None = Field(default=None, min_length=1)
@@ -126,7 +131,7 @@ class SilenceRead(BaseModel):
     created_at: datetime
 
 
-class EventIn(BaseModel):
+class EventIn(Boundary):
     """An event from a remote collector (or a test): what `collectors.samples.Event` carries."""
 
     model_config = ConfigDict(extra="forbid")

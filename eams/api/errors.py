@@ -84,11 +84,31 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
-def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+def validation_errors(errors: list[Any], body: Any = None) -> list[dict[str, Any]]:
     return [
-        {"field": _location(error.get("loc", ())), "message": error.get("msg", "invalid value")}
+        _json_problem(error, body)
+        if error.get("type") == "json_invalid"
+        else {
+            "field": _location(error.get("loc", ())),
+            "message": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
+        }
         for error in errors
     ]
+
+
+def _json_problem(error: dict[str, Any], body: Any) -> dict[str, Any]:
+    """Malformed JSON: the body is at fault, at a line and column a person can find (FastAPI puts
+    the character offset where a field name belongs)."""
+    loc = error.get("loc", ())
+    offset = loc[-1] if loc and isinstance(loc[-1], int) else None
+    reason = str((error.get("ctx") or {}).get("error", "")) or "invalid JSON"
+    if offset is None or not isinstance(body, str | bytes):
+        return {"field": "body", "message": f"the body is not valid JSON: {reason}"}
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    where = f"line {line}, column {column}"
+    return {"field": "body", "message": f"the body is not valid JSON at {where}: {reason}"}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -99,7 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(list(exc.errors()))
+        errors = validation_errors(list(exc.errors()), exc.body)
         summary = "; ".join(f"{item['field']}: {item['message']}" for item in errors[:5])
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
 

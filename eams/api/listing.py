@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase
 from eams.api.errors import BadRequest
 from inventory.search import fold
 from inventory.search_index import trigram_candidates
+from inventory.text import nfc
 
 RESERVED = frozenset({"limit", "offset", "ordering", "q", "brief", "format"})
 LOOKUPS = ("n", "ic", "gte", "lte", "gt", "lt", "isnull")
@@ -54,6 +55,12 @@ def _int_param(params: Mapping[str, str], name: str, default: int) -> int:
 
 def convert(column: ColumnElement[Any], raw: str, param: str) -> Any:
     """Turn a query-string value into the column's Python type, or say which parameter is wrong."""
+    raw = nfc(raw)  # stored text is composed; a decomposed filter value must still match it
+    # A text column holding a closed set of words declares it (`info={"choices": ...}`): an unknown
+    # word is a bad parameter, as for a real enum column, not an empty list.
+    choices = column.info.get("choices") if hasattr(column, "info") else None
+    if choices is not None and raw not in choices:
+        raise BadRequest(f"{param}: {raw!r} is not one of {', '.join(choices)}", field=param)
     column_type = column.type
     if isinstance(column_type, TypeDecorator):  # our UTC datetime and friends: the stored type decides
         column_type = column_type.impl_instance

@@ -373,6 +373,8 @@ class BulkUpdateItem(BaseModel):
 
 
 def build_router(resource: Resource) -> APIRouter:
+    # Item routes match digits only (`{object_id:int}`), so that a wrong method on a fixed path
+    # beside them (`/devices/export.csv`, `/devices/import`) is a 405, not an id that fails to parse.
     router = APIRouter(prefix=f"/{resource.path}", tags=[resource.tag])
     Create = resource.create_schema
     Update = resource.update_schema
@@ -462,13 +464,13 @@ def build_router(resource: Resource) -> APIRouter:
         bulk(payload.ids, one)
         return Response(status_code=204)
 
-    @router.get("/{object_id}", response_model=Read, summary=f"Read one {label}")
+    @router.get("/{object_id:int}", response_model=Read, summary=f"Read one {label}")
     def read(
         request: Request, object_id: PathId, session: SessionDep, caller: Principal = Depends(can_read)
     ) -> Any:
         return present(load(session, resource, caller, object_id), request)
 
-    @router.patch("/{object_id}", response_model=Read, summary=f"Update a {label} (only the fields sent)")
+    @router.patch("/{object_id:int}", response_model=Read, summary=f"Update a {label} (only the fields sent)")
     def update(
         request: Request,
         object_id: PathId,
@@ -478,7 +480,7 @@ def build_router(resource: Resource) -> APIRouter:
     ) -> Any:
         return present(update_one(session, resource, caller, request, object_id, payload), request)
 
-    @router.delete("/{object_id}", status_code=204, summary=f"Delete a {label}")
+    @router.delete("/{object_id:int}", status_code=204, summary=f"Delete a {label}")
     def delete(object_id: PathId, session: SessionDep, caller: Principal = Depends(can_write)) -> Response:
         obj = load(session, resource, caller, object_id)
         check_not_referenced(session, resource, object_id)

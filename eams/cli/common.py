@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from eams.services import Services
@@ -24,7 +25,8 @@ EXIT_UNAVAILABLE = 4
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `message` as a sentence on stderr and return the Exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    # The message is plain text: `eams[demo]` must print as it is, not vanish as console markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 

@@ -20,6 +20,10 @@ from eams.cli import (
     token,
     user,
 )
+from eams.cli.help_format import CONTEXT_SETTINGS
+from eams.cli.help_format import install as install_help_format
+
+install_help_format()
 
 app = typer.Typer(
     name="eams",
@@ -29,6 +33,7 @@ app = typer.Typer(
         "`eams token create --role admin --name you`."
     ),
     no_args_is_help=True,
+    context_settings=CONTEXT_SETTINGS,
     # Markdown joins the hard-wrapped lines of our docstrings into paragraphs.
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,

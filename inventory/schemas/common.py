@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import ipaddress
+import types
+import typing
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -12,12 +16,69 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     create_model,
     field_validator,
 )
 
+from inventory.dates import day_month_year
+from inventory.text import nfc, nfc_deep
 
-class Input(BaseModel):
+__all__ = ["Boundary", "Input", "nfc", "nfc_deep"]
+
+
+class Boundary(BaseModel):
+    """Anything that comes from outside, checked the same way whoever reads it (API, CSV, rules):
+    text composed to NFC, so that two spellings of one Vietnamese name are one name; `null` refused
+    where a field cannot be empty (a PATCH leaves such a field out instead); `true`/`false` refused
+    where a number is expected (pydantic would read them as 1 and 0); and DD/MM/YYYY taken in date
+    fields, as the CSV import and every page show dates."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _at_the_boundary(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is None:
+            return nfc_deep(value)
+        accepted = _accepted_types(cls, info.field_name)
+        if value is None:
+            if accepted and type(None) not in accepted:
+                raise ValueError("must not be null; leave the field out to keep the stored value")
+            return value
+        if isinstance(value, bool):
+            if accepted & {int, float} and bool not in accepted:
+                raise ValueError("must be a number, not true or false")
+            return value
+        if isinstance(value, str) and dt.date in accepted and dt.datetime not in accepted:
+            found = day_month_year(value)
+            if found is not None:
+                return found
+        return nfc_deep(value)
+
+
+@functools.cache
+def _accepted_types(model: type[BaseModel], field_name: str) -> frozenset[Any]:
+    info = model.model_fields.get(field_name)
+    return frozenset() if info is None else frozenset(_flatten(info.annotation))
+
+
+def _flatten(annotation: Any) -> set[Any]:
+    """The plain types a field accepts at its top level: `Annotated[int, ...] | None` -> {int, None}."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _flatten(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        found: set[Any] = set()
+        for member in typing.get_args(annotation):
+            found |= _flatten(member)
+        return found
+    if annotation is None:
+        return {type(None)}
+    if annotation is Any:
+        return {Any}
+    return {origin or annotation}
+
+
+class Input(Boundary):
     """Request bodies: unknown fields are errors, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -93,18 +154,31 @@ class Stored(Output):
 
 
 def partial(model: type[BaseModel], name: str | None = None) -> type[BaseModel]:
-    """The same fields as `model`, all optional: the body of a PATCH."""
+    """The same fields as `model`, all optional: the body of a PATCH.
+
+    A field that may be empty in `model` may be cleared with `null`; one that may not (a name, the
+    tags) keeps its type, so that `null` is a 422 naming it, and is only left out."""
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
-        annotation = info.annotation
-        fields[field_name] = (
-            annotation | None,  # type: ignore[operator]
-            Field(default=None, description=info.description, json_schema_extra=info.json_schema_extra),
-        )
+        annotation: Any = info.annotation
         # Keep the constraints (lengths, ranges) of the original field.
         if info.metadata:
-            fields[field_name] = (
-                Annotated[(annotation, *info.metadata)] | None,
-                Field(default=None, description=info.description),
-            )
+            annotation = Annotated[(annotation, *info.metadata)]
+        nullable = type(None) in _flatten(info.annotation)
+        extra = info.json_schema_extra if nullable else _without_default(info.json_schema_extra)
+        fields[field_name] = (
+            annotation | None if nullable else annotation,
+            Field(default=None, description=info.description, json_schema_extra=extra),
+        )
     return create_model(name or model.__name__.replace("Create", "Update"), __base__=Input, **fields)
+
+
+def _without_default(extra: Any) -> Any:
+    """The published schema of a PATCH field that may only be left out shows no `default: null`."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        if isinstance(extra, dict):
+            schema.update(extra)
+
+    return edit

@@ -38,7 +38,7 @@ async def test_a_licence_running_out_alerts_on_every_covered_device_until_renewe
     assert expiring == sorted([(estate.core, "firing"), (estate.server, "firing")])
     assert not [a for a in alerts(services) if a.rule_name == "support-contract-ending"], "400 days away"
     summary = next(a.summary for a in alerts(services) if a.device_id == estate.core)
-    assert (today + timedelta(days=20)).isoformat() in summary
+    assert (today + timedelta(days=20)).strftime("%d/%m/%Y") in summary  # shown DD/MM/YYYY
 
     with services.db.session() as session:
         renewal = Contract(

@@ -146,6 +146,7 @@ def test_a_csv_import_with_one_bad_row_writes_nothing_and_lists_the_rows(
         files={"file": ("devices.csv", good.encode(), "text/csv")},
     )
     assert answer.status_code == 200 and count_devices(example_services) == before + 1
+    assert "thêm mới 1, cập nhật 0, không đổi 0" in answer.text  # the rows an upsert left alone, too
 
 
 def count_devices(services: Services) -> int:

@@ -25,7 +25,9 @@ class LogChannel:
         self.sent: int = 0
 
     async def send(self, notification: Notification) -> None:
-        log.log(self.level, "[%s] %s\n%s", notification.receiver, notification.title, notification.text())
+        # text() starts with the title (Vietnamese, then English): printing it again repeated each
+        # alert's heading three times in the log.
+        log.log(self.level, "[%s] %s", notification.receiver, notification.text())
         self.sent += 1
 
     async def close(self) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from inventory.schemas.common import Boundary
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -35,7 +37,10 @@ Op = Literal[">", ">=", "<", "<=", "==", "!="]
 RuleKind = Literal["threshold", "unreachable", "oper_down", "stale", "event", "absence", "inventory"]
 
 
-class Strict(BaseModel):
+class Strict(Boundary):
+    """Rules from YAML files and from the API: unknown keys are errors; text, nulls and booleans are
+    checked as in every inventory body (`days: false` is not 0)."""
+
     model_config = ConfigDict(extra="forbid")
 
 

@@ -57,6 +57,7 @@ class ImportReport(BaseModel):
     rows: int
     created: int
     updated: int
+    unchanged: int = 0  # upsert rows equal to the stored device: nothing written, nothing logged
 
 
 async def csv_upload(request: Request) -> bytes:
@@ -97,11 +98,13 @@ IMPORT_BODY = {
     response_model=ImportReport,
     summary="Import devices from CSV",
     description=(
-        f"Columns (header row, any order, only `name` required): {', '.join(COLUMNS)}. "
+        f"Columns (header row, any order, `name` always, `role` for a new device): {', '.join(COLUMNS)}. "
         "References by name: site, rack (within the site), owner/operating agency by code or name, "
         "manufacturer and model, platform, credentials profile; tags separated by ';'. "
         "UTF-8 with or without BOM, ',' or ';' separated. mode=create adds devices; mode=upsert "
-        "also updates the devices whose name exists. One bad row and nothing is written: the 422 "
+        "also updates the devices whose name exists (`unchanged` counts rows equal to what is stored). "
+        "Amounts: 1.250.000 or 1,250,000 (a single mark before three digits, 1.250, is ambiguous and "
+        "refused; decimals must be zero). One bad row and nothing is written: the 422 "
         "lists every problem with its row number (header = row 1) and column."
     ),
     openapi_extra={"requestBody": IMPORT_BODY},
@@ -122,7 +125,7 @@ def import_devices(
     stored = _stored_ids(session, [row.name for row in rows])
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
-    created = updated = 0
+    created = updated = unchanged = 0
     for row in rows:
         try:
             if row.name in first_seen:
@@ -139,11 +142,13 @@ def import_devices(
                         )
                     ]
                 )
-            _write_row(session, request, caller, row, refs, existing_id)
+            wrote = _write_row(session, request, caller, row, refs, existing_id)
             if existing_id is None:
                 created += 1
-            else:
+            elif wrote:
                 updated += 1
+            else:
+                unchanged += 1
         except RowInvalid as exc:
             errors.extend(exc.errors)
         except ApiError as exc:
@@ -155,7 +160,7 @@ def import_devices(
             f"{len(errors)} problem(s) in {len(rows)} row(s); nothing was imported",
             errors=[error.as_dict() for error in errors],
         )
-    return ImportReport(mode=mode, rows=len(rows), created=created, updated=updated)
+    return ImportReport(mode=mode, rows=len(rows), created=created, updated=updated, unchanged=unchanged)
 
 
 def _write_row(
@@ -165,14 +170,19 @@ def _write_row(
     row: CsvRow,
     refs: References,
     existing_id: int | None,
-) -> None:
+) -> bool:
+    """Write one row; False when it is an existing device that the row would not change."""
     payload = payload_for(row, refs, existing=existing_id is not None)
     if existing_id is None:
         apply_values(session, DEVICES, caller, request, Device(), payload.model_dump())
-        return
+        return True
     device = load(session, DEVICES, caller, existing_id)
+    values = payload.model_dump(exclude_unset=True)
+    if all(getattr(device, name) == value for name, value in values.items()):
+        return False
     try:
-        apply_values(session, DEVICES, caller, request, device, payload.model_dump(exclude_unset=True))
+        apply_values(session, DEVICES, caller, request, device, values)
+        return True
     except ApiError:
         # Forget this row's half-applied values so that later rows are checked against stored data.
         session.expire(device)
