@@ -39,11 +39,14 @@ ONE_WORKER_FOLDERS = frozenset({"discovery", "remote", "snmp", "ssh", "syslog", 
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every other test file stays whole on one worker: some files' tests share one running
+    service and build on each other in order (tests/auth/test_serve.py scans, last, what the
+    others sent)."""
     tests_root = Path(__file__).resolve().parent
     for item in items:
         parts = item.path.relative_to(tests_root).parts
-        if len(parts) > 1 and parts[0] in ONE_WORKER_FOLDERS:
-            item.add_marker(pytest.mark.xdist_group(parts[0]))
+        whole = parts[0] if len(parts) > 1 and parts[0] in ONE_WORKER_FOLDERS else "/".join(parts)
+        item.add_marker(pytest.mark.xdist_group(whole))
 
 
 @pytest.fixture(scope="session")

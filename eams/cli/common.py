@@ -15,8 +15,10 @@ from eams.services import Services
 from eams.settings import Settings, load_settings
 from inventory import migrate
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: a sentence is never broken at the terminal's width (a long path once split "from empty
+# to" over two lines, for people and for scripts reading the output); tables still fit the width.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 EXIT_USAGE = 2
 EXIT_CONFIG = 3

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 
@@ -48,8 +49,8 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: f
         try:
             if check():
                 return
-        except OSError:
-            pass
+        except (OSError, httpx.TransportError):
+            pass  # not listening yet, or a busy peer answering later than the client waits
         time.sleep(interval)
     raise TimeoutError(f"{what} not ready after {timeout:.0f}s")
 
