@@ -10,15 +10,16 @@ from __future__ import annotations
 import ipaddress
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from collectors.syslog.decoders import DECODERS
+from collectors.syslog.decoders import DECODERS, Decoder
 
 SHIPPED_DIR = Path(__file__).parent / "formats"
 FieldType = Literal["str", "int", "float", "ip", "bool"]
@@ -136,6 +137,41 @@ class CompiledEvent:
     extract: re.Pattern[str] | None
 
 
+class EventIndex:
+    """Which of a format's events can take a message, decided by the values of the fields their
+    `when` reads. Most messages are traffic logs whose few deciding values (logid, type, subtype,
+    action ...) repeat, so the answer is remembered instead of running every event's regexes on
+    every message (bounded: cleared when full; long values are not remembered)."""
+
+    MEMO_LIMIT = 2_048
+    MEMO_VALUE_CHARS = 256
+
+    def __init__(self, events: tuple[CompiledEvent, ...]) -> None:
+        self.events = events
+        self.keys = tuple(dict.fromkeys(key for event in events for key, _ in event.when))
+        self._memo: dict[tuple[str | None, ...], tuple[CompiledEvent, ...]] = {}
+
+    def candidates(self, fields: Mapping[str, Any]) -> tuple[CompiledEvent, ...]:
+        """The events whose `when` holds for `fields`, in the format's order."""
+        values = tuple(None if (value := fields.get(key)) is None else str(value) for key in self.keys)
+        found = self._memo.get(values)
+        if found is None:
+            found = tuple(event for event in self.events if _when_holds(event, fields))
+            if all(value is None or len(value) <= self.MEMO_VALUE_CHARS for value in values):
+                if len(self._memo) >= self.MEMO_LIMIT:
+                    self._memo.clear()
+                self._memo[values] = found
+        return found
+
+
+def _when_holds(event: CompiledEvent, fields: Mapping[str, Any]) -> bool:
+    for key, pattern in event.when:
+        value = fields.get(key)
+        if value is None or pattern.fullmatch(str(value)) is None:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class Format:
     """A loaded format, ready for the hot path."""
@@ -147,6 +183,7 @@ class Format:
     detect_app: re.Pattern[str] | None
     options: Mapping[str, Any]
     events: tuple[CompiledEvent, ...]
+    event_index: EventIndex
 
     @property
     def vendor(self) -> str:
@@ -158,7 +195,11 @@ class Format:
         return self.detect_text is None or self.detect_text.search(text) is not None
 
     def decode(self, text: str) -> dict[str, str] | None:
-        return DECODERS[self.spec.decoder](text, dict(self.options))
+        return self._decoder(text, self.options)
+
+    @property
+    def _decoder(self) -> Decoder:
+        return DECODERS[self.spec.decoder]
 
 
 def _compiled(name: str, spec: FormatSpec, source: str) -> Format:
@@ -183,6 +224,7 @@ def _compiled(name: str, spec: FormatSpec, source: str) -> Format:
         detect_app=re.compile(spec.detect.app_name) if spec.detect.app_name else None,
         options=options,
         events=events,
+        event_index=EventIndex(events),
     )
 
 
@@ -222,30 +264,28 @@ def typed(values: Mapping[str, str], types: Mapping[str, FieldType]) -> tuple[di
     out: dict[str, Any] = {}
     bad: list[str] = []
     for key, raw in values.items():
-        kind = types.get(key, "str")
-        value = raw[:MAX_VALUE_CHARS]
-        if kind == "str":
+        value = raw if len(raw) <= MAX_VALUE_CHARS else raw[:MAX_VALUE_CHARS]
+        kind = types.get(key)
+        if kind is None or kind == "str":
             out[key] = value
             continue
-        if value.strip() in _NO_VALUE:  # FortiGate writes tunnelip=N/A, others "-": no value
+        if value in _NO_VALUE or value.strip() in _NO_VALUE:  # FortiGate tunnelip=N/A, others "-"
             out[key] = None
             continue
         try:
-            out[key] = _convert(value, kind)
+            out[key] = _CONVERTERS[kind](value)
         except ValueError:
             out[key] = value
             bad.append(key)
     return out, bad
 
 
-def _convert(value: str, kind: FieldType) -> Any:
-    if kind == "int":
-        return int(value, 0) if value[:2].lower() == "0x" else int(value)
-    if kind == "float":
-        return float(value)
-    if kind == "bool":
-        return value.strip().lower() in _TRUE
-    return _ip(value.strip())
+def _int(value: str) -> int:
+    return int(value, 0) if value[:2].lower() == "0x" else int(value)
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in _TRUE
 
 
 _IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
@@ -262,6 +302,13 @@ def _ip(value: str) -> str:
     return str(ipaddress.ip_address(value.split("%")[0]))
 
 
+def _ip_text(value: str) -> str:
+    return _ip(value.strip())
+
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {"int": _int, "float": float, "bool": _bool, "ip": _ip_text}
+
+
 class _Lenient(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return MISSING
@@ -272,10 +319,15 @@ _FORMATTER = string.Formatter()
 
 def render(template: str, values: Mapping[str, Any]) -> str:
     try:
-        return _FORMATTER.vformat(template, (), _Lenient(values))
-    except (IndexError, KeyError, ValueError, AttributeError):
+        return template.format_map(_Lenient(values))
+    except (IndexError, KeyError, ValueError, AttributeError, TypeError):
         return template
 
 
+@lru_cache(maxsize=1_024)
+def _template_fields(template: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in _FORMATTER.parse(template) if name)
+
+
 def template_fields(template: str) -> list[str]:
-    return [name for _, name, _, _ in _FORMATTER.parse(template) if name]
+    return list(_template_fields(template))

@@ -69,7 +69,7 @@ class Parser:
         if parsed.format is None:
             return None
         fields = parsed.fields
-        for compiled in parsed.format.events:
+        for compiled in parsed.format.event_index.candidates(fields):
             values = _event_values(compiled, fields, header, parsed.format.spec.fields)
             if values is None:
                 continue
@@ -96,10 +96,8 @@ class Parser:
 def _event_values(
     compiled: CompiledEvent, fields: dict[str, Any], header: Header, types: dict[str, FieldType]
 ) -> dict[str, Any] | None:
-    for key, pattern in compiled.when:
-        value = fields.get(key)
-        if value is None or pattern.fullmatch(str(value)) is None:
-            return None
+    """The values for the event's templates, or None when its `extract` finds nothing (its `when`
+    was checked by the format's event index)."""
     values = dict(fields)
     if compiled.extract is not None:
         source = (
