@@ -3,12 +3,13 @@ bounded history (days and rows). Every method does database work: call it from a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Dialect, Table, delete, select, text
+from sqlalchemy import JSON, CursorResult, Dialect, Table, delete, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import TypeEngine
 
 from collectors.syslog.models import SyslogLoginAddress, SyslogMessage, SyslogUnknownSender
 from collectors.syslog.records import SyslogRecord
@@ -160,8 +161,7 @@ class RowInserter:
             f"INSERT INTO {table.name} ({', '.join(self.columns)}) "
             f"VALUES ({', '.join(marker for _ in self.columns)})"
         )
-        self.converters = [table.columns[name].type.dialect_impl(dialect).bind_processor(dialect)
-                           for name in self.columns]  # fmt: skip
+        self.converters = [_converter(table.columns[name].type, dialect) for name in self.columns]
 
     def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """The rows as the driver takes them, converted column by column."""
@@ -170,6 +170,15 @@ class RowInserter:
             values = [row[name] for row in rows]
             columns.append(values if convert is None else list(map(convert, values)))
         return list(zip(*columns, strict=True))
+
+
+def _converter(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    convert = type_.dialect_impl(dialect).bind_processor(dialect)
+    if convert is None or not isinstance(type_, JSON):
+        return convert
+    # Most messages have no structured data: `{}` is serialised once.
+    empty = convert({})
+    return lambda value: empty if value == {} else convert(value)
 
 
 def _rowcount(result: object) -> int:
