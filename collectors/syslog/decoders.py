@@ -26,8 +26,9 @@ def kv(text: str, options: Mapping[str, Any]) -> Decoded | None:
     pair = options.get("pair_separator")
     if pair:  # Check Point Log Exporter: [key:"value"; key:"value"]
         return _separated_kv(text, pair, options.get("kv_separator", ":"))
-    found = {m.group(1): (m.group(2).replace('\\"', '"') if m.group(2) is not None else m.group(3))
-             for m in _KV.finditer(text)}  # fmt: skip
+    # findall gives '' for the group that did not take part: a quoted value, when there is one,
+    # else the bare one ('' both ways for key="" and key=).
+    found = {key: (quoted.replace('\\"', '"') if quoted else bare) for key, quoted, bare in _KV.findall(text)}
     return found or None
 
 

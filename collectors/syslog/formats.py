@@ -149,15 +149,17 @@ class EventIndex:
     def __init__(self, events: tuple[CompiledEvent, ...]) -> None:
         self.events = events
         self.keys = tuple(dict.fromkeys(key for event in events for key, _ in event.when))
-        self._memo: dict[tuple[str | None, ...], tuple[CompiledEvent, ...]] = {}
+        self._memo: dict[tuple[Any, ...], tuple[CompiledEvent, ...]] = {}
 
     def candidates(self, fields: Mapping[str, Any]) -> tuple[CompiledEvent, ...]:
         """The events whose `when` holds for `fields`, in the format's order."""
-        values = tuple(None if (value := fields.get(key)) is None else str(value) for key in self.keys)
+        # The typed values themselves are the key: a field has one declared type, so two values
+        # that are equal also read the same to the regexes.
+        values = tuple([fields.get(key) for key in self.keys])
         found = self._memo.get(values)
         if found is None:
             found = tuple(event for event in self.events if _when_holds(event, fields))
-            if all(value is None or len(value) <= self.MEMO_VALUE_CHARS for value in values):
+            if not any(isinstance(value, str) and len(value) > self.MEMO_VALUE_CHARS for value in values):
                 if len(self._memo) >= self.MEMO_LIMIT:
                     self._memo.clear()
                 self._memo[values] = found
