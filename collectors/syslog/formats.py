@@ -267,15 +267,15 @@ def typed(values: Mapping[str, str], types: Mapping[str, FieldType]) -> tuple[di
     bad: list[str] = []
     for key, raw in values.items():
         value = raw if len(raw) <= MAX_VALUE_CHARS else raw[:MAX_VALUE_CHARS]
-        kind = types.get(key)
-        if kind is None or kind == "str":
+        convert = _CONVERTERS.get(types.get(key))  # None: text (declared "str", or undeclared)
+        if convert is None:
             out[key] = value
             continue
         if value in _NO_VALUE or value.strip() in _NO_VALUE:  # FortiGate tunnelip=N/A, others "-"
             out[key] = None
             continue
         try:
-            out[key] = _CONVERTERS[kind](value)
+            out[key] = convert(value)
         except ValueError:
             out[key] = value
             bad.append(key)
@@ -283,7 +283,12 @@ def typed(values: Mapping[str, str], types: Mapping[str, FieldType]) -> tuple[di
 
 
 def _int(value: str) -> int:
-    return int(value, 0) if value[:2].lower() == "0x" else int(value)
+    try:
+        return int(value)
+    except ValueError:
+        if value[:2].lower() == "0x":
+            return int(value, 16)
+        raise
 
 
 def _bool(value: str) -> bool:
@@ -308,7 +313,12 @@ def _ip_text(value: str) -> str:
     return _ip(value.strip())
 
 
-_CONVERTERS: dict[str, Callable[[str], Any]] = {"int": _int, "float": float, "bool": _bool, "ip": _ip_text}
+_CONVERTERS: dict[str | None, Callable[[str], Any]] = {
+    "int": _int,
+    "float": float,
+    "bool": _bool,
+    "ip": _ip_text,
+}
 
 
 class _Lenient(dict[str, Any]):

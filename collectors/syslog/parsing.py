@@ -98,16 +98,15 @@ def _event_values(
 ) -> dict[str, Any] | None:
     """The values for the event's templates, or None when its `extract` finds nothing (its `when`
     was checked by the format's event index)."""
-    values = dict(fields)
-    if compiled.extract is not None:
-        source = (
-            header.text
-            if compiled.spec.extract_from == "text"
-            else str(fields.get(compiled.spec.extract_from, ""))
-        )
-        found = compiled.extract.search(source)
-        if found is None:
-            return None
-        extracted, _ = typed({k: v for k, v in found.groupdict().items() if v is not None}, types)
-        values.update(extracted)
-    return values
+    if compiled.extract is None:
+        return dict(fields)
+    source = (
+        header.text
+        if compiled.spec.extract_from == "text"
+        else str(fields.get(compiled.spec.extract_from, ""))
+    )
+    found = compiled.extract.search(source)
+    if found is None:
+        return None
+    extracted, _ = typed({k: v for k, v in found.groupdict().items() if v is not None}, types)
+    return {**fields, **extracted}

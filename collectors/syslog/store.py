@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, CursorResult, Dialect, Table, delete, select, text
@@ -174,12 +175,16 @@ class RowInserter:
         self.converters = [_converter(table.columns[name].type, dialect) for name in self.columns]
 
     def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        """The rows as the driver takes them, converted column by column."""
-        columns: list[list[Any]] = []
-        for name, convert in zip(self.columns, self.converters, strict=True):
-            values = [row[name] for row in rows]
-            columns.append(values if convert is None else list(map(convert, values)))
-        return list(zip(*columns, strict=True))
+        """The rows as the driver takes them (values in column order, converted)."""
+        values_of = itemgetter(*self.columns)
+        converted = [(index, convert) for index, convert in enumerate(self.converters) if convert is not None]
+        out = []
+        for row in rows:
+            values = list(values_of(row))
+            for index, convert in converted:
+                values[index] = convert(values[index])
+            out.append(tuple(values))
+        return out
 
 
 def _converter(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
