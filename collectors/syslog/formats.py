@@ -263,21 +263,23 @@ def load_formats(extra_dirs: Iterable[Path] = ()) -> list[Format]:
 def typed(values: Mapping[str, str], types: Mapping[str, FieldType]) -> tuple[dict[str, Any], list[str]]:
     """Each value converted to its declared type (undeclared ones stay text, cut at 4 KiB); a value
     that does not convert stays text and its name is returned, so nothing is silently lost."""
-    out: dict[str, Any] = {}
+    if sum(map(len, values.values())) <= MAX_VALUE_CHARS:  # the common case: nothing to cut
+        out = dict(values)
+    else:
+        out = {key: value[:MAX_VALUE_CHARS] for key, value in values.items()}
     bad: list[str] = []
-    for key, raw in values.items():
-        value = raw if len(raw) <= MAX_VALUE_CHARS else raw[:MAX_VALUE_CHARS]
-        convert = _CONVERTERS.get(types.get(key))  # None: text (declared "str", or undeclared)
+    # Only the declared, converted fields are visited (most of a message's fields are text).
+    for key in [key for key in out if key in types]:
+        convert = _CONVERTERS.get(types[key])  # None for "str"
         if convert is None:
-            out[key] = value
             continue
+        value = out[key]
         if value in _NO_VALUE or value.strip() in _NO_VALUE:  # FortiGate tunnelip=N/A, others "-"
             out[key] = None
             continue
         try:
             out[key] = convert(value)
         except ValueError:
-            out[key] = value
             bad.append(key)
     return out, bad
 
