@@ -263,6 +263,7 @@ def load_formats(extra_dirs: Iterable[Path] = ()) -> list[Format]:
 def typed(values: Mapping[str, str], types: Mapping[str, FieldType]) -> tuple[dict[str, Any], list[str]]:
     """Each value converted to its declared type (undeclared ones stay text, cut at 4 KiB); a value
     that does not convert stays text and its name is returned, so nothing is silently lost."""
+    out: dict[str, Any]
     if sum(map(len, values.values())) <= MAX_VALUE_CHARS:  # the common case: nothing to cut
         out = dict(values)
     else:

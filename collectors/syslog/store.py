@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, CursorResult, Dialect, Table, delete, select, text
 from sqlalchemy.exc import IntegrityError
@@ -58,7 +58,7 @@ class SyslogStore:
 
     def _inserter(self, dialect: Dialect) -> RowInserter:
         if self._rows is None or self._rows.dialect is not dialect:
-            self._rows = RowInserter(SyslogMessage.__table__, dialect)
+            self._rows = RowInserter(cast(Table, SyslogMessage.__table__), dialect)
         return self._rows
 
     def _count_unknown(self, records: Iterable[SyslogRecord]) -> None:
