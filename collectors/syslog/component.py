@@ -76,7 +76,7 @@ class SyslogComponent:
             )
         except FormatError as exc:
             raise ListenError(f"syslog formats are not valid: {exc}") from None
-        self.processor = SyslogProcessor(loaded, self.resolver, self.store)
+        self.processor = SyslogProcessor(loaded, self.resolver, self.store, config.legacy_zone)
         self.backup = backup if config.backup_on_config_change else None
         self.forward = forward
         self.queue: asyncio.Queue[RawMessage] = asyncio.Queue(maxsize=config.queue_size)

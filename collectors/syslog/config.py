@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -79,9 +80,26 @@ class SyslogConfig(BaseModel):
     backup_min_interval_s: float = Field(
         default=120.0, ge=0, description="at most one triggered backup per device in this time"
     )
+    legacy_timezone: str = Field(
+        default="Asia/Ho_Chi_Minh",
+        description="zone of an RFC 3164 time that names none (the device's local time), e.g. UTC",
+    )
     backup_wait_s: float = Field(
         default=180.0, gt=0, description="how long a configuration change waits for its backup's diff"
     )
+
+    @field_validator("legacy_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name such as Asia/Ho_Chi_Minh or UTC") from None
+        return value
+
+    @property
+    def legacy_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.legacy_timezone)
 
     @field_validator("listen", "tls_listen")
     @classmethod

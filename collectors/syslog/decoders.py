@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv as _csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 Decoded = dict[str, str]
-Decoder = Callable[[str, dict[str, Any]], Decoded | None]
+Decoder = Callable[[str, Mapping[str, Any]], Decoded | None]
 
 # FortiGate/Sophos: key=value, key="quoted value" (a quote inside is written \")
 _KV = re.compile(r'([A-Za-z_][\w.\-]*)=(?:"((?:[^"\\]|\\.)*)"|(\S*))')
@@ -22,12 +22,13 @@ _CEF_UNESCAPE = {"\\=": "=", "\\\\": "\\", "\\n": "\n", "\\r": "\r", "\\|": "|"}
 _CEF_ESCAPES = re.compile(r"\\[=\\nr|]")
 
 
-def kv(text: str, options: dict[str, Any]) -> Decoded | None:
+def kv(text: str, options: Mapping[str, Any]) -> Decoded | None:
     pair = options.get("pair_separator")
     if pair:  # Check Point Log Exporter: [key:"value"; key:"value"]
         return _separated_kv(text, pair, options.get("kv_separator", ":"))
-    found = {m.group(1): (m.group(2).replace('\\"', '"') if m.group(2) is not None else m.group(3))
-             for m in _KV.finditer(text)}  # fmt: skip
+    # findall gives '' for the group that did not take part: a quoted value, when there is one,
+    # else the bare one ('' both ways for key="" and key=).
+    found = {key: (quoted.replace('\\"', '"') if quoted else bare) for key, quoted, bare in _KV.findall(text)}
     return found or None
 
 
@@ -69,7 +70,7 @@ def _split_outside_quotes(text: str, separator: str) -> list[str]:
     return parts
 
 
-def csv(text: str, options: dict[str, Any]) -> Decoded | None:
+def csv(text: str, options: Mapping[str, Any]) -> Decoded | None:
     """PAN-OS: comma-separated, fields with commas in double quotes; the column list is chosen by
     the value of `type_column` (TRAFFIC, THREAT, SYSTEM, CONFIG, GLOBALPROTECT)."""
     values = _csv_split(text)
@@ -90,7 +91,7 @@ def _csv_split(text: str) -> list[str]:
     return next(_csv.reader([text]), [])
 
 
-def cef(text: str, options: dict[str, Any]) -> Decoded | None:
+def cef(text: str, options: Mapping[str, Any]) -> Decoded | None:
     """ArcSight CEF: `CEF:0|vendor|product|version|signature|name|severity|k=v k=v`."""
     start = text.find("CEF:")
     if start < 0:
@@ -131,7 +132,7 @@ def _split_header(text: str, count: int) -> tuple[list[str] | None, str]:
     return fields, text[i:]
 
 
-def leef(text: str, options: dict[str, Any]) -> Decoded | None:
+def leef(text: str, options: Mapping[str, Any]) -> Decoded | None:
     """IBM LEEF 1.0 (attributes separated by tabs) and 2.0 (a delimiter field after the header:
     a character or its hex `x5E`/`0x5E`). Some senders separate 1.0 attributes with `|`."""
     start = text.find("LEEF:")
@@ -161,7 +162,7 @@ def leef(text: str, options: dict[str, Any]) -> Decoded | None:
     return found
 
 
-def regex(text: str, options: dict[str, Any]) -> Decoded | None:
+def regex(text: str, options: Mapping[str, Any]) -> Decoded | None:
     """Named groups of `pattern` (searched), then `params`: name=value pairs found in one field
     (Huawei's `(Task=..., Ip=...)`)."""
     pattern: re.Pattern[str] | None = options.get("compiled")

@@ -10,15 +10,16 @@ from __future__ import annotations
 import ipaddress
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from collectors.syslog.decoders import DECODERS
+from collectors.syslog.decoders import DECODERS, Decoder
 
 SHIPPED_DIR = Path(__file__).parent / "formats"
 FieldType = Literal["str", "int", "float", "ip", "bool"]
@@ -136,6 +137,43 @@ class CompiledEvent:
     extract: re.Pattern[str] | None
 
 
+class EventIndex:
+    """Which of a format's events can take a message, decided by the values of the fields their
+    `when` reads. Most messages are traffic logs whose few deciding values (logid, type, subtype,
+    action ...) repeat, so the answer is remembered instead of running every event's regexes on
+    every message (bounded: cleared when full; long values are not remembered)."""
+
+    MEMO_LIMIT = 2_048
+    MEMO_VALUE_CHARS = 256
+
+    def __init__(self, events: tuple[CompiledEvent, ...]) -> None:
+        self.events = events
+        self.keys = tuple(dict.fromkeys(key for event in events for key, _ in event.when))
+        self._memo: dict[tuple[Any, ...], tuple[CompiledEvent, ...]] = {}
+
+    def candidates(self, fields: Mapping[str, Any]) -> tuple[CompiledEvent, ...]:
+        """The events whose `when` holds for `fields`, in the format's order."""
+        # The typed values themselves are the key: a field has one declared type, so two values
+        # that are equal also read the same to the regexes.
+        values = tuple([fields.get(key) for key in self.keys])
+        found = self._memo.get(values)
+        if found is None:
+            found = tuple(event for event in self.events if _when_holds(event, fields))
+            if not any(isinstance(value, str) and len(value) > self.MEMO_VALUE_CHARS for value in values):
+                if len(self._memo) >= self.MEMO_LIMIT:
+                    self._memo.clear()
+                self._memo[values] = found
+        return found
+
+
+def _when_holds(event: CompiledEvent, fields: Mapping[str, Any]) -> bool:
+    for key, pattern in event.when:
+        value = fields.get(key)
+        if value is None or pattern.fullmatch(str(value)) is None:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class Format:
     """A loaded format, ready for the hot path."""
@@ -147,6 +185,7 @@ class Format:
     detect_app: re.Pattern[str] | None
     options: Mapping[str, Any]
     events: tuple[CompiledEvent, ...]
+    event_index: EventIndex
 
     @property
     def vendor(self) -> str:
@@ -158,7 +197,11 @@ class Format:
         return self.detect_text is None or self.detect_text.search(text) is not None
 
     def decode(self, text: str) -> dict[str, str] | None:
-        return DECODERS[self.spec.decoder](text, dict(self.options))
+        return self._decoder(text, self.options)
+
+    @property
+    def _decoder(self) -> Decoder:
+        return DECODERS[self.spec.decoder]
 
 
 def _compiled(name: str, spec: FormatSpec, source: str) -> Format:
@@ -183,6 +226,7 @@ def _compiled(name: str, spec: FormatSpec, source: str) -> Format:
         detect_app=re.compile(spec.detect.app_name) if spec.detect.app_name else None,
         options=options,
         events=events,
+        event_index=EventIndex(events),
     )
 
 
@@ -219,33 +263,39 @@ def load_formats(extra_dirs: Iterable[Path] = ()) -> list[Format]:
 def typed(values: Mapping[str, str], types: Mapping[str, FieldType]) -> tuple[dict[str, Any], list[str]]:
     """Each value converted to its declared type (undeclared ones stay text, cut at 4 KiB); a value
     that does not convert stays text and its name is returned, so nothing is silently lost."""
-    out: dict[str, Any] = {}
+    out: dict[str, Any]
+    if sum(map(len, values.values())) <= MAX_VALUE_CHARS:  # the common case: nothing to cut
+        out = dict(values)
+    else:
+        out = {key: value[:MAX_VALUE_CHARS] for key, value in values.items()}
     bad: list[str] = []
-    for key, raw in values.items():
-        kind = types.get(key, "str")
-        value = raw[:MAX_VALUE_CHARS]
-        if kind == "str":
-            out[key] = value
+    # Only the declared, converted fields are visited (most of a message's fields are text).
+    for key in [key for key in out if key in types]:
+        convert = _CONVERTERS.get(types[key])  # None for "str"
+        if convert is None:
             continue
-        if value.strip() in _NO_VALUE:  # FortiGate writes tunnelip=N/A, others "-": no value
+        value = out[key]
+        if value in _NO_VALUE or value.strip() in _NO_VALUE:  # FortiGate tunnelip=N/A, others "-"
             out[key] = None
             continue
         try:
-            out[key] = _convert(value, kind)
+            out[key] = convert(value)
         except ValueError:
-            out[key] = value
             bad.append(key)
     return out, bad
 
 
-def _convert(value: str, kind: FieldType) -> Any:
-    if kind == "int":
-        return int(value, 0) if value[:2].lower() == "0x" else int(value)
-    if kind == "float":
-        return float(value)
-    if kind == "bool":
-        return value.strip().lower() in _TRUE
-    return _ip(value.strip())
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        if value[:2].lower() == "0x":
+            return int(value, 16)
+        raise
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in _TRUE
 
 
 _IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
@@ -262,6 +312,18 @@ def _ip(value: str) -> str:
     return str(ipaddress.ip_address(value.split("%")[0]))
 
 
+def _ip_text(value: str) -> str:
+    return _ip(value.strip())
+
+
+_CONVERTERS: dict[str | None, Callable[[str], Any]] = {
+    "int": _int,
+    "float": float,
+    "bool": _bool,
+    "ip": _ip_text,
+}
+
+
 class _Lenient(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return MISSING
@@ -272,10 +334,15 @@ _FORMATTER = string.Formatter()
 
 def render(template: str, values: Mapping[str, Any]) -> str:
     try:
-        return _FORMATTER.vformat(template, (), _Lenient(values))
-    except (IndexError, KeyError, ValueError, AttributeError):
+        return template.format_map(_Lenient(values))
+    except (IndexError, KeyError, ValueError, AttributeError, TypeError):
         return template
 
 
+@lru_cache(maxsize=1_024)
+def _template_fields(template: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in _FORMATTER.parse(template) if name)
+
+
 def template_fields(template: str) -> list[str]:
-    return [name for _, name, _, _ in _FORMATTER.parse(template) if name]
+    return list(_template_fields(template))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Literal
 
 MessageFormat = Literal["rfc5424", "rfc3164", "raw"]
@@ -71,8 +71,9 @@ def decode(data: bytes) -> str:
     return text.replace("\x00", "\\x00") if "\x00" in text else text
 
 
-def parse(data: bytes, received: datetime) -> Header:
-    """The header of one framed message (trailing CR, LF and NUL removed)."""
+def parse(data: bytes, received: datetime, legacy_zone: tzinfo = UTC) -> Header:
+    """The header of one framed message (trailing CR, LF and NUL removed). An RFC 3164 time
+    without a zone is taken in `legacy_zone` (the `legacy_timezone` setting)."""
     text = decode(data.rstrip(b"\r\n\x00"))
     pri = DEFAULT_PRI
     pri_given = False
@@ -87,7 +88,7 @@ def parse(data: bytes, received: datetime) -> Header:
         header = _parse_5424(rest, facility, severity, received)
         if header is not None:
             return header
-    return _parse_3164(rest, facility, severity, received, pri_given)
+    return _parse_3164(rest, facility, severity, received, pri_given, legacy_zone)
 
 
 # --- RFC 5424 -----------------------------------------------------------------------------------
@@ -162,8 +163,10 @@ def _structured_data(body: str) -> tuple[dict[str, dict[str, str]], str]:
 # --- RFC 3164 and what devices make of it -------------------------------------------------------
 
 
-def _parse_3164(rest: str, facility: int, severity: int, received: datetime, pri_given: bool) -> Header:
-    timestamp, after = _legacy_timestamp(rest, received)
+def _parse_3164(
+    rest: str, facility: int, severity: int, received: datetime, pri_given: bool, legacy_zone: tzinfo
+) -> Header:
+    timestamp, after = _legacy_timestamp(rest, received, legacy_zone)
     hostname: str | None = None
     body = after
     if timestamp is not None:
@@ -193,13 +196,20 @@ def _parse_3164(rest: str, facility: int, severity: int, received: datetime, pri
     )
 
 
-def _legacy_timestamp(rest: str, received: datetime) -> tuple[datetime | None, str]:
+def _legacy_timestamp(rest: str, received: datetime, legacy_zone: tzinfo) -> tuple[datetime | None, str]:
     match = _ISO.match(rest)
     if match is not None:
         year, month, day, hh, mm, ss, frac, zone = match.groups()
         try:
             stamp = datetime(
-                int(year), int(month), int(day), int(hh), int(mm), int(ss), _micro(frac), _zone(zone)
+                int(year),
+                int(month),
+                int(day),
+                int(hh),
+                int(mm),
+                int(ss),
+                _micro(frac),
+                _zone(zone, legacy_zone),
             )
         except ValueError:
             return None, rest
@@ -210,7 +220,7 @@ def _legacy_timestamp(rest: str, received: datetime) -> tuple[datetime | None, s
         month = _MONTHS.get(month_name.lower())
         if month is None:
             return None, rest
-        tz = _zone(zone)
+        tz = _zone(zone, legacy_zone)
         try:
             if year:
                 stamp = datetime(int(year), month, int(day), int(hh), int(mm), int(ss), _micro(frac), tz)
@@ -223,7 +233,7 @@ def _legacy_timestamp(rest: str, received: datetime) -> tuple[datetime | None, s
 
 
 def _nearest_year(
-    month: int, day: int, hh: int, mm: int, ss: int, micro: int, tz: timezone, received: datetime
+    month: int, day: int, hh: int, mm: int, ss: int, micro: int, tz: tzinfo, received: datetime
 ) -> datetime:
     """RFC 3164 has no year: take the one that puts the time nearest the receive time (a
     December message received on 1 January is from last year)."""
@@ -242,9 +252,11 @@ def _micro(frac: str | None) -> int:
     return int((frac or "0")[:6].ljust(6, "0"))
 
 
-def _zone(text: str | None) -> timezone:
-    # A legacy time without a zone is taken as UTC: devices here should log in UTC or send RFC 5424.
-    if not text or text in ("Z", "UTC", "GMT"):
+def _zone(text: str | None, legacy_zone: tzinfo) -> tzinfo:
+    # A legacy time without a zone is the device's local time: the zone devices are set to here.
+    if not text:
+        return legacy_zone
+    if text in ("Z", "UTC", "GMT"):
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")

@@ -208,6 +208,7 @@ class Listeners:
         self._connections.add(task)
         self.counters.connections += 1
         framer = StreamFramer(self.config.max_message_bytes)
+        queue = self.queue
         try:
             while True:
                 try:
@@ -215,14 +216,20 @@ class Listeners:
                 except TimeoutError:
                     break
                 frames = framer.feed(chunk) if chunk else framer.flush()
+                if not frames:
+                    if not chunk:
+                        break
+                    continue
+                self.counters.received[transport] += len(frames)
+                received_ns = time.time_ns()  # the frames of one read arrived together
                 for frame in frames:
-                    self.counters.received[transport] += 1
                     if frame.truncated:
                         self.counters.truncated += 1
-                    # Backpressure, not loss: wait for room in the queue.
-                    await self.queue.put(
-                        RawMessage(frame.data, source, port, transport, time.time_ns(), frame.truncated)
-                    )
+                    message = RawMessage(frame.data, source, port, transport, received_ns, frame.truncated)
+                    try:
+                        queue.put_nowait(message)
+                    except asyncio.QueueFull:  # backpressure, not loss: wait for room in the queue
+                        await queue.put(message)
                 if not chunk:
                     break
         except ssl.SSLError as exc:

@@ -69,7 +69,7 @@ class Parser:
         if parsed.format is None:
             return None
         fields = parsed.fields
-        for compiled in parsed.format.events:
+        for compiled in parsed.format.event_index.candidates(fields):
             values = _event_values(compiled, fields, header, parsed.format.spec.fields)
             if values is None:
                 continue
@@ -96,20 +96,17 @@ class Parser:
 def _event_values(
     compiled: CompiledEvent, fields: dict[str, Any], header: Header, types: dict[str, FieldType]
 ) -> dict[str, Any] | None:
-    for key, pattern in compiled.when:
-        value = fields.get(key)
-        if value is None or pattern.fullmatch(str(value)) is None:
-            return None
-    values = dict(fields)
-    if compiled.extract is not None:
-        source = (
-            header.text
-            if compiled.spec.extract_from == "text"
-            else str(fields.get(compiled.spec.extract_from, ""))
-        )
-        found = compiled.extract.search(source)
-        if found is None:
-            return None
-        extracted, _ = typed({k: v for k, v in found.groupdict().items() if v is not None}, types)
-        values.update(extracted)
-    return values
+    """The values for the event's templates, or None when its `extract` finds nothing (its `when`
+    was checked by the format's event index)."""
+    if compiled.extract is None:
+        return dict(fields)
+    source = (
+        header.text
+        if compiled.spec.extract_from == "text"
+        else str(fields.get(compiled.spec.extract_from, ""))
+    )
+    found = compiled.extract.search(source)
+    if found is None:
+        return None
+    extracted, _ = typed({k: v for k, v in found.groupdict().items() if v is not None}, types)
+    return {**fields, **extracted}

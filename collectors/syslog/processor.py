@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from collectors.samples import Event, Severity
@@ -38,8 +38,15 @@ class Processed:
 
 
 class SyslogProcessor:
-    def __init__(self, formats: list[Format], resolver: DeviceResolver, store: SyslogStore | None) -> None:
+    def __init__(
+        self,
+        formats: list[Format],
+        resolver: DeviceResolver,
+        store: SyslogStore | None,
+        legacy_zone: tzinfo = UTC,
+    ) -> None:
         self.parser = Parser(formats)
+        self.legacy_zone = legacy_zone
         self.resolver = resolver
         self.store = store
         self.counts: Counter[str] = Counter()
@@ -107,7 +114,7 @@ class SyslogProcessor:
 
     def process(self, raw: RawMessage) -> tuple[SyslogRecord, Event | None]:
         received = datetime.fromtimestamp(raw.received_ns / 1e9, UTC)
-        header = parse(raw.data, received)
+        header = parse(raw.data, received, self.legacy_zone)
         parsed = self.parser.parse(header)
         names = [n for n in (header.hostname, *parsed.hostnames) if n]
         resolution = self.resolver.resolve(raw.source, names, parsed.serials)

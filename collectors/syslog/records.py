@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from inventory.search import fold_all
+from inventory.search import fold
 
 SEARCH_CHARS = 2_000
 
@@ -52,9 +52,10 @@ class SyslogRecord:
 
     def search_text(self) -> str:
         """Folded (diacritics and case ignored) text for `q`: names, event and the message."""
-        return fold_all(
-            (self.device_name, self.hostname, self.app_name, self.vendor, self.event, self.message[:1500])
-        )[:SEARCH_CHARS]
+        # One fold of the joined text: the same as folding each part (folding is per character
+        # and per word), a fifth of the calls.
+        parts = (self.device_name, self.hostname, self.app_name, self.vendor, self.event, self.message[:1500])
+        return fold(" ".join(part for part in parts if part))[:SEARCH_CHARS]
 
     def row(self) -> dict[str, Any]:
         """The `syslog_message` row."""

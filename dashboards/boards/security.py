@@ -1,4 +1,4 @@
-"""Security appliances: firewall sessions, VPN tunnels, HA state, and trap events over time."""
+"""Security appliances: firewall sessions, VPN tunnels, HA state, trap and syslog events over time."""
 
 # ruff: noqa: E501 (an InfluxQL clause reads best on one line)
 
@@ -110,4 +110,32 @@ def build() -> model.Dashboard:
         )
     )
     board.add(firing_alerts(24, 8, category="security"))
+
+    board.row("Syslog")
+    board.add(
+        size(timeseries.Panel(), 12, 8)
+        .title("Syslog messages")
+        .description("Messages received by the syslog intake, by severity (counts; the text stays in eams).")
+        .with_target(
+            InfluxQL(
+                'SELECT sum("count") FROM "syslog" WHERE $timeFilter GROUP BY time($__interval), "severity" fill(none)',
+                alias="$tag_severity",
+            )
+        )
+        .draw_style(GraphDrawStyle.BARS)
+    )
+    board.add(
+        size(table.Panel(), 12, 8)
+        .title("Syslog events that matter")
+        .description(
+            "Failed sign-ins, configuration changes, VPN, IPS/AV, HA ... per device and vendor format."
+        )
+        .with_target(
+            InfluxQL(
+                'SELECT sum("count") AS "messages" FROM "syslog" '
+                'WHERE "event" != \'none\' AND $timeFilter GROUP BY "device", "event", "vendor"',
+                result_format="table",
+            )
+        )
+    )
     return board.build()

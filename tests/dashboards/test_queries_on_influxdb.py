@@ -37,6 +37,9 @@ NOT_PRODUCIBLE: dict[tuple[str, str], str] = {
         "written by the trap receiver (collectors/traps, another branch) when a device sends a trap; "
         "polling never writes it"
     ),
+    ("syslog", ""): (
+        "written by the syslog intake (collectors/syslog) when a device sends syslog; the lab only polls"
+    ),
     ("fortigate_vpn_tunnel", ""): (
         "the FortiGate recording in snmpsim-data has an empty fgVpnTunTable, "
         "and no other recording has IPsec tunnels"

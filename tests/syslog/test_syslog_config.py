@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
+from collectors.pipeline import Pipeline
+from collectors.syslog.component import SyslogComponent
 from collectors.syslog.config import SyslogConfig
+from collectors.syslog.listeners import RawMessage
 from eams.components.syslog import preflight
 from eams.settings import Settings
 
@@ -45,3 +50,20 @@ def test_preflight_says_why_it_cannot_listen(tmp_path: Path) -> None:
     assert preflight(missing) == f"syslog TLS file {tmp_path / 'x.pem'} does not exist"
     assert preflight(SyslogConfig()) is None
     assert preflight(SyslogConfig(listen="127.0.0.1:0")) is None
+
+
+def test_the_zone_of_rfc3164_times_is_a_setting_vietnam_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert SyslogConfig().legacy_timezone == "Asia/Ho_Chi_Minh"
+    monkeypatch.setenv("EAMS_SYSLOG_LEGACY_TIMEZONE", "UTC")
+    assert Settings().syslog.legacy_zone == ZoneInfo("UTC")
+    with pytest.raises(ValidationError, match="legacy_timezone") as bad:
+        SyslogConfig(legacy_timezone="Asia/Hanoi-City")
+    assert "is not a time zone name" in str(bad.value)
+
+
+def test_the_intake_reads_rfc3164_times_in_the_configured_zone() -> None:
+    config = SyslogConfig(listen="127.0.0.1:0")
+    component = SyslogComponent(config, Pipeline())
+    raw = RawMessage(b"<38>Jan  1 06:59:00 srv-01 sshd[1]: x", "10.0.0.9", 514, "udp", 1_767_225_600 * 10**9)
+    record, _ = component.processor.process(raw)
+    assert record.device_time == datetime(2025, 12, 31, 23, 59, tzinfo=UTC)

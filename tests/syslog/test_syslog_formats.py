@@ -95,3 +95,29 @@ def test_a_format_in_the_extra_folder_replaces_the_shipped_one(tmp_path: Path) -
     )
     names = [fmt.spec.product for fmt in load_formats([tmp_path]) if fmt.name == "linux"]
     assert names == ["mine"]
+
+
+def test_the_event_index_names_the_events_whose_conditions_hold_also_when_remembered() -> None:
+    """The index remembers its answer per set of deciding values; a second message with the same
+    values, and one where only a deciding value differs, get what checking every event gives."""
+    for case in SAMPLES:
+        header = parse(case["message"].encode(), RECEIVED)
+        parsed = PARSER.parse(header)
+        if parsed.format is None:
+            continue
+        index = parsed.format.event_index
+        every = [
+            event
+            for event in parsed.format.events
+            if all(
+                parsed.fields.get(key) is not None and pattern.fullmatch(str(parsed.fields[key]))
+                for key, pattern in event.when
+            )
+        ]
+        assert list(index.candidates(parsed.fields)) == every, case["name"]
+        assert list(index.candidates(dict(parsed.fields))) == every, case["name"]
+        for key in index.keys:
+            changed = {**parsed.fields, key: "no-such-value"}
+            holds = [e for e in parsed.format.events if all(
+                changed.get(k) is not None and p.fullmatch(str(changed[k])) for k, p in e.when)]  # fmt: skip
+            assert list(index.candidates(changed)) == holds, (case["name"], key)

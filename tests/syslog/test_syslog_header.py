@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from collectors.syslog.header import parse
 
@@ -80,3 +81,18 @@ def test_multi_line_message_and_latin1_bytes_are_kept() -> None:
 def test_vietnamese_utf8_text_is_decoded() -> None:
     header = parse("<13>Jan  1 00:00:00 máy-chủ-01 app: Đăng nhập thất bại".encode(), RECEIVED)
     assert header.hostname == "máy-chủ-01" and header.text == "Đăng nhập thất bại"
+
+
+def test_an_rfc3164_time_without_a_zone_is_taken_in_the_configured_zone() -> None:
+    """Devices here keep Vietnam's time (UTC+7) and RFC 3164 does not say so: 23:59 is 16:59 UTC."""
+    hcm = ZoneInfo("Asia/Ho_Chi_Minh")
+    header = parse(b"<34>Dec 31 23:59:00 mymachine su: 'su root' failed for lonvick", RECEIVED, hcm)
+    assert header.timestamp == datetime(2025, 12, 31, 16, 59, tzinfo=UTC)
+    iso = parse(b"<34>2025-12-31 23:59:00 mymachine su: x", RECEIVED, hcm)
+    assert iso.timestamp == datetime(2025, 12, 31, 16, 59, tzinfo=UTC)
+    # A zone the device wrote wins over the setting.
+    huawei = parse(b"<187>Jan 25 2019 15:20:56+09:00 SW-01 %%01SHELL/5/CMDRECORD(s)[0]:x", RECEIVED, hcm)
+    assert huawei.timestamp == datetime(2019, 1, 25, 6, 20, 56, tzinfo=UTC)
+    assert parse(b"<34>Dec 31 23:59:00 UTC host su: x", RECEIVED, hcm).timestamp == datetime(
+        2025, 12, 31, 23, 59, tzinfo=UTC
+    )

@@ -1,0 +1,69 @@
+"""The store writes a batch through the driver with SQLAlchemy's own column conversions: what it
+stores reads back exactly as SQLAlchemy's own INSERT of the same rows (on SQLite and PostgreSQL),
+and the search index finds it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+
+from bench.syslog.corpus import message
+from collectors.syslog.formats import load_formats
+from collectors.syslog.listeners import RawMessage
+from collectors.syslog.models import SyslogMessage
+from collectors.syslog.processor import SyslogProcessor
+from collectors.syslog.records import SyslogRecord
+from collectors.syslog.resolver import DeviceResolver
+from collectors.syslog.store import SyslogStore
+from inventory.db import Database
+from inventory.search_index import trigram_candidates
+
+RECEIVED_NS = int(datetime(2026, 5, 2, 4, 15, 41, 250_000, tzinfo=UTC).timestamp() * 10**9)
+ODD = [
+    b'<165>1 2026-05-02T11:15:40.123+07:00 host app 12 ID47 [x@1 a="b"] \xef\xbb\xbfhi \xff\x00 there',
+    b"<14>May  2 11:15:40 PA-220 su: x",  # no zone: the legacy zone, Vietnam's
+    b"garbage \x01\x02",
+]
+
+
+def _records() -> list[SyslogRecord]:
+    processor = SyslogProcessor(load_formats(), DeviceResolver(None), None, ZoneInfo("Asia/Ho_Chi_Minh"))
+    raws = [message(i) for i in range(12)] + ODD
+    return [
+        processor.process(RawMessage(data, "10.0.0.9", 5140, "tcp", RECEIVED_NS + i, truncated=i == 3))[0]
+        for i, data in enumerate(raws)
+    ]
+
+
+def _stored(db: Database) -> list[tuple[Any, ...]]:
+    with db.session() as session:
+        rows = session.execute(select(SyslogMessage).order_by(SyslogMessage.id)).scalars().all()
+        columns = [c.name for c in SyslogMessage.__table__.columns if c.name != "id"]
+        return [tuple(getattr(row, name) for name in columns) for row in rows]
+
+
+def test_a_batch_reads_back_as_sqlalchemys_own_insert_would_store_it(db: Database) -> None:
+    records = _records()
+    SyslogStore(db).write(records)
+    written = _stored(db)
+    with db.session() as session:
+        session.execute(delete(SyslogMessage))
+        session.execute(insert(SyslogMessage), [record.row() for record in records])
+    assert written == _stored(db)
+    assert len(written) == len(records)
+    assert written[12][1] == datetime(2026, 5, 2, 4, 15, 40, 123_000, tzinfo=UTC)  # device_time in UTC
+    assert written[12][-3] == ODD[0] and written[3][-2] is True  # raw bytes as sent; truncated
+
+
+def test_the_search_index_finds_what_a_batch_stored(db: Database) -> None:
+    SyslogStore(db).write(_records())
+    wanted = trigram_candidates(SyslogMessage.__table__, ["accepted", "publickey"])
+    query = select(SyslogMessage.message).where(SyslogMessage.search_text.like("%accepted publickey%"))
+    if wanted is not None:  # SQLite: the FTS5 table narrows; PostgreSQL: the GIN index is implicit
+        query = query.where(wanted)
+    with db.session() as session:
+        found = session.scalars(query).all()
+    assert len(found) == 3 and all(text.startswith("Accepted publickey for ops") for text in found)
