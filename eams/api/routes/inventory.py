@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from eams.api.errors import Unprocessable
@@ -28,20 +27,9 @@ from inventory.models import (
 )
 from inventory.models.base import Base
 from inventory.schemas import changes, credentials, devices, facilities, organization
+from inventory.scoping import ROW_SCOPES, device_scope
 
-
-def device_scope(agency_ids: frozenset[int]) -> ColumnElement[bool]:
-    return or_(Device.owner_agency_id.in_(agency_ids), Device.operating_agency_id.in_(agency_ids))
-
-
-def _devices_in_scope(agency_ids: frozenset[int]) -> Any:
-    return select(Device.id).where(device_scope(agency_ids))
-
-
-def _ip_address_scope(agency_ids: frozenset[int]) -> ColumnElement[bool]:
-    # An address may name its device, or only its interface (as discovery records them).
-    interfaces = select(Interface.id).where(Interface.device_id.in_(_devices_in_scope(agency_ids)))
-    return or_(IPAddress.device_id.in_(_devices_in_scope(agency_ids)), IPAddress.interface_id.in_(interfaces))
+__all__ = ["DEVICES", "INVENTORY_RESOURCES", "device_scope", "inventory_router"]
 
 
 def _agency_before_save(
@@ -110,7 +98,7 @@ DEVICES = Resource(
     devices.DeviceRead,
     "device",
     "devices",
-    scope=device_scope,
+    scope=ROW_SCOPES["device"],
 )
 
 INVENTORY_RESOURCES = (
@@ -122,7 +110,7 @@ INVENTORY_RESOURCES = (
         organization.AgencyRead,
         "agency",
         "organization",
-        scope=lambda ids: Agency.id.in_(ids),
+        scope=ROW_SCOPES["agency"],
         before_save=_agency_before_save,
     ),
     Resource(
@@ -188,7 +176,7 @@ INVENTORY_RESOURCES = (
         devices.InterfaceRead,
         "interface",
         "devices",
-        scope=lambda ids: Interface.device_id.in_(_devices_in_scope(ids)),
+        scope=ROW_SCOPES["interface"],
     ),
     Resource(
         "ip-addresses",
@@ -198,7 +186,7 @@ INVENTORY_RESOURCES = (
         devices.IPAddressRead,
         "IP address",
         "devices",
-        scope=_ip_address_scope,
+        scope=ROW_SCOPES["ip_address"],
     ),
     Resource(
         "credentials",
