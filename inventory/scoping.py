@@ -8,10 +8,11 @@ rows that belong only to their parent row (a device's config versions), which ar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
 
 from inventory.models import (
     Agency,
@@ -30,6 +31,7 @@ from inventory.models import (
     RoadmapTask,
     SecurityLevelRecord,
 )
+from inventory.nodes import CHUNK, NODE_MODELS
 
 ScopeFn = Callable[[frozenset[int]], ColumnElement[bool]]
 
@@ -93,3 +95,29 @@ ROW_SCOPES: dict[str, ScopeFn] = {
 def row_scope(table_name: str) -> ScopeFn | None:
     """The scope clause of a table, or None for shared records."""
     return ROW_SCOPES.get(table_name)
+
+
+def visible_nodes(
+    session: Session, keys: Iterable[tuple[str, int]], agency_ids: frozenset[int] | None
+) -> set[tuple[str, int]]:
+    """The graph nodes (node type, id) among `keys` that a caller scoped to `agency_ids` may see:
+    all of them when unscoped; a node type without a scope holds shared records, seen by all."""
+    wanted = set(keys)
+    if agency_ids is None:
+        return wanted
+    by_type: dict[str, set[int]] = {}
+    for node_type, node_id in wanted:
+        by_type.setdefault(node_type, set()).add(node_id)
+    visible: set[tuple[str, int]] = set()
+    for node_type, ids in by_type.items():
+        table = NODE_MODELS[node_type].__table__
+        scope = row_scope(str(NODE_MODELS[node_type].__tablename__))
+        if scope is None:
+            visible.update((node_type, node_id) for node_id in ids)
+            continue
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            statement = select(table.c.id).where(table.c.id.in_(chunk), scope(agency_ids))
+            visible.update((node_type, node_id) for node_id in session.scalars(statement))
+    return visible

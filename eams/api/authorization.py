@@ -9,16 +9,18 @@ would remove or change another agency's rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from eams.api.errors import Forbidden
+from eams.api.errors import Forbidden, NotFound
 from eams.auth import Principal
+from inventory.models import Device
 from inventory.models.base import Base
-from inventory.scoping import ScopeFn, row_scope
+from inventory.scoping import ScopeFn, device_scope, row_scope
 
 
 class Verb(StrEnum):
@@ -110,3 +112,27 @@ def _check_link_rows(
                 f"deleting this {label} would change {other.column.table.name.replace('_', ' ')} rows "
                 "of agencies your token may not change"
             )
+
+
+def ensure_devices_in_scope(
+    session: Session, caller: Principal, device_ids: Iterable[int | None], *, require_device: bool = True
+) -> None:
+    """What a scoped caller feeds in (events, samples) must be about its agencies' devices: an
+    event about another agency's device would raise an alert there. Another agency's device, like
+    one that does not exist, is "not found"; an event about no device at all would reach every
+    agency, so a scoped caller must name one (`require_device`)."""
+    agency_ids = caller.agency_ids
+    if agency_ids is None:
+        return
+    named = list(device_ids)
+    if require_device and any(device_id is None for device_id in named):
+        raise Forbidden(
+            "device_id: a token scoped to an agency must name one of its agencies' devices", field="device_id"
+        )
+    wanted = {device_id for device_id in named if device_id is not None}
+    hidden = sorted(
+        wanted
+        - set(session.scalars(select(Device.id).where(Device.id.in_(wanted), device_scope(agency_ids))))
+    )
+    if hidden:
+        raise NotFound(f"device_id: device {hidden[0]} not found", field="device_id")
