@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import ColumnElement, Table, or_, select
 from sqlalchemy.orm import Session
 
-from eams.api.errors import Forbidden, NotFound
+from eams.api.errors import Forbidden, NotFound, Unprocessable
 from eams.auth import Principal
-from inventory.models import Device
+from inventory.models import CredentialsProfile, Device, Role
 from inventory.models.base import Base
 from inventory.scoping import ScopeFn, device_scope, row_scope
 
@@ -136,3 +136,40 @@ def ensure_devices_in_scope(
     )
     if hidden:
         raise NotFound(f"device_id: device {hidden[0]} not found", field="device_id")
+
+
+def usable_profiles(caller: Principal) -> ColumnElement[bool] | None:
+    """The credentials profiles `caller` may bind to a device or sweep with (None: every one).
+    Admins use any; a shared profile (no owner agency) is for admins only; a scoped caller uses
+    its agencies' profiles."""
+    if caller.role is Role.admin and caller.agency_ids is None:
+        return None
+    if caller.agency_ids is not None:
+        owned = CredentialsProfile.owner_agency_id.in_(caller.agency_ids)
+        return (
+            or_(owned, CredentialsProfile.owner_agency_id.is_(None)) if caller.role is Role.admin else owned
+        )
+    return CredentialsProfile.owner_agency_id.is_not(None)
+
+
+def ensure_profile_usable(session: Session, caller: Principal, profile_id: int) -> None:
+    """Binding a profile to a device: refused unless `caller` may use it (`usable_profiles`)."""
+    clause = usable_profiles(caller)
+    if clause is None:
+        return
+    profile = session.get(CredentialsProfile, profile_id)
+    if profile is None:
+        return  # the reference check answers that one
+    usable = session.scalar(select(CredentialsProfile.id).where(CredentialsProfile.id == profile_id, clause))
+    if usable is not None:
+        return
+    if profile.owner_agency_id is None:
+        raise Forbidden(
+            "credentials_id: only an admin may bind a shared credentials profile", field="credentials_id"
+        )
+    if caller.agency_ids is not None and profile.owner_agency_id not in caller.agency_ids:
+        # Another agency's profile is hidden from this caller: answered as if it did not exist.
+        raise Unprocessable(
+            f"credentials_id: credentials profile {profile_id} does not exist", field="credentials_id"
+        )
+    raise Forbidden("credentials_id: this credentials profile is not yours to bind", field="credentials_id")

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
+from eams.api.authorization import ensure_profile_usable
 from eams.api.errors import Unprocessable
 from eams.api.resources import Resource, build_router
 from eams.auth import Permission, Principal
@@ -40,6 +41,14 @@ def _agency_before_save(
         raise Unprocessable("parent_id: an agency cannot sit below itself", field="parent_id")
     if obj.id is not None and values.get("successor_id") == obj.id:
         raise Unprocessable("successor_id: an agency cannot succeed itself", field="successor_id")
+
+
+def _device_before_save(
+    session: Session, obj: Device, values: dict[str, Any], caller: Principal, _request: Request
+) -> None:
+    profile_id = values.get("credentials_id")
+    if profile_id is not None and profile_id != obj.credentials_id:  # only a new binding is judged
+        ensure_profile_usable(session, caller, profile_id)
 
 
 def _credentials_before_save(
@@ -99,6 +108,7 @@ DEVICES = Resource(
     "device",
     "devices",
     scope=ROW_SCOPES["device"],
+    before_save=_device_before_save,
 )
 
 INVENTORY_RESOURCES = (
@@ -196,6 +206,7 @@ INVENTORY_RESOURCES = (
         credentials.CredentialsRead,
         "credentials profile",
         "credentials",
+        scope=ROW_SCOPES["credentials_profile"],
         before_save=_credentials_before_save,
         present=_present_credentials,
         read_permission=Permission.read_secrets_meta,
