@@ -117,7 +117,7 @@ def world(client: TestClient, make_token: TokenFactory, services: Services) -> W
             "name": f"LT {MARKER}",
             "source_system_id": o["information-systems"],
             "channel": "lgsp",
-            "target_system_id": o["information-systems"],
+            "external_party": "Kho bạc Nhà nước",
         },
         admin,
     )
@@ -450,14 +450,13 @@ def call(
     )
 
 
-@pytest.mark.parametrize("who", ["operator", "planner", "collector"])
-def test_a_scoped_token_never_reads_or_writes_another_agencys_objects(
-    client: TestClient, world: World, who: str
-) -> None:
-    headers = world.tokens[who]
+def walk(client: TestClient, world: World, headers: dict[str, str]) -> list[str]:
+    """Call every route once; the problems found, one line each."""
     table = walk_table()
     problems: list[str] = []
-    for method, path in sorted(schema_routes(client)):
+    # Reads first and deletes last, so a write that got through cannot hide a later leak.
+    order = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
+    for method, path in sorted(schema_routes(client), key=lambda route: (order[route[0]], route[1])):
         spec = table[(method, path)]
         response = call(client, world, method, spec, headers)
         where = f"{method.upper()} {path} -> {response.status_code}"
@@ -467,4 +466,23 @@ def test_a_scoped_token_never_reads_or_writes_another_agencys_objects(
             problems.append(f"{where}: names the other agency's objects: {response.text[:300]}")
         if method in WRITES and response.is_success and not spec.own:
             problems.append(f"{where}: a write that should have been refused: {response.text[:200]}")
+    return problems
+
+
+@pytest.mark.parametrize("who", ["operator", "planner", "collector"])
+def test_a_scoped_token_never_reads_or_writes_another_agencys_objects(
+    client: TestClient, world: World, who: str
+) -> None:
+    problems = walk(client, world, world.tokens[who])
     assert problems == [], "\n".join(problems)
+
+
+def test_the_walk_would_see_a_leak_and_a_write(
+    client: TestClient, world: World, make_token: TokenFactory
+) -> None:
+    """The control: an unscoped operator may read and change everything, and the walk says so."""
+    problems = walk(client, world, auth(make_token(Role.operator, "noc")))
+    assert any(p.startswith("GET /api/v1/devices -> 200: names") for p in problems), problems
+    assert any(p.startswith("GET /api/v1/reports/impact -> 200: names") for p in problems), problems
+    assert any(p.startswith("PATCH /api/v1/devices/{object_id} -> 200: a write") for p in problems), problems
+    assert any(p.startswith("POST /api/v1/events -> 202: a write") for p in problems), problems
