@@ -191,6 +191,10 @@ def world(client: TestClient, make_token: TokenFactory, services: Services) -> W
         },
         admin,
     )
+    changes = client.get(
+        "/api/v1/changes", params={"object_type": "device", "object_id": o["devices"]}, headers=admin
+    ).json()
+    o["change"] = changes["results"][0]["id"]
     with services.db.session() as session:
         o["fact"] = discovery.stage_device(
             session, ObservedDevice(source=FactSource.ssh, device_id=o["devices"], firmware_version="2.0")
@@ -284,7 +288,7 @@ HAND_MADE: dict[tuple[str, str], Call] = {
     ("get", "/api/v1/reports/roadmap"): Call("/api/v1/reports/roadmap"),
     ("get", "/api/v1/reports/portfolio"): Call("/api/v1/reports/portfolio"),
     ("get", "/api/v1/changes"): Call("/api/v1/changes", params={"limit": 1000}),
-    ("get", "/api/v1/changes/{change_id}"): Call("/api/v1/changes/1"),
+    ("get", "/api/v1/changes/{change_id}"): Call("/api/v1/changes/{change}"),
     ("get", "/api/v1/traps"): Call("/api/v1/traps"),
     ("get", "/api/v1/traps/unknown"): Call("/api/v1/traps/unknown"),
     ("get", "/api/v1/traps/status"): Call("/api/v1/traps/status"),
