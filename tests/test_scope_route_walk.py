@@ -19,6 +19,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from collectors.traps.models import TrapLog
 from eams.alerts.models import Alert
 from eams.api.resources import Resource
 from eams.api.routes.alerts import RULES, SILENCES
@@ -215,9 +216,20 @@ def world(client: TestClient, make_token: TokenFactory, services: Services) -> W
             started_at=now,
             firing_at=now,
         )
-        session.add(alert)
+        trap = TrapLog(
+            source=f"{ADDRESS}1",
+            device_id=o["devices"],
+            version="2c",
+            security_name="public",
+            trap_oid="1.3.6.1.6.3.1.1.5.3",
+            name="linkDown",
+            severity="warning",
+            category="operational",
+            message=f"{MARKER} eth0 down",
+        )
+        session.add_all([alert, trap])
         session.flush()
-        o["alert"] = alert.id
+        o["alert"], o["trap"] = alert.id, trap.id
     return world
 
 
@@ -292,7 +304,7 @@ HAND_MADE: dict[tuple[str, str], Call] = {
     ("get", "/api/v1/traps"): Call("/api/v1/traps"),
     ("get", "/api/v1/traps/unknown"): Call("/api/v1/traps/unknown"),
     ("get", "/api/v1/traps/status"): Call("/api/v1/traps/status"),
-    ("get", "/api/v1/traps/{trap_id}"): Call("/api/v1/traps/1"),
+    ("get", "/api/v1/traps/{trap_id}"): Call("/api/v1/traps/{trap}"),
     ("get", "/api/v1/syslog"): Call("/api/v1/syslog"),
     ("get", "/api/v1/syslog/unknown-senders"): Call("/api/v1/syslog/unknown-senders"),
     ("get", "/api/v1/syslog/status"): Call("/api/v1/syslog/status"),
