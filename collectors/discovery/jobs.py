@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from collectors.discovery import ranges as address_ranges
@@ -61,10 +61,18 @@ def check_ranges(ranges: Sequence[str], confirm: bool, limit: int = address_rang
     return count
 
 
-def resolve_probes(session: Session, secret_box: SecretBox, names: Sequence[str]) -> list[Probe]:
+def resolve_probes(
+    session: Session,
+    secret_box: SecretBox,
+    names: Sequence[str],
+    usable: ColumnElement[bool] | None = None,
+) -> list[Probe]:
     """The named SNMP credentials profiles in the order given; every SNMP profile (by name) when
-    none is named."""
+    none is named. `usable` narrows them to those the requester may use: the others are not
+    there for it, not even in the list of known names."""
     query = select(CredentialsProfile).where(CredentialsProfile.kind.in_(list(_VERSIONS)))
+    if usable is not None:
+        query = query.where(usable)
     known = {profile.name: profile for profile in session.scalars(query)}
     if names:
         unknown = [name for name in names if name not in known]

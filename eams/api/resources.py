@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Table, UniqueConstraint, func, select
 from sqlalchemy.orm import Session
 
+from eams.api.authorization import Verb, authorize_write
 from eams.api.deps import Reader, SessionDep, require
 from eams.api.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from eams.api.listing import (
@@ -32,6 +33,7 @@ from eams.auth import Permission, Principal
 from inventory.models import CustomFieldDefinition, CustomFieldType
 from inventory.models.base import Base
 from inventory.schemas.common import ObjectId
+from inventory.scoping import ScopeFn
 
 ReadT = TypeVar("ReadT")
 MAX_BULK = 1000
@@ -62,7 +64,6 @@ class IdList(BaseModel):
     ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BULK)
 
 
-ScopeFn = Callable[[frozenset[int]], ColumnElement[bool]]
 Hook = Callable[[Session, Any, dict[str, Any], Principal, Request], None]
 PresentFn = Callable[[Any, Request], dict[str, Any]]
 
@@ -223,17 +224,9 @@ def scoped(resource: Resource, caller: Principal) -> ColumnElement[bool] | None:
     return resource.scope(caller.agency_ids)
 
 
-def ensure_in_scope(session: Session, resource: Resource, caller: Principal, obj: Any) -> None:
-    if caller.agency_ids is None:
-        return
-    if resource.scope is None:
-        raise Forbidden(f"a token scoped to an agency may not change shared {resource.label} records")
-    session.flush()
-    visible = session.execute(
-        select(resource.table.c.id).where(resource.table.c.id == obj.id, resource.scope(caller.agency_ids))
-    ).first()
-    if visible is None:
-        raise Forbidden(f"this {resource.label} would fall outside the agencies your token may change")
+def ensure_in_scope(session: Session, resource: Resource, caller: Principal, obj: Any, verb: Verb) -> None:
+    """The one authorization rule of every write verb (eams.api.authorization)."""
+    authorize_write(session, resource.table, resource.label, resource.scope, caller, obj, verb)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,6 +309,7 @@ def apply_values(
     obj: Any,
     values: dict[str, Any],
 ) -> Any:
+    creating = obj.id is None
     check_references(session, resource, values)
     check_custom_fields(session, resource, values)
     if resource.before_save is not None:
@@ -326,7 +320,7 @@ def apply_values(
     if obj.id is None:
         session.add(obj)
     session.flush()
-    ensure_in_scope(session, resource, caller, obj)
+    ensure_in_scope(session, resource, caller, obj, Verb.create if creating else Verb.update)
     return obj
 
 
@@ -350,6 +344,14 @@ def update_one(
     return apply_values(session, resource, caller, request, obj, values)
 
 
+def delete_one(session: Session, resource: Resource, caller: Principal, object_id: int) -> None:
+    obj = load(session, resource, caller, object_id)
+    ensure_in_scope(session, resource, caller, obj, Verb.delete)
+    check_not_referenced(session, resource, object_id)
+    session.delete(obj)
+    session.flush()
+
+
 def bulk(items: Sequence[Any], action: Callable[[Any], Any]) -> list[Any]:
     """Apply `action` to every item; any failure rolls back the lot and reports each failing row."""
     results: list[Any] = []
@@ -357,6 +359,8 @@ def bulk(items: Sequence[Any], action: Callable[[Any], Any]) -> list[Any]:
     for index, item in enumerate(items):
         try:
             results.append(action(item))
+        except Forbidden:
+            raise  # the caller may not do this at all: a 403, not a row error
         except ApiError as exc:
             errors.append({"index": index, "field": exc.field, "message": exc.message})
             if len(errors) >= 50:
@@ -455,13 +459,7 @@ def build_router(resource: Resource) -> APIRouter:
         payload: IdList = Body(...),
         caller: Principal = Depends(can_write),
     ) -> Response:
-        def one(object_id: int) -> None:
-            obj = load(session, resource, caller, object_id)
-            check_not_referenced(session, resource, object_id)
-            session.delete(obj)
-            session.flush()
-
-        bulk(payload.ids, one)
+        bulk(payload.ids, lambda object_id: delete_one(session, resource, caller, object_id))
         return Response(status_code=204)
 
     @router.get("/{object_id:int}", response_model=Read, summary=f"Read one {label}")
@@ -482,9 +480,7 @@ def build_router(resource: Resource) -> APIRouter:
 
     @router.delete("/{object_id:int}", status_code=204, summary=f"Delete a {label}")
     def delete(object_id: PathId, session: SessionDep, caller: Principal = Depends(can_write)) -> Response:
-        obj = load(session, resource, caller, object_id)
-        check_not_referenced(session, resource, object_id)
-        session.delete(obj)
+        delete_one(session, resource, caller, object_id)
         return Response(status_code=204)
 
     return router

@@ -337,7 +337,9 @@ def device_page(request: Request, device_id: PathId, page: Page, session: PageSe
             .order_by(InformationSystem.name)
         )
     )
-    impact = failure_report(session, graph_cache(request).get(session), [("device", device.id)])
+    impact = failure_report(
+        session, graph_cache(request).get(session), [("device", device.id)], page.caller.agency_ids
+    )
     credentials = session.get(CredentialsProfile, device.credentials_id) if device.credentials_id else None
     names = row_details(session, [device])
     page.crumbs = [Crumb(translate(page.language, "Devices"), "/devices"), Crumb(device.name)]

@@ -69,7 +69,7 @@ def impact_page(request: Request, page: Page, session: PageSession) -> Response:
     ]
     report = graph = None
     if failed:
-        report = failure_report(session, graph_cache(request).get(session), failed)
+        report = failure_report(session, graph_cache(request).get(session), failed, page.caller.agency_ids)
         graph = impact_graph(
             report,
             [("device", i, n) for i, n in devices] + [("information_system", i, n) for i, n in systems],

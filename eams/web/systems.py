@@ -108,7 +108,9 @@ def system_page(request: Request, system_id: PathId, page: Page, session: PageSe
             .order_by(RoadmapTask.deadline)
         )
     )
-    report = needs_report(session, graph_cache(request).get(session), ("information_system", system.id))
+    report = needs_report(
+        session, graph_cache(request).get(session), ("information_system", system.id), page.caller.agency_ids
+    )
     graph = needs_graph(report, ("information_system", system.id, system.name))
     page.crumbs = [Crumb(translate(page.language, "Systems"), "/systems"), Crumb(system.name)]
     return render(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Enum, LargeBinary, String
+from sqlalchemy import Enum, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.models.base import Base, InventoryObject, Searchable
@@ -34,6 +34,10 @@ class CredentialsProfile(Base, InventoryObject, Searchable):
     # Fernet token of a JSON object {secret name: value}; see inventory.secretbox.SecretBox.
     secrets_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     description: Mapped[str | None] = mapped_column(String(2000))
+    # The agency whose devices may use this profile; None: shared, and only admins bind it.
+    owner_agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agency.id", ondelete="RESTRICT"), index=True
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -27,6 +27,7 @@ from inventory.models.graph_state import topology_version
 from inventory.models.systems import system_user_table
 from inventory.nodes import CHUNK, node_names
 from inventory.reports.table import Report, ReportTable
+from inventory.scoping import visible_nodes
 
 GraphKey = tuple[int, int, int]
 
@@ -114,10 +115,17 @@ TYPE_ORDER = {
 }
 
 
-def failure_report(session: Session, graph: ImpactGraph, failed: Sequence[NodeKey]) -> Report:
+def failure_report(
+    session: Session,
+    graph: ImpactGraph,
+    failed: Sequence[NodeKey],
+    agency_ids: frozenset[int] | None = None,
+) -> Report:
     """Every system, public service, agency and device that loses service when `failed` are down.
 
-    Agencies lose service through `serves` edges and as users (tenants) of a lost system."""
+    Agencies lose service through `serves` edges and as users (tenants) of a lost system. The
+    failure follows the whole graph (it crosses agencies), but a caller scoped to `agency_ids`
+    reads only the nodes its scope shows; a cause it may not see is left blank."""
     result: FailureResult = graph.fail(failed)
     lost: dict[NodeKey, tuple[NodeKey | None, int]] = {
         item.node: (item.cause, item.depth) for item in result.lost
@@ -125,10 +133,10 @@ def failure_report(session: Session, graph: ImpactGraph, failed: Sequence[NodeKe
     system = NodeType.information_system.value
     agency = NodeType.agency.value
     lost_systems = sorted(node_id for node_type, node_id in [*failed, *lost] if node_type == system)
-    for system_id, agency_ids in _users_of(session, lost_systems).items():
+    for system_id, users in _users_of(session, lost_systems).items():
         user_of: NodeKey = (system, system_id)
         depth = lost.get(user_of, (None, 0))[1] + 1
-        for agency_id in agency_ids:
+        for agency_id in users:
             lost.setdefault((agency, agency_id), (user_of, depth))
     failed_set = set(failed)
     for key in failed_set:
@@ -140,7 +148,14 @@ def failure_report(session: Session, graph: ImpactGraph, failed: Sequence[NodeKe
         *(cause for cause, _ in lost.values() if cause),
         *(d.node for d in result.degraded),
     ]
-    name = _names(session, keys)
+    visible = visible_nodes(session, keys, agency_ids)
+    lost = {
+        key: (cause if cause in visible else None, depth)
+        for key, (cause, depth) in lost.items()
+        if key in visible
+    }
+    degraded_nodes = [d for d in result.degraded if d.node in visible]
+    name = _names(session, visible)
     table = ReportTable("lost", ["node_type", "node_id", "name", "depth", "cause_type", "cause_id", "cause"])
     ordered = sorted(lost.items(), key=lambda item: (TYPE_ORDER.get(item[0][0], 9), item[1][1], item[0][1]))
     for key, (cause, depth) in ordered:
@@ -156,7 +171,7 @@ def failure_report(session: Session, graph: ImpactGraph, failed: Sequence[NodeKe
     degraded = ReportTable(
         "degraded", ["node_type", "node_id", "name", "redundancy_group_id", "up", "min_up"]
     )
-    for item in sorted(result.degraded, key=lambda d: (TYPE_ORDER.get(d.node[0], 9), d.node[1])):
+    for item in sorted(degraded_nodes, key=lambda d: (TYPE_ORDER.get(d.node[0], 9), d.node[1])):
         degraded.add(item.node[0], item.node[1], name(item.node), item.group_id, item.up, item.min_up)
     counts = {t: sum(1 for key in lost if key[0] == t) for t in TYPE_ORDER}
     return Report(
@@ -173,10 +188,17 @@ def failure_report(session: Session, graph: ImpactGraph, failed: Sequence[NodeKe
     )
 
 
-def needs_report(session: Session, graph: ImpactGraph, node: NodeKey) -> Report:
-    """Everything `node` depends on; `single_point` marks what takes it down by failing alone."""
+def needs_report(
+    session: Session, graph: ImpactGraph, node: NodeKey, agency_ids: frozenset[int] | None = None
+) -> Report:
+    """Everything `node` depends on; `single_point` marks what takes it down by failing alone.
+    A caller scoped to `agency_ids` reads only the nodes its scope shows (a hidden `via` is blank)."""
     found = graph.needs(node)
-    name = _names(session, [node, *(item.node for item in found), *(item.via for item in found)])
+    visible = visible_nodes(
+        session, [node, *(item.node for item in found), *(item.via for item in found)], agency_ids
+    )
+    found = [item for item in found if item.node in visible]
+    name = _names(session, visible)
     table = ReportTable(
         "needs", ["node_type", "node_id", "name", "depth", "single_point", "via_type", "via_id", "via"]
     )
@@ -187,9 +209,7 @@ def needs_report(session: Session, graph: ImpactGraph, node: NodeKey) -> Report:
             name(item.node),
             item.depth,
             item.single_point,
-            item.via[0],
-            item.via[1],
-            name(item.via),
+            *((item.via[0], item.via[1], name(item.via)) if item.via in visible else (None, None, None)),
         )
     return Report(
         "Dependencies: everything a node needs",

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, StringConstraints, model_validator
 
 from inventory.models.enums import CredentialKind, SnmpAuthProtocol, SnmpPrivProtocol
-from inventory.schemas.common import Description, ShortText, Stored, Tagging, partial
+from inventory.schemas.common import Description, ObjectId, ShortText, Stored, Tagging, partial
 
 Secret = Annotated[SecretStr, Field(min_length=1, max_length=8192)]
 SnmpKey = Annotated[
@@ -26,6 +26,9 @@ class CredentialsCreate(Tagging):
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 2.0
     retries: Annotated[int, Field(ge=0, le=10)] = 1
     description: Description | None = None
+    owner_agency_id: ObjectId | None = Field(
+        None, description="The agency whose devices may use it; empty: shared, bound only by admins"
+    )
     # Write-only secrets
     community: Annotated[SecretStr, Field(min_length=1, max_length=255)] | None = None
     auth_key: SnmpKey | None = None
@@ -94,6 +97,7 @@ class CredentialsRead(Stored):
     timeout_s: float
     retries: int
     description: str | None
+    owner_agency_id: int | None = None
     secrets_set: list[str] = Field(
         default_factory=list, description="Names of the secrets stored (their values are never returned)"
     )

@@ -3,6 +3,7 @@
 
 # No `from __future__ import annotations`: FastAPI reads the closures' annotations at runtime.
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from eams.alerts.schemas import (
     SilenceRead,
     SilenceUpdate,
 )
+from eams.api.authorization import ensure_devices_in_scope
 from eams.api.deps import SessionDep, principal, require
 from eams.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from eams.api.params import PathId
@@ -302,6 +304,8 @@ async def post_event(
 ) -> Any:
     if not (caller.can(Permission.collect) or caller.can(Permission.manage_alerting)):
         raise Forbidden(f"role {caller.role.value!r} may not post events")
+    if caller.agency_ids is not None:
+        await asyncio.to_thread(_ensure_device_in_scope, request.app.state.services, caller, event.device_id)
     source = event.source or (request.client.host if request.client else "api")
     published = Event(
         kind=event.kind,
@@ -315,6 +319,11 @@ async def post_event(
     )
     await request.app.state.services.pipeline.publish_event(published)
     return {"accepted": True}
+
+
+def _ensure_device_in_scope(services: Services, caller: Principal, device_id: int | None) -> None:
+    with services.db.session(caller.actor) as session:
+        ensure_devices_in_scope(session, caller, [device_id])
 
 
 def alerts_router() -> APIRouter:

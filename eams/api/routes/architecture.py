@@ -3,11 +3,10 @@ contracts, roadmap, and the typed edges (dependencies, redundancy groups) betwee
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eams.api.errors import Unprocessable
@@ -38,6 +37,9 @@ from inventory.models import (
 from inventory.models.base import Base, utcnow
 from inventory.nodes import NODE_MODELS, missing_ids
 from inventory.schemas import architecture as schemas
+from inventory.scoping import ROW_SCOPES, system_scope
+
+__all__ = ["ARCHITECTURE_RESOURCES", "architecture_router", "system_scope"]
 
 # ---------------------------------------------------------------------------------------------
 # Many-to-many fields arrive as lists of ids (`using_agency_ids`) and are stored as relationships.
@@ -139,17 +141,6 @@ def _system_not_own_parent(
 # Agency scoping: a token scoped to an agency subtree sees what those agencies own or run.
 
 
-def system_scope(agency_ids: frozenset[int]) -> ColumnElement[bool]:
-    return or_(
-        InformationSystem.owner_agency_id.in_(agency_ids),
-        InformationSystem.operating_agency_id.in_(agency_ids),
-    )
-
-
-def _through_system(column: Any) -> Callable[[frozenset[int]], ColumnElement[bool]]:
-    return lambda ids: column.in_(select(InformationSystem.id).where(system_scope(ids)))
-
-
 # Lists stored as JSON compare differently on SQLite and PostgreSQL (which has no json = text):
 # they are not offered as filters.
 JSON_LISTS = frozenset({"search_text", "reference_codes", "documents"})
@@ -181,7 +172,7 @@ ARCHITECTURE_RESOURCES = (
         schemas.InformationSystemRead,
         "information system",
         "architecture",
-        scope=system_scope,
+        scope=ROW_SCOPES["information_system"],
         before_save=_chain(_many("using_agency_ids", "using_agencies", Agency), _system_not_own_parent),
         exclude_filters=JSON_LISTS,
     ),
@@ -193,7 +184,7 @@ ARCHITECTURE_RESOURCES = (
         schemas.PublicServiceRead,
         "public service",
         "architecture",
-        scope=lambda ids: PublicService.agency_id.in_(ids),
+        scope=ROW_SCOPES["public_service"],
     ),
     Resource(
         "deployments",
@@ -203,7 +194,7 @@ ARCHITECTURE_RESOURCES = (
         schemas.DeploymentRead,
         "deployment",
         "architecture",
-        scope=_through_system(Deployment.system_id),
+        scope=ROW_SCOPES["deployment"],
     ),
     Resource(
         "data-objects",
@@ -213,7 +204,7 @@ ARCHITECTURE_RESOURCES = (
         schemas.DataObjectRead,
         "data object",
         "architecture",
-        scope=lambda ids: DataObject.steward_agency_id.in_(ids),
+        scope=ROW_SCOPES["data_object"],
         exclude_filters=JSON_LISTS,
     ),
     Resource(
@@ -224,10 +215,7 @@ ARCHITECTURE_RESOURCES = (
         schemas.IntegrationRead,
         "integration",
         "architecture",
-        scope=lambda ids: or_(
-            _through_system(Integration.source_system_id)(ids),
-            _through_system(Integration.target_system_id)(ids),
-        ),
+        scope=ROW_SCOPES["integration"],
         before_save=_many("data_object_ids", "data_objects", DataObject),
     ),
     Resource(
@@ -238,7 +226,7 @@ ARCHITECTURE_RESOURCES = (
         schemas.SecurityLevelRead,
         "security level record",
         "security levels",
-        scope=_through_system(SecurityLevelRecord.system_id),
+        scope=ROW_SCOPES["security_level_record"],
         exclude_filters=JSON_LISTS,
     ),
     Resource(
@@ -249,7 +237,7 @@ ARCHITECTURE_RESOURCES = (
         schemas.ContractRead,
         "contract",
         "contracts",
-        scope=lambda ids: Contract.agency_id.in_(ids),
+        scope=ROW_SCOPES["contract"],
         before_save=_chain(
             _many("device_ids", "devices", Device), _many("system_ids", "systems", InformationSystem)
         ),
@@ -280,7 +268,7 @@ ARCHITECTURE_RESOURCES = (
         schemas.RoadmapTaskRead,
         "roadmap task",
         "roadmap",
-        scope=lambda ids: RoadmapTask.lead_agency_id.in_(ids),
+        scope=ROW_SCOPES["roadmap_task"],
         before_save=_many("coordinating_agency_ids", "coordinating_agencies", Agency),
     ),
     Resource(

@@ -22,6 +22,7 @@ from collectors.remote.wire import event_from_json, sample_from_json, target_to_
 from collectors.sinks.influx import SpoolingInfluxSink
 from collectors.snmp.targets import load_targets
 from eams.alerts.models import AlertRule
+from eams.api.authorization import ensure_devices_in_scope
 from eams.api.deps import Reader, ServicesDep, SessionDep, require
 from eams.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from eams.api.params import PathId
@@ -272,6 +273,9 @@ async def post_batch(
 def _seen_batch(services: Services, caller: Principal, name: str, batch: BatchIn) -> bool:
     with services.db.session(caller.actor) as session:
         collector = _own(session, caller, name)
+        # A collector scoped to agencies reports only about their devices (samples and events).
+        named = [s.device_id for s in batch.samples] + [e.device_id for e in batch.events]
+        ensure_devices_in_scope(session, caller, named, require_device=False)
         seen = session.scalar(
             select(CollectorBatch.id).where(
                 CollectorBatch.collector_id == collector.id, CollectorBatch.batch_id == batch.batch_id

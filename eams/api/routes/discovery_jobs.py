@@ -8,14 +8,17 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from collectors.discovery import ranges as address_ranges
 from collectors.discovery.jobs import DiscoveryInputError, DiscoveryJobs, check_ranges, resolve_probes
 from collectors.discovery.models import DiscoveryJob, JobState
 from collectors.discovery.sweep import SweepSettings
+from eams.api.authorization import usable_profiles
 from eams.api.deps import Reader, ServicesDep, SessionDep, Writer
 from eams.api.errors import Conflict, NotFound, Unprocessable
 from eams.api.params import PathId
+from eams.auth import Principal
 from eams.services import Services
 
 router = APIRouter(prefix="/discovery/jobs", tags=["discovery"])
@@ -70,7 +73,7 @@ async def start_job(body: JobRequest, services: ServicesDep, caller: Writer) -> 
     try:
         total = check_ranges(body.ranges, body.confirm)
         with services.db.session(actor=caller.actor) as session:
-            probes = resolve_probes(session, services.secret_box, body.credentials)
+            probes = resolve_probes(session, services.secret_box, body.credentials, usable_profiles(caller))
     except DiscoveryInputError as exc:
         raise Unprocessable(str(exc), field=exc.field) from None
     settings = SweepSettings(
@@ -104,18 +107,25 @@ def settings_as_dict(settings: SweepSettings) -> dict[str, Any]:
     }
 
 
+def _visible_jobs(caller: Principal) -> Any:
+    """A job sweeps addresses of any agency and names what it found: a token scoped to agencies
+    sees only the jobs it started itself."""
+    statement = select(DiscoveryJob)
+    if caller.agency_ids is not None:
+        statement = statement.where(DiscoveryJob.requested_by == caller.actor)
+    return statement
+
+
 @router.get("", summary="List discovery jobs, newest first")
 def list_jobs(session: SessionDep, caller: Reader) -> dict[str, Any]:
-    from sqlalchemy import select
-
-    rows = session.scalars(select(DiscoveryJob).order_by(DiscoveryJob.id.desc()).limit(100)).all()
+    rows = session.scalars(_visible_jobs(caller).order_by(DiscoveryJob.id.desc()).limit(100)).all()
     results = [JobRead.model_validate(row).model_dump(mode="json", exclude={"results"}) for row in rows]
     return {"count": len(results), "results": results}
 
 
 @router.get("/{job_id}", response_model=JobRead, summary="A job's progress and, once finished, its results")
 def read_job(job_id: PathId, session: SessionDep, caller: Reader) -> Any:
-    job = session.get(DiscoveryJob, job_id)
+    job = session.scalar(_visible_jobs(caller).where(DiscoveryJob.id == job_id))
     if job is None:
         raise NotFound(f"there is no discovery job {job_id}")
     return job

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from eams.api.authorization import ensure_profile_usable
 from eams.api.errors import Unprocessable
 from eams.api.resources import Resource, build_router
 from eams.auth import Permission, Principal
@@ -28,20 +28,9 @@ from inventory.models import (
 )
 from inventory.models.base import Base
 from inventory.schemas import changes, credentials, devices, facilities, organization
+from inventory.scoping import ROW_SCOPES, device_scope
 
-
-def device_scope(agency_ids: frozenset[int]) -> ColumnElement[bool]:
-    return or_(Device.owner_agency_id.in_(agency_ids), Device.operating_agency_id.in_(agency_ids))
-
-
-def _devices_in_scope(agency_ids: frozenset[int]) -> Any:
-    return select(Device.id).where(device_scope(agency_ids))
-
-
-def _ip_address_scope(agency_ids: frozenset[int]) -> ColumnElement[bool]:
-    # An address may name its device, or only its interface (as discovery records them).
-    interfaces = select(Interface.id).where(Interface.device_id.in_(_devices_in_scope(agency_ids)))
-    return or_(IPAddress.device_id.in_(_devices_in_scope(agency_ids)), IPAddress.interface_id.in_(interfaces))
+__all__ = ["DEVICES", "INVENTORY_RESOURCES", "device_scope", "inventory_router"]
 
 
 def _agency_before_save(
@@ -52,6 +41,14 @@ def _agency_before_save(
         raise Unprocessable("parent_id: an agency cannot sit below itself", field="parent_id")
     if obj.id is not None and values.get("successor_id") == obj.id:
         raise Unprocessable("successor_id: an agency cannot succeed itself", field="successor_id")
+
+
+def _device_before_save(
+    session: Session, obj: Device, values: dict[str, Any], caller: Principal, _request: Request
+) -> None:
+    profile_id = values.get("credentials_id")
+    if profile_id is not None and profile_id != obj.credentials_id:  # only a new binding is judged
+        ensure_profile_usable(session, caller, profile_id)
 
 
 def _credentials_before_save(
@@ -110,7 +107,8 @@ DEVICES = Resource(
     devices.DeviceRead,
     "device",
     "devices",
-    scope=device_scope,
+    scope=ROW_SCOPES["device"],
+    before_save=_device_before_save,
 )
 
 INVENTORY_RESOURCES = (
@@ -122,7 +120,7 @@ INVENTORY_RESOURCES = (
         organization.AgencyRead,
         "agency",
         "organization",
-        scope=lambda ids: Agency.id.in_(ids),
+        scope=ROW_SCOPES["agency"],
         before_save=_agency_before_save,
     ),
     Resource(
@@ -188,7 +186,7 @@ INVENTORY_RESOURCES = (
         devices.InterfaceRead,
         "interface",
         "devices",
-        scope=lambda ids: Interface.device_id.in_(_devices_in_scope(ids)),
+        scope=ROW_SCOPES["interface"],
     ),
     Resource(
         "ip-addresses",
@@ -198,7 +196,7 @@ INVENTORY_RESOURCES = (
         devices.IPAddressRead,
         "IP address",
         "devices",
-        scope=_ip_address_scope,
+        scope=ROW_SCOPES["ip_address"],
     ),
     Resource(
         "credentials",
@@ -208,6 +206,7 @@ INVENTORY_RESOURCES = (
         credentials.CredentialsRead,
         "credentials profile",
         "credentials",
+        scope=ROW_SCOPES["credentials_profile"],
         before_save=_credentials_before_save,
         present=_present_credentials,
         read_permission=Permission.read_secrets_meta,

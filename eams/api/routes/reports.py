@@ -1,6 +1,7 @@
 """Planners' reports under /api/v1/reports/: impact, dependencies, duplicates, lifecycle, security,
-roadmap, portfolio. A token scoped to an agency subtree sees what those agencies own or lead, except
-in impact and dependencies, which follow the whole graph (a failure crosses agencies). Each answers
+roadmap, portfolio. A token scoped to an agency subtree sees what those agencies own or lead; impact
+and dependencies follow the whole graph (a failure crosses agencies) but show only the nodes the
+token may see, and a node it may not see is "not found", as its own endpoint says. Each answers
 JSON by default, `format=csv` (the main table, or `table=`) or
 `format=xlsx` (every table, one sheet each)."""
 
@@ -25,6 +26,7 @@ from inventory.reports.lifecycle import lifecycle_report
 from inventory.reports.portfolio import portfolio_report
 from inventory.reports.roadmap import roadmap_report
 from inventory.reports.security import security_report
+from inventory.scoping import row_scope, visible_nodes
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -42,7 +44,13 @@ def graph_cache(request: Request) -> ImpactGraphCache:
     return cache
 
 
-def resolve_nodes(session: Session, node_type: NodeType, ids: list[int], names: list[str]) -> list[NodeKey]:
+def resolve_nodes(
+    session: Session,
+    node_type: NodeType,
+    ids: list[int],
+    names: list[str],
+    agency_ids: frozenset[int] | None = None,
+) -> list[NodeKey]:
     if not ids and not names:
         raise BadRequest(
             "give node_id or node_name (repeat either for several failed nodes)", field="node_id"
@@ -52,17 +60,24 @@ def resolve_nodes(session: Session, node_type: NodeType, ids: list[int], names: 
         raise NotFound(
             f"node_id: {node_type.value.replace('_', ' ')} {out_of_range[0]} does not exist", field="node_id"
         )
-    absent = missing_ids(session, node_type.value, ids)
+    # A node outside the caller's scope is "not found", exactly as its own endpoint answers.
+    keys: list[NodeKey] = [(node_type.value, node_id) for node_id in ids]
+    seen = visible_nodes(session, keys, agency_ids)
+    hidden = [key[1] for key in keys if key not in seen]
+    absent = sorted(set(missing_ids(session, node_type.value, ids)) | set(hidden))
     if absent:
         raise NotFound(
             f"node_id: {node_type.value.replace('_', ' ')} {absent[0]} does not exist", field="node_id"
         )
-    keys: list[NodeKey] = [(node_type.value, node_id) for node_id in ids]
     table = NODE_MODELS[node_type.value].__table__
     if names and "name" not in table.c:
         raise BadRequest(f"node_name: {node_type.value} nodes have no name; use node_id", field="node_name")
+    scope = row_scope(str(NODE_MODELS[node_type.value].__tablename__)) if agency_ids is not None else None
     for name in names:
-        found = session.scalars(select(table.c.id).where(table.c.name == name).limit(2)).all()
+        statement = select(table.c.id).where(table.c.name == name)
+        if scope is not None and agency_ids is not None:
+            statement = statement.where(scope(agency_ids))
+        found = session.scalars(statement.limit(2)).all()
         if not found:
             raise NotFound(
                 f"node_name: no {node_type.value.replace('_', ' ')} is named {name!r}", field="node_name"
@@ -80,34 +95,34 @@ def resolve_nodes(session: Session, node_type: NodeType, ids: list[int], names: 
 def impact(
     request: Request,
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     node_type: NodeType = Query(NodeType.device, description="Type of the failed node(s)"),
     node_id: list[int] = Query([], max_length=100, description="Failed node id; repeat for several"),
     node_name: list[str] = Query([], max_length=100, description="Failed node by exact name"),
     format: Format = "json",
     table: TableName = None,
 ) -> Response:
-    failed = resolve_nodes(session, node_type, node_id, node_name)
+    failed = resolve_nodes(session, node_type, node_id, node_name, caller.agency_ids)
     graph = graph_cache(request).get(session)
-    return render(failure_report(session, graph, failed), format, table, "impact")
+    return render(failure_report(session, graph, failed, caller.agency_ids), format, table, "impact")
 
 
 @router.get("/dependencies", summary="Everything a system (or any node) depends on")
 def dependencies(
     request: Request,
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     node_type: NodeType = Query(NodeType.information_system),
     node_id: list[int] = Query([], max_length=1),
     node_name: list[str] = Query([], max_length=1),
     format: Format = "json",
     table: TableName = None,
 ) -> Response:
-    nodes = resolve_nodes(session, node_type, node_id, node_name)
+    nodes = resolve_nodes(session, node_type, node_id, node_name, caller.agency_ids)
     if len(nodes) > 1:
         raise BadRequest("give one node: node_id or node_name, not both", field="node_id")
     graph = graph_cache(request).get(session)
-    return render(needs_report(session, graph, nodes[0]), format, table, "dependencies")
+    return render(needs_report(session, graph, nodes[0], caller.agency_ids), format, table, "dependencies")
 
 
 @router.get("/duplicates", summary="Systems that duplicate an active system for the same agencies")
