@@ -8,12 +8,17 @@ is the server's plus a fraction of a millisecond). Then it measures what one ope
 wall screen) costs: the service process's CPU seconds over many `/overview/panels` refreshes,
 per refresh and per open page at the page's refresh interval. Run it alone for figures worth
 comparing; targets: each page p95 < 300 ms, the device page with its graphs < 500 ms.
+
+    ./dev bench web                                   # 100,000 devices, 10,000 systems
+    ./dev bench web --devices 10000 --systems 1000    # quick
+    ./dev bench web --database /tmp/web-bench.sqlite3 # build once, reuse on the next runs
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import re
@@ -144,35 +149,53 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--systems", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=30, help="requests per page")
     parser.add_argument("--refreshes", type=int, default=100, help="overview refreshes for the CPU figure")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help="SQLite file to keep the landscape in: built when missing, reused (and migrated) when present",
+    )
     args = parser.parse_args(argv)
     if args.devices < 1000 or args.systems < 4 or args.requests < 1:
         parser.error("--devices must be at least 1000, --systems at least 4, --requests at least 1")
     rng = random.Random(14)
     with tempfile.TemporaryDirectory(prefix="eams-bench-web-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'web-bench.sqlite3'}"
+        path = args.database or Path(tmp) / "web-bench.sqlite3"
+        url = f"sqlite:///{path}"
+        tiers_file = path.with_name(path.name + f".{args.devices}-{args.systems}.tiers.json")
+        started = time.perf_counter()
+        reused = path.exists() and tiers_file.exists()
+        if path.exists() and not reused:
+            parser.error(f"{path} exists but was not built by this bench for these sizes: remove it")
         database = Database(url)
         migrate.upgrade(database.engine)
-        started = time.perf_counter()
-        landscape = Landscape(
-            devices=args.devices, systems=args.systems, public_services=max(10, args.systems // 5)
-        )
-        landscape.write(database.engine)
-        add_monitoring_state(database, rng)
+        if reused:
+            tiers = {k: list(v) for k, v in json.loads(tiers_file.read_text()).items()}
+        else:
+            landscape = Landscape(
+                devices=args.devices, systems=args.systems, public_services=max(10, args.systems // 5)
+            )
+            landscape.write(database.engine)
+            add_monitoring_state(database, rng)
+            tiers = landscape.tiers
+            if args.database:
+                tiers_file.write_text(json.dumps({k: tiers[k] for k in ("other", "core")}))
         with database.session() as session:
             _, operator = create_token(session, name="bench-operator", role=Role.operator)
         database.dispose()
         print(
             f"landscape: {args.devices:,} devices, {args.systems:,} systems "
-            f"({time.perf_counter() - started:.0f} s)"
+            f"({'reused' if reused else 'built'} in {time.perf_counter() - started:.0f} s)"
         )
         # The pages need no polling (the landscape's devices have no addresses): keep it off.
         os.environ["EAMS_SNMP_POLLING"] = "off"
         with running_service(url, Path(tmp) / "var", startup_s=600) as base:
             pages = signed_in(base, operator)
             api = httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {operator}"})
-            device_ids = rng.sample(landscape.tiers["other"], args.requests)
-            system_ids = [rng.randint(1, args.systems) for _ in range(args.requests)]
-            core = landscape.tiers["core"][0]
+            pick = random.Random(15)  # apart from the landscape's: same pages whether built or reused
+            device_ids = pick.sample(tiers["other"], args.requests)
+            system_ids = [pick.randint(1, args.systems) for _ in range(args.requests)]
+            core = tiers["core"][0]
             cases: list[tuple[str, str | None, str | None]] = [
                 ("overview /", "/", None),
                 ("overview refresh", "/overview/panels", None),
