@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Enum, ForeignKey, Numeric, String, Table
+from sqlalchemy import Column, Enum, ForeignKey, Index, Numeric, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory.models.base import Base, InventoryObject, Searchable
@@ -27,6 +27,8 @@ contract_device_table = Table(
     Base.metadata,
     Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True),
     Column("device_id", ForeignKey("device.id", ondelete="CASCADE"), primary_key=True),
+    # The key starts with contract_id; a device's page asks the other way round (its contracts).
+    Index("ix_contract_device_device_id", "device_id"),
 )
 
 contract_system_table = Table(
@@ -34,6 +36,7 @@ contract_system_table = Table(
     Base.metadata,
     Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True),
     Column("system_id", ForeignKey("information_system.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_contract_system_system_id", "system_id"),  # a system's contracts (its page)
 )
 
 
