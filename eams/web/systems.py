@@ -28,6 +28,7 @@ from inventory.models import (
     RoadmapTaskEffect,
     SecurityLevelRecord,
 )
+from inventory.models.contracts import contract_headers_only
 from inventory.models.systems import SystemCategory, SystemLifecycle, TimeAssessment
 from inventory.reports.impact import needs_report
 
@@ -95,7 +96,11 @@ def system_page(request: Request, system_id: PathId, page: Page, session: PageSe
         )
     )
     contracts = list(
-        session.scalars(select(Contract).where(Contract.systems.any(InformationSystem.id == system.id)))
+        session.scalars(
+            select(Contract)
+            .where(Contract.systems.any(InformationSystem.id == system.id))
+            .options(*contract_headers_only())
+        )
     )
     tasks = list(
         session.execute(

@@ -7,7 +7,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import Column, Enum, ForeignKey, Index, Numeric, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
+from sqlalchemy.orm.interfaces import ORMOption
 
 from inventory.models.base import Base, InventoryObject, Searchable
 from inventory.models.devices import Device
@@ -72,3 +73,10 @@ class Contract(Base, InventoryObject, Searchable):
 
     def __str__(self) -> str:
         return self.name
+
+
+def contract_headers_only() -> tuple[ORMOption, ...]:
+    """Loader options for reading contracts without the devices and systems they cover (loaded
+    eagerly by default, for the API's id lists): a page that shows a contract's name and dates
+    need not load the thousands of devices a province-wide support contract covers."""
+    return (lazyload(Contract.devices), lazyload(Contract.systems))
