@@ -38,7 +38,8 @@ from eams.auth import create_token
 from eams.web.overview import REFRESH_SECONDS
 from inventory import migrate
 from inventory.db import Database
-from inventory.models import Device, DevicePollStatus, Role
+from inventory.models import Contract, Device, DevicePollStatus, Role
+from inventory.models.contracts import contract_device_table, contract_system_table
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -55,8 +56,9 @@ class Timing:
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def add_monitoring_state(database: Database, rng: random.Random) -> None:
-    """A poll status per device (2 % down) and 200 firing alerts, as a running province has."""
+def add_monitoring_state(database: Database, rng: random.Random, systems: int) -> None:
+    """A poll status per device (2 % down), 200 firing alerts, and contracts as a province signs
+    them: one support contract per 1,000 devices, one service contract per 100 systems."""
     now = dt.datetime.now(dt.UTC)
     with database.engine.begin() as connection:
         ids = [row[0] for row in connection.execute(select(Device.id))]
@@ -99,6 +101,38 @@ def add_monitoring_state(database: Database, rng: random.Random) -> None:
             for i in range(200)
         ]
         connection.execute(insert(Alert.__table__), alerts)
+        today = dt.date.today()
+        device_blocks = [ids[start : start + 1000] for start in range(0, len(ids), 1000)]
+        system_ids = list(range(1, systems + 1))
+        system_blocks = [system_ids[start : start + 100] for start in range(0, systems, 100)]
+        contracts = [
+            {
+                "id": n,
+                "code": f"HĐ-{n:04}",
+                "name": f"Hợp đồng {n}",
+                "kind": "support",
+                "start_date": today - dt.timedelta(days=365),
+                "end_date": today + dt.timedelta(days=rng.randint(-90, 700)),
+                "value_vnd": 1_000_000_000,
+            }
+            for n in range(1, len(device_blocks) + len(system_blocks) + 1)
+        ]
+        connection.execute(insert(Contract.__table__), contracts)
+        covered = [
+            {"contract_id": n, "device_id": device_id}
+            for n, block in enumerate(device_blocks, start=1)
+            for device_id in block
+        ]
+        for start in range(0, len(covered), 5000):
+            connection.execute(insert(contract_device_table), covered[start : start + 5000])
+        connection.execute(
+            insert(contract_system_table),
+            [
+                {"contract_id": n, "system_id": system_id}
+                for n, block in enumerate(system_blocks, start=len(device_blocks) + 1)
+                for system_id in block
+            ],
+        )
 
 
 def signed_in(base: str, token: str) -> httpx.Client:
@@ -162,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="eams-bench-web-") as tmp:
         path = args.database or Path(tmp) / "web-bench.sqlite3"
         url = f"sqlite:///{path}"
-        tiers_file = path.with_name(path.name + f".{args.devices}-{args.systems}.tiers.json")
+        tiers_file = path.with_name(path.name + f".{args.devices}-{args.systems}.v2.tiers.json")
         started = time.perf_counter()
         reused = path.exists() and tiers_file.exists()
         if path.exists() and not reused:
@@ -176,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
                 devices=args.devices, systems=args.systems, public_services=max(10, args.systems // 5)
             )
             landscape.write(database.engine)
-            add_monitoring_state(database, rng)
+            add_monitoring_state(database, rng, args.systems)
             tiers = landscape.tiers
             if args.database:
                 tiers_file.write_text(json.dumps({k: tiers[k] for k in ("other", "core")}))
