@@ -116,7 +116,7 @@ def add_monitoring_state(database: Database, rng: random.Random, systems: int) -
                 "name": f"Hợp đồng {n}",
                 "kind": "support",
                 "start_date": today - dt.timedelta(days=365),
-                "end_date": today + dt.timedelta(days=rng.randint(-90, 700)),
+                "end_date": today + dt.timedelta(days=rng.randint(200, 1000)),  # no lifecycle rule fires
                 "value_vnd": 1_000_000_000,
             }
             for n in range(1, len(device_blocks) + len(system_blocks) + 1)
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="eams-bench-web-") as tmp:
         path = args.database or Path(tmp) / "web-bench.sqlite3"
         url = f"sqlite:///{path}"
-        tiers_file = path.with_name(path.name + f".{args.devices}-{args.systems}.v2.tiers.json")
+        tiers_file = path.with_name(path.name + f".{args.devices}-{args.systems}.v3.tiers.json")
         started = time.perf_counter()
         reused = path.exists() and tiers_file.exists()
         if path.exists() and not reused:
