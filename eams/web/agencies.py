@@ -19,7 +19,6 @@ from eams.web.context import Crumb
 from eams.web.session import Page, PageSession
 from eams.web.templating import render, translate
 from inventory.models import Agency, Contract, Device, InformationSystem
-from inventory.models.contracts import contract_headers_only
 
 router = APIRouter(include_in_schema=False)
 AGENCIES = next(r for r in INVENTORY_RESOURCES if r.path == "agencies")
@@ -79,11 +78,7 @@ def agency_page(request: Request, agency_id: PathId, page: Page, session: PageSe
     )
     contracts = list(
         session.scalars(
-            select(Contract)
-            .where(Contract.agency_id == agency.id)
-            .options(*contract_headers_only())
-            .order_by(Contract.end_date)
-            .limit(100)
+            select(Contract).where(Contract.agency_id == agency.id).order_by(Contract.end_date).limit(100)
         )
     )
     open_alerts = 0

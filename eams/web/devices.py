@@ -47,7 +47,6 @@ from inventory.models import (
     Rack,
     Site,
 )
-from inventory.models.contracts import contract_headers_only
 from inventory.reports.impact import failure_report
 
 router = APIRouter(include_in_schema=False)
@@ -304,10 +303,7 @@ def device_page(request: Request, device_id: PathId, page: Page, session: PageSe
         )
     contracts = list(
         session.scalars(
-            select(Contract)
-            .where(Contract.devices.any(Device.id == device.id))
-            .options(*contract_headers_only())
-            .order_by(Contract.end_date)
+            select(Contract).where(Contract.devices.any(Device.id == device.id)).order_by(Contract.end_date)
         )
     )
     versions = list(

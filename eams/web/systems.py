@@ -28,7 +28,6 @@ from inventory.models import (
     RoadmapTaskEffect,
     SecurityLevelRecord,
 )
-from inventory.models.contracts import contract_headers_only
 from inventory.models.systems import SystemCategory, SystemLifecycle, TimeAssessment
 from inventory.reports.impact import needs_report
 
@@ -96,11 +95,7 @@ def system_page(request: Request, system_id: PathId, page: Page, session: PageSe
         )
     )
     contracts = list(
-        session.scalars(
-            select(Contract)
-            .where(Contract.systems.any(InformationSystem.id == system.id))
-            .options(*contract_headers_only())
-        )
+        session.scalars(select(Contract).where(Contract.systems.any(InformationSystem.id == system.id)))
     )
     tasks = list(
         session.execute(
