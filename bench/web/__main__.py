@@ -20,9 +20,9 @@ page view, which the load of a shared machine cannot inflate, and whether each p
 Figures on this 2-core machine at load average 10-15 (p50 / p95 ms, CPU ms per view; before ->
 after the fixes of issue 14's speed part):
     devices filtered (role + warranty)   188 / 436, 41 CPU  ->  50 / 155, 19 CPU  (SQLite planner statistics)
-    device page + its 24 h graphs        176 / 340, 62 CPU  ->  33 / 106, 16 CPU  (contracts: ids, not devices)
+    device page + its 24 h graphs        176 / 340, 62 CPU  ->  33 / 106, 16 CPU  (contracts: ids only)
     system page (dependency graph)        77 / 208, 19 CPU  ->  23 /  35, 11 CPU
-    other lists and searches       12-56 / 72-216, 11-17 CPU -> 17-30 / 24-72, 9-15 CPU
+    other lists and searches        12-56 / 72-216, 9-17 CPU -> 17-30 / 24-72, 9-15 CPU
     overview refresh: 5.4 -> 3.6 ms CPU, 0.07 % of a core per open wall screen. Every page now
     meets its target; before, the filtered device list missed it.
 """
