@@ -3,7 +3,6 @@ through the wrong index (every matching row read and sorted); with them, the nam
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
@@ -56,18 +55,15 @@ def test_with_statistics_the_first_page_of_an_unselective_filter_walks_the_name_
         database.dispose()
 
 
-def test_the_service_refreshes_them_when_it_starts(tmp_path: Path) -> None:
+async def test_the_service_refreshes_them_when_it_starts(tmp_path: Path) -> None:
     database = filled_sqlite(tmp_path)
     services = Services.from_settings(Settings(data_dir=tmp_path / "var"), db=database)
     component = planner_statistics_component(services)
     assert isinstance(component, PlannerStatisticsComponent)
 
-    async def start_and_stop() -> None:
+    try:
         await component.start()
         await component.stop()
-
-    try:
-        asyncio.run(start_and_stop())
         with database.engine.connect() as connection:
             analysed = connection.execute(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'device'"))
             assert analysed.scalar_one() > 0
