@@ -97,7 +97,9 @@ def server_process(database_url: str, folder: Path) -> Iterator[str]:
         what="eams serve",
         log_path=folder / "serve.log",
         env=env,
-        timeout=60,
+        # The service's start reads the whole inventory (the alert engine's device directory):
+        # over a minute at 100,000 devices on a busy 2-core machine.
+        timeout=600,
     ):
         yield f"http://127.0.0.1:{port}"
 

@@ -18,6 +18,7 @@ from eams.components.remote import collector_watch_component
 from eams.components.sinks import influx_sink_component
 from eams.components.snmp import snmp_polling_component
 from eams.components.ssh import ssh_component
+from eams.components.statistics import planner_statistics_component
 from eams.components.syslog import syslog_component
 from eams.components.traps import trap_receiver_component
 from eams.metrics.wiring import metric_store_component
@@ -38,6 +39,7 @@ ComponentFactory = Callable[[Services], "Component | None"]
 
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
 COMPONENT_FACTORIES: list[ComponentFactory] = [
+    planner_statistics_component,  # first: every reader after it gets the planner's statistics
     influx_sink_component,
     metric_store_component,
     alert_engine_component,

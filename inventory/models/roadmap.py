@@ -6,7 +6,17 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Numeric, String, Table, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory.models.base import Base, InventoryObject, Searchable
@@ -133,7 +143,11 @@ class RoadmapTaskEffect(Base, InventoryObject):
     """What a task does to the landscape: it creates, changes or retires a system, integration or device."""
 
     __tablename__ = "roadmap_task_effect"
-    __table_args__ = (UniqueConstraint("task_id", "action", "target_type", "target_id"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "action", "target_type", "target_id"),
+        # A system's (or device's) page lists the tasks that act on it.
+        Index("ix_roadmap_task_effect_target", "target_type", "target_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("roadmap_task.id", ondelete="CASCADE"), index=True)
