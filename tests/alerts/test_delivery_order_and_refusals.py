@@ -14,8 +14,8 @@ import yaml
 from sqlalchemy import select
 
 from eams.alerts.clock import ManualClock
-from eams.alerts.rules.loader import DEFAULT_RULES
 from eams.alerts.models import Alert, OutboxMessage
+from eams.alerts.rules.loader import DEFAULT_RULES
 from eams.services import Services
 from tests.alerts.conftest import EngineFactory, Estate, sample, save_routing, settle, webhook_routing
 from tests.alerts.receivers import HttpReceiver, SmtpServer
@@ -23,7 +23,9 @@ from tests.alerts.test_notifications import UNREACHABLE, poll_fails
 
 
 def shipped_rule(name: str) -> str:
-    [rule] = [r for r in yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))["rules"] if r["name"] == name]
+    [rule] = [
+        r for r in yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))["rules"] if r["name"] == name
+    ]
     listed = yaml.safe_dump([rule], allow_unicode=True)
     return "".join(f"  {line}\n" for line in listed.splitlines())
 
@@ -134,9 +136,7 @@ async def test_a_webhook_refusing_for_good_is_not_retried_and_raises_an_alert(
     clock.advance(hours=1)
     await settle(engine)
     with services.db.session() as session:
-        states = list(
-            session.scalars(select(Alert.state).where(Alert.rule_name == "notification-refused"))
-        )
+        states = list(session.scalars(select(Alert.state).where(Alert.rule_name == "notification-refused")))
     assert states == ["resolved"]
 
 
