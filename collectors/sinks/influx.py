@@ -143,7 +143,7 @@ class InfluxWriter:
                 return WriteResult(Outcome.too_large, detail)
             if error.status in _REJECTING_STATUSES:
                 return WriteResult(Outcome.rejected, detail)
-            headers = error.headers or {}
+            headers: Any = error.headers or {}
             return WriteResult(Outcome.retry, detail, retry_after_seconds(headers.get("Retry-After")))
         except Exception as error:  # connection refused, timeout, DNS ...: the server is not there
             return WriteResult(Outcome.retry, f"{type(error).__name__}: {error}")

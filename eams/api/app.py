@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from eams import __version__
+from eams.api.admission import install_admission
 from eams.api.errors import ERROR_RESPONSES, install_error_handlers
 from eams.api.metrics import ServiceMetrics
 from eams.api.routes import (
@@ -75,6 +76,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     app.state.metrics = ServiceMetrics(services.db)
     app.state.metrics.install(app)
     install_error_handlers(app)
+    install_admission(app, services.settings)
     app.add_middleware(AuditMiddleware)  # request ids; every API write and export in the audit log
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
