@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         le=60,
         description="How long a request waits for a connection before it answers 503 with Retry-After",
     )
+    loop_lag_alert_s: float = Field(
+        default=1.0, gt=0, description="Event-loop lag past which the event-loop-lagging alert fires"
+    )
+    loop_lag_report_s: float = Field(
+        default=10.0, gt=0, description="How often the event loop's lag is recorded as a metric"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: SecretStr | None = Field(
