@@ -29,6 +29,7 @@ from eams.api.routes import (
     traps,
     users,
 )
+from eams.api.routes.alert_outbox import router as alert_outbox_router
 from eams.api.routes.alerts import alerts_router
 from eams.api.routes.architecture import architecture_router
 from eams.api.routes.inventory import inventory_router
@@ -92,6 +93,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(discovery_jobs.router)
     api.include_router(ssh.router)
     api.include_router(alerts_router())
+    api.include_router(alert_outbox_router)
     api.include_router(device_status.router)
     api.include_router(metrics.router)
     api.include_router(tokens.router)

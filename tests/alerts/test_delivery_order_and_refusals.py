@@ -11,6 +11,7 @@ manual clock, a real HTTP receiver and a real SMTP server on loopback):
 from __future__ import annotations
 
 import yaml
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from eams.alerts.clock import ManualClock
@@ -20,6 +21,7 @@ from eams.services import Services
 from tests.alerts.conftest import EngineFactory, Estate, sample, save_routing, settle, webhook_routing
 from tests.alerts.receivers import HttpReceiver, SmtpServer
 from tests.alerts.test_notifications import UNREACHABLE, poll_fails
+from tests.conftest import TokenFactory
 
 
 def shipped_rule(name: str) -> str:
@@ -198,3 +200,38 @@ async def test_a_mail_relay_answering_4xx_is_retried(
     await settle(engine)
     assert len(smtp.received) == 1
     assert [row.status for row in outbox(services)] == ["delivered"]
+
+
+def test_refused_notifications_are_listed_by_the_api_and_not_to_agency_tokens(
+    services: Services, admin: TestClient, make_token: TokenFactory, estate: Estate
+) -> None:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    with services.db.session() as session:
+        for n, status in enumerate(("failed", "delivered", "pending")):
+            session.add(
+                OutboxMessage(
+                    receiver="ops-hook",
+                    dedup_key=f"k{n}",
+                    payload={"title": f"[FIRING:1] rule-{n}"},
+                    status=status,
+                    attempts=1,
+                    last_error="DeliveryError: webhook answered 400" if status == "failed" else None,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    failed = admin.get("/api/v1/alert-outbox", params={"status": "failed"})
+    assert failed.status_code == 200, failed.text
+    [row] = failed.json()["results"]
+    assert (row["title"], row["status"], row["last_error"]) == (
+        "[FIRING:1] rule-0",
+        "failed",
+        "DeliveryError: webhook answered 400",
+    )
+    assert admin.get("/api/v1/alert-outbox").json()["count"] == 3
+    assert admin.get("/api/v1/alert-outbox", params={"status": "burning"}).status_code == 422
+    scoped = make_token("operator", "scoped", agency_id=estate.agency_id)
+    refused = admin.get("/api/v1/alert-outbox", headers={"Authorization": f"Bearer {scoped}"})
+    assert refused.status_code == 403

@@ -108,7 +108,7 @@ def test_a_new_profile_gets_alerts_with_no_rule_file_changed(tmp_path: Path) -> 
         "name: acme\ninclude: [generic]\nmatch: {sys_object_id: [1.3.6.1.4.1.99999]}\nmetrics:\n"
         "  - measurement: acme_box\n    table: 1.3.6.1.4.1.99999.1\n    index_tag: acmeIndex\n    fields:\n"
         "      - {field: busy, oid: 1.3.6.1.4.1.99999.1.1.2, mib_name: acmeBusy, type: int,"
-        " meaning: cpu_percent, unit: \"%\"}\n"
+        ' meaning: cpu_percent, unit: "%"}\n'
         "      - {field: psu, oid: 1.3.6.1.4.1.99999.1.1.3, mib_name: acmePsu, type: str,"
         " meaning: psu_state, unit: state, failed_values: [broken], enum: {1: fine, 2: broken}}\n"
     )
