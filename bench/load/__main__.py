@@ -49,6 +49,7 @@ class Level:
     polls: int
     expected: int
     missed: int
+    unreachable: int = 0  # polls that got no answer (a loaded machine's snmpd can be slow)
     requests: int = 0
     rps: float = 0.0
     p50_ms: float = 0.0
@@ -61,13 +62,14 @@ class Level:
         share = 100.0 * self.polls / self.expected if self.expected else 0.0
         return (
             f"{self.clients:>7} | {self.polls:>5}/{self.expected:<5} {share:5.1f}% | {self.missed:>6} | "
+            f"{self.unreachable:>6} | "
             f"{self.requests:>8} {self.rps:7.1f}/s | {self.p50_ms:8.1f} | {self.p99_ms:8.1f} | "
             f"{self.errors_5xx:>4} | {self.busy_503:>7} | {self.max_lag_s:7.3f}"
         )
 
 
 HEADER = (
-    "clients | polls made/expected    | missed | requests      rate |  p50 ms |  p99 ms |  5xx | "
+    "clients | polls made/expected    | missed | no ans | requests      rate |  p50 ms |  p99 ms |  5xx | "
     "503+R-A | max lag s"
 )
 
@@ -135,6 +137,7 @@ async def measure(
     try:
         for clients in args.clients:
             before = scheduler.stats()
+            failed_before = sum(d.failures for d in scheduler.devices.values())
             watchdog.max_lag_s = 0.0
             figures: dict[str, Any] = {}
             if clients == 0:
@@ -150,6 +153,7 @@ async def measure(
                 out, _ = await child.communicate()
                 figures = json.loads(out.decode().strip().splitlines()[-1])
             after = scheduler.stats()
+            failed_after = sum(d.failures for d in scheduler.devices.values())
             expected = int(args.agents * args.duration / args.interval)
             levels.append(
                 Level(
@@ -157,6 +161,7 @@ async def measure(
                     polls=after["polls"] - before["polls"],
                     expected=expected,
                     missed=after["missed"] - before["missed"],
+                    unreachable=max(0, failed_after - failed_before),
                     max_lag_s=watchdog.max_lag_s,
                     **{
                         k: figures[k]
