@@ -50,6 +50,7 @@ class DeviceSchedule:
     not_before: float = 0.0  # monotonic time before which a backed-off device is skipped
     missed: int = 0
     polls: int = 0
+    unanswered: int = 0  # polls the device did not answer
     skipped_backoff: int = 0
     anchor: float | None = None  # wall time (epoch s) of the device's first slot
     last_slot: int | None = None  # the last slot a poll started in
@@ -213,6 +214,7 @@ class PollScheduler:
             schedule.not_before = 0.0
         else:
             schedule.failures += 1
+            schedule.unanswered += 1
             backoff = min(schedule.target.interval_s * (2 ** (schedule.failures - 1)), self.max_backoff_s)
             # The first failure keeps the normal interval; from the second on, skip ahead.
             if schedule.failures > 1:
@@ -242,6 +244,7 @@ class PollScheduler:
             "devices": len(self.devices),
             "polls": sum(s.polls for s in self.devices.values()),
             "missed": sum(s.missed for s in self.devices.values()),
+            "unanswered": sum(s.unanswered for s in self.devices.values()),
             "backed_off": sum(1 for s in self.devices.values() if s.not_before > time.monotonic()),
         }
 

@@ -137,7 +137,6 @@ async def measure(
     try:
         for clients in args.clients:
             before = scheduler.stats()
-            failed_before = sum(d.failures for d in scheduler.devices.values())
             watchdog.max_lag_s = 0.0
             figures: dict[str, Any] = {}
             if clients == 0:
@@ -153,7 +152,6 @@ async def measure(
                 out, _ = await child.communicate()
                 figures = json.loads(out.decode().strip().splitlines()[-1])
             after = scheduler.stats()
-            failed_after = sum(d.failures for d in scheduler.devices.values())
             expected = int(args.agents * args.duration / args.interval)
             levels.append(
                 Level(
@@ -161,7 +159,7 @@ async def measure(
                     polls=after["polls"] - before["polls"],
                     expected=expected,
                     missed=after["missed"] - before["missed"],
-                    unreachable=max(0, failed_after - failed_before),
+                    unreachable=after["unanswered"] - before["unanswered"],
                     max_lag_s=watchdog.max_lag_s,
                     **{
                         k: figures[k]
