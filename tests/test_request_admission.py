@@ -83,3 +83,20 @@ def test_pool_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
         40,
         2.5,
     )
+
+
+def test_requests_beyond_twice_the_api_connections_are_turned_away_at_once(
+    small: tuple[Services, TestClient, str],
+) -> None:
+    _, client, _ = small
+    gate = client.app.state.request_gate  # type: ignore[attr-defined]
+    assert gate.max_in_flight == 4
+    gate.in_flight = 4  # as many requests in the service as it admits
+    try:
+        busy = client.get("/api/v1/devices")
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+        assert client.get("/healthz").status_code == 200, "only the API is bounded"
+    finally:
+        gate.in_flight = 0
+    assert client.get("/api/v1/devices").status_code == 200
+    assert gate.in_flight == 0

@@ -1,16 +1,23 @@
 """Admission of API requests to the database: at most `api_connections` requests hold a
 connection at once, so the rest of the pool stays free for the collectors, the alert engine and
 the sinks. A request that cannot get in within the pool timeout answers 503 with Retry-After
-instead of queueing without bound (and it waits in a worker thread, never on the event loop)."""
+instead of queueing without bound (and it waits in a worker thread, never on the event loop).
+
+In front of that, at most twice as many API requests are in the service at once (those holding a
+connection and as many waiting for one); a request beyond that answers 503 with Retry-After at
+once, so a crowd of clients gets a quick "come back later" instead of answers tens of seconds
+late, and the worker threads stay free for the requests that can be served."""
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from eams.settings import Settings
 
@@ -25,6 +32,8 @@ class RequestGate:
         self.timeout_s = timeout_s
         self._slots = threading.BoundedSemaphore(connections)
         self.refused = 0
+        self.max_in_flight = 2 * connections
+        self.in_flight = 0  # API requests in the service now (changed on the event loop only)
 
     def enter(self) -> None:
         """Blocking, bounded: call it from a request's worker thread."""
@@ -35,6 +44,30 @@ class RequestGate:
 
     def leave(self) -> None:
         self._slots.release()
+
+
+class AdmissionMiddleware:
+    """Pure ASGI: counts API requests in the service and turns away those beyond the bound."""
+
+    def __init__(self, app: ASGIApp, gate: RequestGate, busy: Callable[[], JSONResponse]) -> None:
+        self.app = app
+        self.gate = gate
+        self.busy = busy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        gate = self.gate
+        if gate.in_flight >= gate.max_in_flight:
+            gate.refused += 1
+            await self.busy()(scope, receive, send)
+            return
+        gate.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            gate.in_flight -= 1
 
 
 def install_admission(app: FastAPI, settings: Settings) -> RequestGate:
@@ -60,4 +93,5 @@ def install_admission(app: FastAPI, settings: Settings) -> RequestGate:
     async def _pool_exhausted(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:
         return busy()
 
+    app.add_middleware(AdmissionMiddleware, gate=gate, busy=busy)
     return gate
