@@ -169,6 +169,11 @@ async def measure(
                 )
             )
             print(levels[-1].row(), flush=True)
+            if figures.get("statuses") or figures.get("transport"):
+                print(
+                    f"        5xx by status: {figures['statuses']}; no answer: {figures['transport']}",
+                    flush=True,
+                )
     finally:
         server.should_exit = True
         await serving

@@ -32,20 +32,29 @@ async def client_loop(
             response = await http.get(path)
             status = response.status_code
             retry_after = "retry-after" in response.headers
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             status, retry_after = 0, False
+            seen["transport"][type(exc).__name__] = seen["transport"].get(type(exc).__name__, 0) + 1
         seen["latencies"].append(time.perf_counter() - started)
         if status == 503 and retry_after:
             seen["busy_503"] += 1
             await asyncio.sleep(float(response.headers.get("retry-after", "1")))
         elif status >= 500 or status == 0:
             seen["errors_5xx"] += 1
+            seen["statuses"][str(status)] = seen["statuses"].get(str(status), 0) + 1
         elif status >= 400:
             seen["errors_4xx"] += 1
 
 
 async def run(url: str, token: str, clients: int, duration: float, device_ids: list[int]) -> dict[str, Any]:
-    seen: dict[str, Any] = {"latencies": [], "busy_503": 0, "errors_5xx": 0, "errors_4xx": 0}
+    seen: dict[str, Any] = {
+        "latencies": [],
+        "busy_503": 0,
+        "errors_5xx": 0,
+        "errors_4xx": 0,
+        "statuses": {},  # the 5xx answers by status (0: no answer, see transport)
+        "transport": {},
+    }
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=120) as http:
