@@ -3,8 +3,13 @@
 Each device has its own interval job, started at a stable offset inside the interval (spread from
 a hash of its name, so 5,000 devices do not all fire at second 0). A global semaphore bounds how
 many polls run at once; a poll never waits for another device, so a dead device costs only its
-own timeout. A device that does not answer is backed off (2x, 4x ... up to `max_backoff_s`); a
-poll whose previous run is still going is counted as missed (APScheduler's max_instances=1).
+own timeout. A device that does not answer is backed off (2x, 4x ... up to `max_backoff_s`).
+
+Missed polls are counted from the polls' own timetable, not only from the scheduler's events
+(which coalesce a stalled stretch into one run and report none of it): every slot of the device's
+interval in which no poll started is missed, and so is a poll that started more than
+`LATE_FRACTION` of an interval after its slot (the event loop was busy, all poll slots were taken,
+or the previous poll of the device was still running).
 The target list is re-read periodically, so devices added, changed or retired in the inventory
 are picked up without a restart.
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import zlib
 from collections.abc import Awaitable, Callable
@@ -34,6 +40,7 @@ TargetSource = Callable[[], Awaitable[list[PollTarget]]]
 StatusSink = Callable[[DeviceStatus, int], Awaitable[None]]
 
 _JOB_PREFIX = "poll:"
+LATE_FRACTION = 0.2  # a poll starting later than this share of its interval was not on time
 
 
 @dataclass
@@ -43,7 +50,32 @@ class DeviceSchedule:
     not_before: float = 0.0  # monotonic time before which a backed-off device is skipped
     missed: int = 0
     polls: int = 0
+    unanswered: int = 0  # polls the device did not answer
     skipped_backoff: int = 0
+    anchor: float | None = None  # wall time (epoch s) of the device's first slot
+    last_slot: int | None = None  # the last slot a poll started in
+    reported: int = 0  # slots the scheduler reported missed since the last start (counted already)
+
+    def reported_missed(self) -> None:
+        """The scheduler skipped a run (the previous poll still running, or past its grace)."""
+        self.missed += 1
+        self.reported += 1
+
+    def started(self, now: float) -> None:
+        """A poll of this device starts at `now` (epoch s): count the slots it missed (a second
+        start in a slot, e.g. a poll asked for by hand, counts nothing)."""
+        interval = self.target.interval_s
+        if self.anchor is None:
+            self.anchor = now
+        elapsed = now - self.anchor
+        slot = max(0, math.floor(elapsed / interval + 0.01))  # timers fire a hair early at times
+        if self.last_slot is not None and slot <= self.last_slot:
+            return
+        skipped = slot - self.last_slot - 1 if self.last_slot is not None else 0
+        late = elapsed - slot * interval > LATE_FRACTION * interval
+        self.missed += max(0, skipped - self.reported) + (1 if late else 0)
+        self.reported = 0
+        self.last_slot = slot
 
 
 def spread_offset(name: str, interval_s: float) -> float:
@@ -124,8 +156,10 @@ class PollScheduler:
                 current.target = target
                 self.scheduler.remove_job(_JOB_PREFIX + name)
             else:
-                self.devices[name] = DeviceSchedule(target)
+                current = self.devices[name] = DeviceSchedule(target)
             offset = spread_offset(name, target.interval_s) if self.spread else 0.0
+            current.anchor = (now + timedelta(seconds=offset)).timestamp()
+            current.last_slot = None
             self.scheduler.add_job(
                 self._poll_job,
                 IntervalTrigger(
@@ -151,12 +185,13 @@ class PollScheduler:
         if job_id.startswith(_JOB_PREFIX):
             schedule = self.devices.get(job_id[len(_JOB_PREFIX) :])
             if schedule is not None:
-                schedule.missed += 1
+                schedule.reported_missed()
 
     async def _poll_job(self, name: str) -> None:
         schedule = self.devices.get(name)
         if schedule is None:
             return
+        schedule.started(time.time())
         if time.monotonic() < schedule.not_before:
             schedule.skipped_backoff += 1
             return
@@ -179,6 +214,7 @@ class PollScheduler:
             schedule.not_before = 0.0
         else:
             schedule.failures += 1
+            schedule.unanswered += 1
             backoff = min(schedule.target.interval_s * (2 ** (schedule.failures - 1)), self.max_backoff_s)
             # The first failure keeps the normal interval; from the second on, skip ahead.
             if schedule.failures > 1:
@@ -208,6 +244,7 @@ class PollScheduler:
             "devices": len(self.devices),
             "polls": sum(s.polls for s in self.devices.values()),
             "missed": sum(s.missed for s in self.devices.values()),
+            "unanswered": sum(s.unanswered for s in self.devices.values()),
             "backed_off": sum(1 for s in self.devices.values() if s.not_before > time.monotonic()),
         }
 

@@ -34,5 +34,10 @@ class Services:
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Services:
         settings.ensure_data_dir()
-        database = db or Database(settings.resolved_database_url)
+        database = db or Database(
+            settings.resolved_database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=0,
+            pool_timeout=settings.database_pool_timeout_s,
+        )
         return cls(settings=settings, db=database, secret_box=SecretBox(settings.resolved_secret_key()))

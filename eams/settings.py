@@ -53,6 +53,27 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/eams.sqlite3"
     )
+    database_pool_size: int = Field(
+        default=30, ge=2, le=1000, description="Database connections the service keeps open at most"
+    )
+    database_pool_reserved: int = Field(
+        default=8,
+        ge=1,
+        description="Of those, how many API requests can never take: room for the collectors, the "
+        "alert engine and the sinks, so that busy pages never stop monitoring",
+    )
+    database_pool_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How long a request waits for a connection before it answers 503 with Retry-After",
+    )
+    loop_lag_alert_s: float = Field(
+        default=1.0, gt=0, description="Event-loop lag past which the event-loop-lagging alert fires"
+    )
+    loop_lag_report_s: float = Field(
+        default=10.0, gt=0, description="How often the event loop's lag is recorded as a metric"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: SecretStr | None = Field(
@@ -105,6 +126,11 @@ class Settings(BaseSettings):
             else:
                 sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+    @property
+    def api_connections(self) -> int:
+        """Connections API requests may hold at once (the pool less the reserved room)."""
+        return max(1, self.database_pool_size - self.database_pool_reserved)
 
     @cached_property
     def resolved_database_url(self) -> str:

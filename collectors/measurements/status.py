@@ -4,7 +4,9 @@ Two writers share it, told apart by their tags:
 - the SNMP poller, one point per device and poll (`collectors/snmp/poller.py` `DeviceStatus.sample`),
   tags `component=snmp` plus the device's inventory tags;
 - the InfluxDB sink, one point per state interval (`collectors/sinks/influx.py`
-  `SpoolingInfluxSink.state_sample`), tags `component=influx_sink` and `instance` (host name).
+  `SpoolingInfluxSink.state_sample`), tags `component=influx_sink` and `instance` (host name);
+- the service's event-loop watchdog (`eams/components/loop_watch.py`), tags
+  `component=event_loop` and `instance`.
 """
 
 from __future__ import annotations
@@ -48,4 +50,15 @@ SINK = MeasurementSchema.declare(
     source="influx sink (collectors/sinks/influx.py)",
 )
 
-MEASUREMENTS = (POLLER, SINK)
+EVENT_LOOP = MeasurementSchema.declare(
+    "collector",
+    tags=("component", "instance"),
+    fields=[
+        FieldSchema("lag_s", "float", description="how late the loop ran its last timer"),
+        FieldSchema("max_lag_s", "float", description="the worst lag since the previous point"),
+    ],
+    description="The service's event loop: how late it runs timers (blocking work shows here).",
+    source="event-loop watchdog (eams/components/loop_watch.py)",
+)
+
+MEASUREMENTS = (POLLER, SINK, EVENT_LOOP)

@@ -11,6 +11,12 @@ delivers sealed batches in order:
   oldest first, with exponential backoff between attempts, until it is empty.
 - InfluxDB rejects the data itself (400 or 422, e.g. a field type conflict): retrying cannot
   help, so the batch is dropped, counted in `rejected_batches` and logged.
+- InfluxDB says the request is too large (413): the batch is split in two at a line boundary
+  and each half sent (split again as needed); only a single line too large is rejected. If a
+  half then fails, the whole batch is spooled; rewriting the half already written is harmless
+  (a point with the same series and time overwrites itself).
+- InfluxDB asks for time (429 or 503 with `Retry-After`): the next attempt waits at least that
+  long, whatever the backoff says.
 - No InfluxDB configured (the embedded default): every batch goes to the spool; configuring one
   later (`configure()`, or a restart with `EAMS_INFLUX_URL`) replays it.
 
@@ -72,16 +78,35 @@ class Outcome(Enum):
     written = "written"
     retry = "retry"  # keep the batch: the server is down, slow or misconfigured
     rejected = "rejected"  # drop the batch: the server refuses the data itself
+    too_large = "too_large"  # split the batch and send the halves
 
 
 # 4xx answers that say the data is bad; every other failure is worth retrying.
-_REJECTING_STATUSES = frozenset({400, 413, 422})
+_REJECTING_STATUSES = frozenset({400, 422})
+_TOO_LARGE = 413
 
 
 @dataclass(frozen=True)
 class WriteResult:
     outcome: Outcome
     error: str | None = None
+    retry_after: float | None = None  # seconds the server asked us to wait (Retry-After)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (its HTTP-date form is read too); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 class InfluxWriter:
@@ -114,9 +139,12 @@ class InfluxWriter:
             )
         except ApiException as error:
             detail = _api_error_text(error)
+            if error.status == _TOO_LARGE:
+                return WriteResult(Outcome.too_large, detail)
             if error.status in _REJECTING_STATUSES:
                 return WriteResult(Outcome.rejected, detail)
-            return WriteResult(Outcome.retry, detail)
+            headers: Any = error.headers or {}
+            return WriteResult(Outcome.retry, detail, retry_after_seconds(headers.get("Retry-After")))
         except Exception as error:  # connection refused, timeout, DNS ...: the server is not there
             return WriteResult(Outcome.retry, f"{type(error).__name__}: {error}")
         return WriteResult(Outcome.written)
@@ -230,6 +258,7 @@ class SpoolingInfluxSink:
         self.spooled_total = 0
         self.replayed_batches = 0
         self.rejected_batches = 0
+        self.split_batches = 0  # batches the server found too large (413), sent as halves
         self.unspoolable_batches = 0
         self.spooled_after_stop = 0
         self.last_error: str | None = None
@@ -463,6 +492,8 @@ class SpoolingInfluxSink:
         if writer is None:
             return Outcome.retry
         result = await asyncio.to_thread(writer.write, body)
+        if result.outcome is Outcome.too_large:
+            return await self._send_split(body, result)
         if result.outcome is Outcome.written:
             self.written_batches += 1
             self.written_points += points
@@ -480,14 +511,33 @@ class SpoolingInfluxSink:
             )
             return Outcome.rejected
         self._backoff = min(self.backoff_max, self._backoff * 2 if self._backoff else self.backoff_initial)
-        self._retry_at = time.monotonic() + self._backoff
+        wait = max(self._backoff, result.retry_after or 0.0)
+        self._retry_at = time.monotonic() + wait
         log.warning(
             "influx sink: writing to %s failed (%s); spooling, next attempt in %.0f s",
             writer.target.url,
             result.error,
-            self._backoff,
+            wait,
         )
         return Outcome.retry
+
+    async def _send_split(self, body: bytes, result: WriteResult) -> Outcome:
+        """The server refused the request as too large: send each half (split again as needed)."""
+        lines = body.split(b"\n")
+        if len(lines) < 2:
+            self._note_error(result.error)
+            self.rejected_batches += 1
+            log.error("influx sink: a single line of %d bytes is too large for InfluxDB, dropped", len(body))
+            return Outcome.rejected
+        self.split_batches += 1
+        middle = len(lines) // 2
+        outcomes = []
+        for half in (lines[:middle], lines[middle:]):
+            outcome = await self._send(b"\n".join(half), len(half))
+            if outcome is Outcome.retry:
+                return Outcome.retry  # the whole batch is spooled; rewriting a half is harmless
+            outcomes.append(outcome)
+        return Outcome.written if Outcome.written in outcomes else Outcome.rejected
 
     async def _to_spool(self, body: bytes) -> None:
         try:

@@ -197,6 +197,12 @@ class Poller:
             counted.errors += 1
             message = str(exc)
             reachable = counted.varbinds > 0
+        except Exception as exc:  # not the agent's doing (a profile, the engine, a bug): say so
+            log.exception("polling %s failed for a reason other than SNMP", target.name)
+            counted.errors += 1
+            message = f"poll failed ({type(exc).__name__}): {exc}"[:500]
+            reachable = counted.varbinds > 0
+            await self._drop_session(state)
         status = DeviceStatus(
             device=target.name,
             device_id=target.device_id,

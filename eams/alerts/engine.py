@@ -14,6 +14,12 @@ Stages, in order (each its own module):
 
 Everything evaluates in memory as samples arrive; the database is written only when something
 changes (an alert fires, resolves, flaps, is acknowledged, or a notification is queued).
+
+The engine's state and its database work belong to ONE worker thread that the engine owns:
+evaluation and recording of each batch, the periodic tick (reloads, directory refreshes) and the
+outbox's reads and writes run there, one after another, in the order they were asked for. The
+event loop only hands work over and awaits it, so a slow or exhausted database pool delays alerts
+but never stops polling, the sinks or the API.
 """
 
 from __future__ import annotations
@@ -22,15 +28,17 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from collectors.samples import Event, Sample
+from collectors.samples import Event, Sample, Severity
 from eams.alerts.clock import Clock, SystemClock, aware
 from eams.alerts.directory import DeviceDirectory
 from eams.alerts.dispatch.config import RoutingConfig
@@ -46,7 +54,7 @@ from eams.alerts.rules.loader import DEFAULT_RULES, load_rule_files
 from eams.alerts.rules.spec import RuleSpec
 from eams.alerts.silences import SilenceBook
 from eams.alerts.state import Change, FlapPolicy, Instance, Status, fingerprint
-from eams.alerts.store import active_alerts
+from eams.alerts.store import active_alerts, resolutions_owed
 from eams.alerts.suppression import DependencySuppressor
 from inventory.db import Database
 from inventory.secretbox import SecretBox
@@ -54,6 +62,11 @@ from inventory.secretbox import SecretBox
 log = logging.getLogger(__name__)
 
 InstanceKey = tuple[str, int | None, tuple[str, ...]]
+T = TypeVar("T")
+
+# The engine raises its own alert when a receiver refuses notifications for good (rule
+# `notification-refused` in rules/defaults.yaml), and clears it when that receiver accepts again.
+NOTIFICATION_EVENT = "notification"
 
 
 @dataclass
@@ -97,16 +110,30 @@ class AlertEngine:
             db, self.directory, self.silences, self.suppressor, self.dispatcher, self.evaluator.instances
         )
         self.channels: dict[str, Channel] = {}
-        self.outbox = OutboxDeliverer(db, self.clock, lambda: self.channels, self.options.backoff)
+        self._worker: ThreadPoolExecutor | None = None
+        self.outbox = OutboxDeliverer(
+            db, self.clock, lambda: self.channels, self.options.backoff, run=self.in_worker
+        )
+        self.outbox.on_refused = self._receiver_refused
         self.origin_by_key: dict[str, int] = {}
         self._versions: dict[str, Any] = {}
         self._directory_at: datetime | None = None
         self._purged_at: datetime | None = None
         self._pruned_generation = -1
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._retired_channels: list[Channel] = []
         self._unrecorded: list[tuple[Instance, Change]] = []
+
+    # ------------------------------------------------------------------------------------------
+    # The worker thread
+
+    async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function(*args)` on the engine's one worker thread, after what was asked before."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-engine")
+        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
 
     # ------------------------------------------------------------------------------------------
     # Start, stop, reload
@@ -121,7 +148,8 @@ class AlertEngine:
         self._restore()
 
     async def start(self) -> None:
-        self.open()
+        self._loop = asyncio.get_running_loop()
+        await self.in_worker(self.open)
         self._tasks = [
             asyncio.create_task(self._tick_loop(), name="alerts-tick"),
             asyncio.create_task(self._delivery_loop(), name="alerts-delivery"),
@@ -135,6 +163,9 @@ class AlertEngine:
                 await task
         self._tasks.clear()
         await self._close_channels()
+        if self._worker is not None:
+            worker, self._worker = self._worker, None
+            await asyncio.get_running_loop().run_in_executor(None, worker.shutdown)
 
     async def _close_channels(self) -> None:
         for channel in [*self._retired_channels, *self.channels.values()]:
@@ -218,6 +249,7 @@ class AlertEngine:
     def _restore(self) -> None:
         with self.db.session() as session:
             rows = active_alerts(session)
+            owed_resolutions = resolutions_owed(session)
         rules = {rule.name: rule for rule in self.evaluator.index.rules}
         now = self.clock.now()
         for row in rows:
@@ -245,24 +277,30 @@ class AlertEngine:
                 instance.counter = rule.spec.failures
                 self.suppressor.mark_down(row.device_id, True)
             self.evaluator.track(instance)
-            snapshot = self.recorder.snapshot_from_row(row, instance)
+            snapshot = self.recorder.snapshot_from_row(row)
             self.recorder.snapshots[instance.fingerprint] = snapshot
-            self.dispatcher.update(snapshot, now, changed=False)
-        # What was firing before the restart was notified then: repeats continue from now.
-        self.dispatcher.reconfigure(self.routing, now)
+            # What was notified before the restart counts as notified now (repeats continue from
+            # here); a FIRING still inside its group wait is sent when the wait ends.
+            self.dispatcher.restore(snapshot, now, notified=row.notified == "firing")
+        for row in owed_resolutions:
+            self.dispatcher.restore(self.recorder.snapshot_from_row(row), now, notified=True)
 
     # ------------------------------------------------------------------------------------------
     # Consuming samples and events (the hot path)
 
     async def consume_samples(self, samples: list[Sample]) -> None:
-        arrived = time.perf_counter_ns()
+        await self.in_worker(self._consume_samples, samples, time.perf_counter_ns())
+
+    async def consume_event(self, event: Event) -> None:
+        await self.in_worker(self._consume_event, event, time.perf_counter_ns())
+
+    def _consume_samples(self, samples: list[Sample], arrived: int) -> None:
         now = self.clock.now()
         changes = self.evaluator.evaluate(samples, now, arrived)
         if changes or self._unrecorded:
             self._apply(changes, now)
 
-    async def consume_event(self, event: Event) -> None:
-        arrived = time.perf_counter_ns()
+    def _consume_event(self, event: Event, arrived: int) -> None:
         now = self.clock.now()
         device = self.directory.resolve(event.device_id, event.source)
         changes = self.evaluator.evaluate_event(event, device, now, arrived)
@@ -277,6 +315,10 @@ class AlertEngine:
     # Periodic work: stale, absence, inventory, event expiry, flapping, silences in time
 
     async def tick(self) -> None:
+        await self.in_worker(self.tick_now)
+
+    def tick_now(self) -> None:
+        """The periodic stage itself (on the worker thread; `tick` hands it there)."""
         now = self.clock.now()
         self.reload()
         if self._directory_at is None or now - self._directory_at >= timedelta(
@@ -320,17 +362,52 @@ class AlertEngine:
             if self.options.track_latency:
                 for item in items:
                     self.origin_by_key.setdefault(item.dedup_key, item.origin_ns)
+            self._wake_delivery()
+
+    def _wake_delivery(self) -> None:
+        # Called on the worker thread: the event belongs to the loop, so set it from there.
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
             self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     def acknowledged(self, fingerprint_: str) -> None:
-        """The API recorded an acknowledgement: stop repeats and escalation for this occurrence."""
+        """An acknowledgement recorded in this thread's turn (tests, the worker): stop repeats and
+        escalation for this occurrence. The API does not call this; the engine reads
+        acknowledgements from the alert history on its next tick, whoever recorded them."""
         self.recorder.acknowledged(fingerprint_)
+
+    async def _receiver_refused(self, receiver: str, reason: str | None) -> None:
+        """A receiver refused a notification for good (or accepts again): the engine's own alert."""
+        refused = reason is not None
+        event = Event(
+            kind=NOTIFICATION_EVENT,
+            name="refused" if refused else "accepted",
+            severity=Severity.critical if refused else Severity.info,
+            message=(
+                f"Người nhận {receiver} từ chối thông báo, không gửi lại: {reason} / "
+                f"receiver {receiver} refused a notification, not retried: {reason}"
+                if refused
+                else f"receiver {receiver} accepts notifications again"
+            ),
+            source="eams",
+            labels={"receiver": receiver},
+        )
+        await self.consume_event(event)
 
     # ------------------------------------------------------------------------------------------
     # Actions from the API
 
     async def deliver(self) -> int:
         """Deliver what is due in the outbox (the background loop does this continuously)."""
+        self._loop = asyncio.get_running_loop()
         return await self.outbox.drain()
 
     # ------------------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ class Alert(Base):
     suppressed_by: Mapped[str | None] = mapped_column(String(300))
     flapping: Mapped[bool] = mapped_column(default=False)
     escalation_level: Mapped[int] = mapped_column(default=0)
+    # The state whose notification is in the outbox (firing, resolved once nothing more is owed);
+    # empty while a FIRING still waits out its group wait. Written in the transaction that
+    # queues the notification, so a restart knows what is still owed.
+    notified: Mapped[str | None] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def __str__(self) -> str:
@@ -139,15 +143,20 @@ class OutboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("receiver", "dedup_key"),
         Index("ix_alert_outbox_due", "status", "next_attempt_at"),
+        Index("ix_alert_outbox_order", "receiver", "order_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receiver: Mapped[str] = mapped_column(String(100))
     dedup_key: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending", doc="pending or delivered")
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending", doc="pending, delivered, or failed (refused for good)"
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+    # Rows with the same receiver and key go out in id order (one aggregation group).
+    order_key: Mapped[str | None] = mapped_column(String(64))

@@ -68,6 +68,7 @@ class AlertRecorder:
             items, escalated = self.dispatcher.flush(now, everything=refresh_all)
             self._record_escalations(session, escalated, now)
             enqueue(session, items, now)
+            self._record_notified(session, items)
         return items
 
     def _new_alert(self, instance: Instance, now: datetime) -> Alert:
@@ -171,6 +172,7 @@ class AlertRecorder:
         snapshot = self.snapshots.pop(instance.fingerprint, None)
         if snapshot is not None:
             snapshot.state = "resolved"
+            snapshot.resolved_at = now
             snapshot.flapping = False
             snapshot.origin_ns = instance.origin_ns
             snapshot.body = snapshot.body | {"resolved_at": now.isoformat(), "value": instance.value}
@@ -231,6 +233,22 @@ class AlertRecorder:
             if self._mute(session, instance, snapshot, now) and was_muted and not snapshot.muted:
                 self.dispatcher.update(snapshot, now)  # unmuted while firing: notify now
 
+    def _record_notified(self, session: Any, items: list[OutboxItem]) -> None:
+        """What the queued items tell, and which resolutions nothing is owed for any more, on the
+        alerts themselves (same transaction as the outbox rows): start-up restores what is owed."""
+        notified: dict[int, str] = {}
+        for item in items:
+            for alert in item.payload.get("alerts", []):
+                if isinstance(alert.get("alert_id"), int):
+                    notified[alert["alert_id"]] = str(alert.get("state", "firing"))
+        for alert_id in self.dispatcher.take_settled():
+            notified[alert_id] = "resolved"
+        by_state: dict[str, list[int]] = {}
+        for alert_id, state in notified.items():
+            by_state.setdefault(state, []).append(alert_id)
+        for state, ids in by_state.items():
+            session.execute(update(Alert).where(Alert.id.in_(ids)).values(notified=state))
+
     def _record_escalations(self, session: Any, escalated: list[Escalated], now: datetime) -> None:
         for done in escalated:
             session.execute(
@@ -250,7 +268,7 @@ class AlertRecorder:
             if instance.fingerprint == fingerprint_:
                 instance.acked = True
 
-    def snapshot_from_row(self, row: Alert, instance: Instance) -> AlertSnapshot:
+    def snapshot_from_row(self, row: Alert) -> AlertSnapshot:
         device = self.directory.get(row.device_id)
         body = {
             "alert_id": row.id,
@@ -270,15 +288,19 @@ class AlertRecorder:
             "started_at": aware(row.started_at).isoformat(),
             "labels": {k: v for k, v in row.labels.items() if k != "tags"},
         }
+        resolved_at = aware(row.resolved_at) if row.resolved_at is not None else None
+        if resolved_at is not None:
+            body |= {"resolved_at": resolved_at.isoformat()}
         return AlertSnapshot(
             fingerprint=row.fingerprint,
             alert_id=row.id,
-            state="firing",
+            state=row.state,
             labels=dict(row.labels),
             body=body,
             firing_at=aware(row.firing_at or row.started_at),
-            acked=instance.acked,
-            muted=instance.silenced or instance.suppressed_by is not None,
+            acked=row.acked_by is not None,
+            muted=row.silenced or row.suppressed_by is not None,
             flapping=row.flapping,
             escalation_level=row.escalation_level,
+            resolved_at=resolved_at,
         )

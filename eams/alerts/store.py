@@ -18,3 +18,13 @@ def note(
 
 def active_alerts(session: Session) -> list[Alert]:
     return list(session.scalars(select(Alert).where(Alert.state == "firing").order_by(Alert.id)))
+
+
+def resolutions_owed(session: Session) -> list[Alert]:
+    """Resolved alerts whose FIRING was notified but whose RESOLVED was not queued yet (the
+    service stopped inside their group's wait)."""
+    return list(
+        session.scalars(
+            select(Alert).where(Alert.state == "resolved", Alert.notified == "firing").order_by(Alert.id)
+        )
+    )

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from eams import __version__
+from eams.api.admission import install_admission
 from eams.api.errors import ERROR_RESPONSES, install_error_handlers
 from eams.api.metrics import ServiceMetrics
 from eams.api.routes import (
@@ -28,6 +29,7 @@ from eams.api.routes import (
     traps,
     users,
 )
+from eams.api.routes.alert_outbox import router as alert_outbox_router
 from eams.api.routes.alerts import alerts_router
 from eams.api.routes.architecture import architecture_router
 from eams.api.routes.inventory import inventory_router
@@ -75,6 +77,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     app.state.metrics = ServiceMetrics(services.db)
     app.state.metrics.install(app)
     install_error_handlers(app)
+    install_admission(app, services.settings)
     app.add_middleware(AuditMiddleware)  # request ids; every API write and export in the audit log
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
@@ -90,6 +93,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(discovery_jobs.router)
     api.include_router(ssh.router)
     api.include_router(alerts_router())
+    api.include_router(alert_outbox_router)
     api.include_router(device_status.router)
     api.include_router(metrics.router)
     api.include_router(tokens.router)

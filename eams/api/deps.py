@@ -42,11 +42,19 @@ def services(request: Request) -> Services:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed when the handler returns without error."""
+    """One transaction per request, committed when the handler returns without error. The
+    request first gets one of the API's connections (eams.api.admission), or answers 503."""
     svc: Services = request.app.state.services
-    with svc.db.sessionmaker() as session, session.begin():
-        session.info["request_id"] = request_id(request)
-        yield session
+    gate = getattr(request.app.state, "request_gate", None)
+    if gate is not None:
+        gate.enter()
+    try:
+        with svc.db.sessionmaker() as session, session.begin():
+            session.info["request_id"] = request_id(request)
+            yield session
+    finally:
+        if gate is not None:
+            gate.leave()
 
 
 def request_id(request: Request) -> str | None:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from eams.components.alerts import alert_engine_component
 from eams.components.discovery import discovery_jobs_component
+from eams.components.loop_watch import loop_watchdog_component
 from eams.components.remote import collector_watch_component
 from eams.components.sinks import influx_sink_component
 from eams.components.snmp import snmp_polling_component
@@ -43,6 +44,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
     metric_store_component,
     alert_engine_component,
+    loop_watchdog_component,
     trap_receiver_component,
     syslog_component,
     snmp_polling_component,

@@ -78,9 +78,14 @@ class SmtpServer:
     key: Path
     port: int = field(default_factory=free_port)
     received: list[ReceivedMail] = field(default_factory=list)
+    refuse_with: str | None = None  # an SMTP reply to every message, e.g. "550 5.1.1 no such user"
+    refused: int = 0
     _controller: Controller | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd hook
+        if self.refuse_with is not None:
+            self.refused += 1
+            return self.refuse_with
         login = session.auth_data.decode() if session.authenticated and session.auth_data else None
         self.received.append(
             ReceivedMail(message_from_bytes(envelope.content), login, session.ssl is not None)
@@ -141,12 +146,15 @@ class Request:
 
 
 class HttpReceiver:
-    """A real HTTP server in a thread that records POSTs; `failing` makes it answer 503."""
+    """A real HTTP server in a thread that records POSTs; `failing` makes it answer 503,
+    `refuse_with` any other status (the refused requests are counted in `refused`)."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.requests: list[Request] = []
         self.failing = False
+        self.refuse_with: int | None = None
+        self.refused = 0
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -160,8 +168,9 @@ class HttpReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
-                if receiver.failing:
-                    self.send_response(503)
+                if receiver.failing or receiver.refuse_with is not None:
+                    receiver.refused += 1
+                    self.send_response(503 if receiver.failing else receiver.refuse_with or 400)
                     self.end_headers()
                     return
                 receiver.requests.append(Request(self.path, dict(self.headers.items()), body))

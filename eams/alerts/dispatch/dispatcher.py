@@ -17,25 +17,35 @@ class Dispatcher:
         self.groups: dict[str, Group] = {}
         self._by_alert: dict[str, list[Group]] = {}
         self._dirty: set[str] = set()  # groups changed since the last flush
+        self.settled: list[int] = []
 
     def reconfigure(self, config: RoutingConfig, now: datetime) -> None:
-        """New routes: alerts keep their state and are regrouped; what fires was notified under
-        the old routes, so the new groups count as notified now (repeats continue from here)."""
-        snapshots = {
-            fp: groups[0].alerts[fp] for fp, groups in self._by_alert.items() if fp in groups[0].alerts
-        }
+        """New routes: alerts keep their state and are regrouped. What was notified under the old
+        routes counts as notified now (repeats continue from here); what was still waiting out a
+        group wait stays owed and is sent when that wait ends."""
+        snapshots: dict[str, tuple[AlertSnapshot, bool]] = {}
+        for group in self.groups.values():
+            for fp, snapshot in group.alerts.items():
+                notified = fp in group.notified or snapshots.get(fp, (snapshot, False))[1]
+                snapshots[fp] = (snapshot, notified)
         self.config = config
         self.root = build_routes(config.route)
         self.groups.clear()
         self._by_alert.clear()
         self._dirty.clear()
-        for snapshot in snapshots.values():
-            self.update(snapshot, now, changed=False)
-        for group in self.groups.values():
-            group.last_sent_at = now
-            group.notified |= set(group.alerts)
+        for snapshot, notified in snapshots.values():
+            self.restore(snapshot, now, notified=notified)
 
-    def update(self, snapshot: AlertSnapshot, now: datetime, *, changed: bool = True) -> None:
+    def restore(self, snapshot: AlertSnapshot, now: datetime, *, notified: bool) -> None:
+        """An alert from before a restart (or a new routing tree) joins its groups; see
+        Group.restore for what `notified` changes."""
+        for group in self._groups_of(snapshot):
+            group.restore(snapshot, now, notified=notified)
+            self._dirty.add(f"{group.route.id}|{group.labels}")
+        if snapshot.state == "resolved":
+            self._by_alert.pop(snapshot.fingerprint, None)
+
+    def _groups_of(self, snapshot: AlertSnapshot) -> list[Group]:
         groups = self._by_alert.get(snapshot.fingerprint)
         if groups is None:
             groups = []
@@ -47,7 +57,10 @@ class Dispatcher:
                     group = self.groups[key] = Group(route, group_labels)
                 groups.append(group)
             self._by_alert[snapshot.fingerprint] = groups
-        for group in groups:
+        return groups
+
+    def update(self, snapshot: AlertSnapshot, now: datetime, *, changed: bool = True) -> None:
+        for group in self._groups_of(snapshot):
             group.put(snapshot, now, changed=changed)
             self._dirty.add(f"{group.route.id}|{group.labels}")
         if snapshot.state == "resolved":
@@ -64,7 +77,8 @@ class Dispatcher:
 
     def flush(self, now: datetime, *, everything: bool = True) -> tuple[list[OutboxItem], list[Escalated]]:
         """Turn due groups into outbox items. Between ticks only changed groups can be due, so
-        sample batches pass `everything=False`; ticks check every group (repeats, escalation)."""
+        sample batches pass `everything=False`; ticks check every group (repeats, escalation).
+        Resolved alerts the groups are done with are collected in `settled` (see take_settled)."""
         items: list[OutboxItem] = []
         escalated: list[Escalated] = []
         keys = list(self.groups) if everything else [k for k in self._dirty if k in self.groups]
@@ -77,6 +91,13 @@ class Dispatcher:
             for escalation_item, done in group.escalations(now):
                 items.append(escalation_item)
                 escalated.append(done)
+            self.settled.extend(group.settled)
+            group.settled.clear()
             if not group.alerts and group.next_flush is None:
                 del self.groups[key]
         return items, escalated
+
+    def take_settled(self) -> list[int]:
+        """Alert ids whose resolution no group owes any more (since the last call)."""
+        settled, self.settled = self.settled, []
+        return settled

@@ -27,6 +27,7 @@ class AlertSnapshot:
     flapping: bool = False
     escalation_level: int = 0
     origin_ns: int = 0
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class OutboxItem:
     dedup_key: str
     payload: dict[str, Any]
     origin_ns: int = 0
+    # Rows of one group to one receiver are delivered in the order they were queued, so one
+    # alert's RESOLVED never overtakes its FIRING while that one backs off.
+    order_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Group:
     last_signature: frozenset[tuple[str, int, str, bool]] | None = None
     notified: set[str] = field(default_factory=set)
     repeats: int = 0
+    # Alert ids whose resolution this group has done with (sent, or nothing owed): their rows
+    # stop being restored at start-up.
+    settled: list[int] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -72,6 +79,21 @@ class Group:
             self.next_flush = now + timedelta(seconds=self.route.group_wait)
         else:
             self.next_flush = max(now, self.last_sent_at + timedelta(seconds=self.route.group_interval))
+
+    def restore(self, snapshot: AlertSnapshot, now: datetime, *, notified: bool) -> None:
+        """An alert known from before a restart or a new routing tree. One that was notified counts
+        as notified now (repeats continue from here); one whose notification was still owed is
+        due when its group wait ends, counted from when it fired (or resolved), not from now."""
+        self.alerts[snapshot.fingerprint] = snapshot
+        if notified:
+            self.notified.add(snapshot.fingerprint)
+            if self.last_sent_at is None:
+                self.last_sent_at = now
+            if snapshot.state == "firing":
+                return
+        since = snapshot.resolved_at or snapshot.firing_at
+        due = since + timedelta(seconds=self.route.group_wait)
+        self.next_flush = due if self.next_flush is None else min(self.next_flush, due)
 
     def flush(self, now: datetime) -> OutboxItem | None:
         firing = [s for s in self.alerts.values() if s.state == "firing" and not s.muted]
@@ -100,6 +122,7 @@ class Group:
         if self.next_flush is None:
             for snapshot in [s for s in self.alerts.values() if s.state == "resolved"]:
                 self.alerts.pop(snapshot.fingerprint, None)
+                self.settled.append(snapshot.alert_id)
                 self.notified.discard(snapshot.fingerprint)
         return item
 
@@ -115,6 +138,7 @@ class Group:
             key,
             notification_payload(alerts, dict(self.labels), reason),
             origin_ns=max((a.origin_ns for a in alerts), default=0),
+            order_key=self.key,
         )
 
     def escalations(self, now: datetime) -> list[tuple[OutboxItem, Escalated]]:
@@ -134,7 +158,7 @@ class Group:
             payload = notification_payload([snapshot], dict(self.labels), f"escalation:{level + 1}")
             found.append(
                 (
-                    OutboxItem(step.receiver, key, payload, origin_ns=snapshot.origin_ns),
+                    OutboxItem(step.receiver, key, payload, origin_ns=snapshot.origin_ns, order_key=self.key),
                     Escalated(snapshot.fingerprint, snapshot.alert_id, level + 1, step.receiver),
                 )
             )

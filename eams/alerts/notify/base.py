@@ -7,7 +7,13 @@ from typing import Any, Protocol
 
 
 class DeliveryError(Exception):
-    """The channel could not hand the message over; the outbox retries it later."""
+    """The channel could not hand the message over. The outbox retries it later, unless the peer
+    refused it for good (`permanent`: an SMTP 5xx, a webhook's 4xx other than 408/429), where a
+    retry would only be refused again."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,15 @@ class EmailChannel:
                 tls_context=self._tls_context(),
                 timeout=config.timeout,
             )
+        except aiosmtplib.SMTPResponseException as exc:
+            # 5xx is the relay's final answer (unknown mailbox, relaying denied, bad credentials);
+            # 4xx is "try again later".
+            raise DeliveryError(
+                f"SMTP {config.host}:{config.port}: {exc}", permanent=500 <= exc.code < 600
+            ) from exc
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            permanent = all(500 <= error.code < 600 for error in exc.recipients)
+            raise DeliveryError(f"SMTP {config.host}:{config.port}: {exc}", permanent=permanent) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP {config.host}:{config.port}: {exc}") from exc
 

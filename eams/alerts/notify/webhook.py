@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from eams.alerts.notify.base import DeliveryError, Notification
 
+RETRYABLE_4XX = frozenset({408, 429})
+
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -62,8 +64,12 @@ class WebhookChannel:
             response = await self._client.post(self.config.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {self.config.url}: {exc!r}") from exc
-        if response.status_code >= 300:
-            raise DeliveryError(f"webhook {self.config.url} answered {response.status_code}")
+        status = response.status_code
+        if status >= 300:
+            # A 4xx says the request itself is wrong (bad URL, bad signature): resending it cannot
+            # help, except "timed out" and "slow down".
+            permanent = 400 <= status < 500 and status not in RETRYABLE_4XX
+            raise DeliveryError(f"webhook {self.config.url} answered {status}", permanent=permanent)
 
     async def close(self) -> None:
         await self._client.aclose()

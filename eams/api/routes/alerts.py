@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from collectors.samples import Event, Severity
 from eams.alerts.dispatch.config import REDACTED, SECRET_FIELDS, RoutingConfig
-from eams.alerts.engine import AlertEngine, load_routing
+from eams.alerts.engine import load_routing
 from eams.alerts.inventory_checks import INVENTORY_CHECKS
 from eams.alerts.models import Alert, AlertHistory, AlertRouting, AlertRule, Silence
 from eams.alerts.rules.spec import RuleSpec, first_problem
@@ -36,16 +36,9 @@ from eams.api.params import PathId
 from eams.api.resources import Page, Resource, build_router, list_objects
 from eams.api.routes.inventory import device_scope
 from eams.auth import Permission, Principal
-from eams.services import Services
 from inventory.models import Device
 
 router = APIRouter(tags=["alerts"])
-
-
-def _engine(request: Request) -> AlertEngine | None:
-    services: Services = request.app.state.services
-    engine = services.extras.get("alerts")
-    return engine if isinstance(engine, AlertEngine) else None
 
 
 def visible_categories(caller: Principal) -> list[str]:
@@ -155,9 +148,8 @@ def acknowledge(
         )
     )
     session.flush()
-    engine = _engine(request)
-    if engine is not None:
-        engine.acknowledged(alert.fingerprint)
+    # The engine is not told from here (this is a request thread; its state is its worker's):
+    # it reads acknowledgements from the history on its next tick, as it does another process's.
     return AlertRead.model_validate(alert).model_dump(mode="json")
 
 

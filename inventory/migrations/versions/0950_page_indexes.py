@@ -4,7 +4,7 @@ The contract association tables' keys start with contract_id, so "the contracts 
 read the whole table; roadmap task effects were found by target only through a full scan.
 
 Revision ID: 0950
-Revises: 0850
+Revises: 0910
 Create Date: 2026-12-01 15:00:00
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0950"
-down_revision: str | Sequence[str] | None = "0850"
+down_revision: str | Sequence[str] | None = "0910"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
