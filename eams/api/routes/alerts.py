@@ -36,6 +36,7 @@ from eams.api.params import PathId
 from eams.api.resources import Page, Resource, build_router, list_objects
 from eams.api.routes.inventory import device_scope
 from eams.auth import Permission, Principal
+from eams.services import Services
 from inventory.models import Device
 
 router = APIRouter(tags=["alerts"])
