@@ -332,6 +332,7 @@ HAND_MADE: dict[tuple[str, str], Call] = {
     ("post", "/api/v1/alerts/{alert_id}/ack"): Call(
         "/api/v1/alerts/{alert}/ack", body=lambda w: {"comment": "x"}
     ),
+    ("get", "/api/v1/alert-outbox"): Call("/api/v1/alert-outbox"),
     ("get", "/api/v1/alert-routing"): Call("/api/v1/alert-routing"),
     ("put", "/api/v1/alert-routing"): Call(
         "/api/v1/alert-routing", body=lambda w: {"receivers": [{"name": "r"}], "route": {"receiver": "r"}}
