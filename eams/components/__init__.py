@@ -14,13 +14,13 @@ from typing import Protocol
 
 from eams.components.alerts import alert_engine_component
 from eams.components.discovery import discovery_jobs_component
+from eams.components.metrics import metric_store_component
 from eams.components.remote import collector_watch_component
 from eams.components.sinks import influx_sink_component
 from eams.components.snmp import snmp_polling_component
 from eams.components.ssh import ssh_component
 from eams.components.syslog import syslog_component
 from eams.components.traps import trap_receiver_component
-from eams.metrics.wiring import metric_store_component
 from eams.services import Services
 
 log = logging.getLogger(__name__)
