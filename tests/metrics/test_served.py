@@ -32,13 +32,14 @@ import pytest
 
 from collectors.sinks.store.config import MetricsConfig
 from collectors.sinks.store.sink import INTAKE_FILE
+from eams.demo.lab import LabDevice, write_demo_recording
 from eams.metrics import query
 from eams.metrics.backends.influx import InfluxBackend
 from eams.metrics.service import MetricsService
 from eams.metrics.wiring import measurement_schema
 from tests.support.influx_v2_relay import v2_write_relay
 from tests.support.peers import free_port, running, tcp_open, wait_until
-from tests.support.snmp_agents import Agent, net_snmp_values, snmpd_agent
+from tests.support.snmp_agents import Agent, net_snmp_values, prepare_recordings, snmpd_agent, snmpsim_agent
 from tests.support.tsdb import InfluxDB1, influxdb1
 
 pytestmark = pytest.mark.peer("snmpd", "influxd")
@@ -49,7 +50,22 @@ POLL_WINDOW_S = 2.0  # a poll's sample is stamped when it starts; the agent answ
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
 IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6"
 DEVICE = "srv-lab"
+SIM_DEVICE = "sw-sim"
+SIM_RECORDING = "cisco/c3560"
+SIM_IF_INDEX = "2"  # Vl2 of the recording, its HC octets growing by the demo's variation
+AGENTS = ["snmpd", "snmpsim"]
 DB = "eams"
+
+
+@dataclass
+class Watched:
+    """A polled device, its agent and the interface whose octets the tests follow."""
+
+    device: str
+    agent: Agent
+    community: str
+    if_index: str
+    device_id: int = 0
 
 
 @dataclass
@@ -58,10 +74,8 @@ class Served:
     env: dict[str, str]
     base: str
     token: str
-    agent: Agent
     influx: InfluxDB1
-    device_id: int
-    lo_index: str
+    watched: dict[str, Watched]
     process: subprocess.Popen[bytes]
 
     def http(self) -> httpx.Client:
@@ -98,17 +112,33 @@ def _created(answer: httpx.Response) -> int:
     return int(answer.json()["id"])
 
 
+def if_index_named(agent: Agent, name: str, community: str) -> str:
+    names = net_snmp_values("snmpbulkwalk", agent, IF_NAME, community=community)
+    return next(oid.rsplit(".", 1)[1] for oid, found in names.items() if found == name)
+
+
+def simulated_switch_data() -> Path:
+    """A real Cisco 3560's recording (snmpsim-data) whose octet counters grow, as in the demo."""
+    data = prepare_recordings([SIM_RECORDING])
+    write_demo_recording(data, LabDevice(SIM_DEVICE, SIM_RECORDING))
+    return data
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("metrics-serve")
+    sim_community = LabDevice(SIM_DEVICE, SIM_RECORDING).community
     with (
         snmpd_agent(folder / "snmpd") as agent,
+        snmpsim_agent(folder / "snmpsim", [sim_community], data=simulated_switch_data()) as sim,
         influxdb1(folder / "influxd") as influx,
         v2_write_relay(influx.url) as relay,
     ):
         influx.query(f"CREATE DATABASE {DB}")
-        names = net_snmp_values("snmpbulkwalk", agent, IF_NAME)
-        (lo_index,) = [oid.rsplit(".", 1)[1] for oid, name in names.items() if name == "lo"]
+        watched = {
+            "snmpd": Watched(DEVICE, agent, "public", if_index_named(agent, "lo", "public")),
+            "snmpsim": Watched(SIM_DEVICE, sim, sim_community, SIM_IF_INDEX),
+        }
         clean = {k: v for k, v in os.environ.items() if not k.startswith("EAMS_")}
         env = {
             **clean,
@@ -125,44 +155,44 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         ).stdout.strip().splitlines()[-1]  # fmt: skip
         port = free_port()
         with serve(folder, env, port) as process:
-            base = f"http://127.0.0.1:{port}"
-            found = Served(folder, env, base, token, agent, influx, 0, lo_index, process)
+            found = Served(folder, env, f"http://127.0.0.1:{port}", token, influx, watched, process)
             with found.http() as client:
-                credential = _created(
-                    client.post(
-                        "/api/v1/credentials",
-                        json={
-                            "name": "lab-v2c",
-                            "kind": "snmp_v2c",
-                            "community": "public",
-                            "port": agent.port,
-                            "timeout_s": 2,
-                            "retries": 1,
-                        },
+                for w in watched.values():
+                    credential = _created(
+                        client.post(
+                            "/api/v1/credentials",
+                            json={
+                                "name": f"v2c-{w.device}",
+                                "kind": "snmp_v2c",
+                                "community": w.community,
+                                "port": w.agent.port,
+                                "timeout_s": 5,
+                                "retries": 1,
+                            },
+                        )
                     )
-                )
-                found.device_id = _created(
-                    client.post(
-                        "/api/v1/devices",
-                        json={
-                            "name": DEVICE,
-                            "role": "server",
-                            "management_ip": "127.0.0.1",
-                            "credentials_id": credential,
-                        },
+                    w.device_id = _created(
+                        client.post(
+                            "/api/v1/devices",
+                            json={
+                                "name": w.device,
+                                "role": "server",
+                                "management_ip": w.agent.host,
+                                "credentials_id": credential,
+                            },
+                        )
                     )
-                )
             yield found
 
 
-def raw_points(served: Served, since: str = "10m") -> list[tuple[int, float]]:
-    """(step start in unix seconds, counter) of the loopback's in_octets, one 1-s step per poll."""
+def raw_points(served: Served, w: Watched, since: str = "10m") -> list[tuple[int, float]]:
+    """(step start in unix seconds, counter) of the interface's in_octets, one 1-s step per poll."""
     body = served.get(
         "metrics/series",
-        device=DEVICE,
+        device=w.device,
         measurement="interface",
         field="in_octets",
-        entity=f"ifIndex={served.lo_index}",
+        entity=f"ifIndex={w.if_index}",
         since=since,
         step="1s",
         raw="true",
@@ -173,35 +203,37 @@ def raw_points(served: Served, since: str = "10m") -> list[tuple[int, float]]:
     return [(t, v) for t, v in zip(series["time"], series["last"], strict=True) if v is not None]
 
 
-def wait_for_points(served: Served, after: float, count: int = 1) -> list[tuple[int, float]]:
+def wait_for_points(served: Served, w: Watched, after: float, count: int = 1) -> list[tuple[int, float]]:
     """Wait until the store answers `count` points stamped at or after `after` (unix seconds)."""
     found: list[tuple[int, float]] = []
 
     def enough() -> bool:
         nonlocal found
-        found = raw_points(served)
+        found = raw_points(served, w)
         return sum(1 for t, _ in found if t >= after) >= count
 
     wait_until(enough, 120, f"{count} polls after {after:.0f} in the store", interval=0.5)
     return found
 
 
-def snmpget_in_octets(served: Served) -> tuple[float, float, int]:
-    """(time before, time after, ifHCInOctets of the loopback) read by net-snmp itself."""
+def snmpget_in_octets(w: Watched) -> tuple[float, float, int]:
+    """(time before, time after, ifHCInOctets of the interface) read by net-snmp itself."""
     before = time.time()
-    oid = f"{IF_HC_IN_OCTETS}.{served.lo_index}"
-    value = int(net_snmp_values("snmpget", served.agent, oid)[oid])
+    oid = f"{IF_HC_IN_OCTETS}.{w.if_index}"
+    value = int(net_snmp_values("snmpget", w.agent, oid, community=w.community)[oid])
     return before, time.time(), value
 
 
-def test_raw_counters_are_what_snmpget_reads_between_the_polls(served: Served) -> None:
-    first = wait_for_points(served, 0, count=2)[0][0]
+@pytest.mark.parametrize("agent", AGENTS)
+def test_raw_counters_are_what_snmpget_reads_between_the_polls(served: Served, agent: str) -> None:
+    w = served.watched[agent]
+    first = wait_for_points(served, w, 0, count=2)[0][0]
     time.sleep(max(0.0, first + 1 + POLL_WINDOW_S - time.time()))  # one poll surely answered before
     readings = []
     for _ in range(3):
-        readings.append(snmpget_in_octets(served))
+        readings.append(snmpget_in_octets(w))
         time.sleep(INTERVAL_S * 1.5)
-    points = wait_for_points(served, readings[-1][1] + 1, count=1)
+    points = wait_for_points(served, w, readings[-1][1] + 1, count=1)
     assert len(points) >= 5
     for before, after, value in readings:
         # A point is stamped when its poll starts, within its 1-s step: it was read by then at the
@@ -214,11 +246,11 @@ def test_raw_counters_are_what_snmpget_reads_between_the_polls(served: Served) -
     assert counters == sorted(counters) and counters[0] < counters[-1]
 
 
-def influx_points(served: Served) -> list[tuple[int, int]]:
+def influx_points(served: Served, w: Watched) -> list[tuple[int, int]]:
     """(ns, counter) of the same interface as the sink wrote them to InfluxDB 1.6."""
     answer = served.influx.query(
-        f'SELECT "in_octets" FROM "interface" WHERE "device" = \'{DEVICE}\' '
-        f"AND \"ifIndex\" = '{served.lo_index}'",
+        f'SELECT "in_octets" FROM "interface" WHERE "device" = \'{w.device}\' '
+        f"AND \"ifIndex\" = '{w.if_index}'",
         db=DB,
     )
     result = answer["results"][0]
@@ -226,30 +258,32 @@ def influx_points(served: Served) -> list[tuple[int, int]]:
     return [(int(t), int(v)) for series in result.get("series", []) for t, v in series["values"]]
 
 
-def wait_for_influx(served: Served, through_s: int) -> list[tuple[int, int]]:
+def wait_for_influx(served: Served, w: Watched, through_s: int) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
 
     def arrived() -> bool:
         nonlocal found
-        found = influx_points(served)
+        found = influx_points(served, w)
         return bool(found) and found[-1][0] // 1_000_000_000 >= through_s
 
     wait_until(arrived, 120, "the sink's points in InfluxDB", interval=0.5)
     return found
 
 
-def test_rates_are_the_counters_differences_over_the_exact_poll_times(served: Served) -> None:
-    points = wait_for_points(served, 0, count=5)
-    exact = wait_for_influx(served, points[-1][0])
+@pytest.mark.parametrize("agent", AGENTS)
+def test_rates_are_the_counters_differences_over_the_exact_poll_times(served: Served, agent: str) -> None:
+    w = served.watched[agent]
+    points = wait_for_points(served, w, 0, count=5)
+    exact = wait_for_influx(served, w, points[-1][0])
     stored = dict(points)
     # The store holds exactly the counters InfluxDB holds, at the same times.
     assert {t // 1_000_000_000: v for t, v in exact if t // 1_000_000_000 in stored} == stored
     body = served.get(
         "metrics/series",
-        device=DEVICE,
+        device=w.device,
         measurement="interface",
         field="in_octets",
-        entity=f"ifIndex={served.lo_index}",
+        entity=f"ifIndex={w.if_index}",
         start=str(points[0][0]),
         end=str(points[-1][0] + 1),
         step="1s",
@@ -268,14 +302,16 @@ def test_rates_are_the_counters_differences_over_the_exact_poll_times(served: Se
     assert rates == pytest.approx(expected, rel=1e-6)
 
 
-def test_influxdb_backend_answers_what_the_store_answers(served: Served) -> None:
-    points = wait_for_points(served, 0, count=5)
-    wait_for_influx(served, points[-1][0])
+@pytest.mark.parametrize("agent", AGENTS)
+def test_influxdb_backend_answers_what_the_store_answers(served: Served, agent: str) -> None:
+    w = served.watched[agent]
+    points = wait_for_points(served, w, 0, count=5)
+    wait_for_influx(served, w, points[-1][0])
     start, end = points[0][0], points[-1][0] + 1
     params = {"start": str(start), "end": str(end), "step": "5s"}
     store = served.get(
         "metrics/series",
-        device=DEVICE,
+        device=w.device,
         measurement="interface",
         field=["in_octets", "out_octets"],
         **params,
@@ -287,7 +323,7 @@ def test_influxdb_backend_answers_what_the_store_answers(served: Served) -> None
     request = query.SeriesRequest(
         interface,
         [interface.fields["in_octets"], interface.fields["out_octets"]],
-        [query.Device(served.device_id, DEVICE)],
+        [query.Device(w.device_id, w.device)],
         {},
         query.time_range(config, since=None, start=params["start"], end=params["end"], step="5s", steps=None),
     )
@@ -297,7 +333,7 @@ def test_influxdb_backend_answers_what_the_store_answers(served: Served) -> None
     finally:
         backend.close()
     assert influx["backend"] == "influx"
-    assert len(store["series"]) >= 2  # lo and at least one other interface, both fields
+    assert len(store["series"]) >= 4  # two interfaces or more, both fields
     assert influx["series"] == store["series"]
     for key in ("start", "end", "step_s", "resolution", "measurement"):
         assert influx[key] == store[key], key
@@ -312,11 +348,12 @@ def test_kill_9_loses_at_most_the_unflushed_samples_and_counts_them(served: Serv
     """The service is killed while a poll's samples wait for the next flush (at most 1 s); at the
     next start the store serves all it served before, and counts what was lost, exactly: the
     samples received (a counter in a mapped file, kept by the kernel) minus those flushed."""
-    wait_for_points(served, 0, count=3)
+    w = served.watched["snmpd"]
+    wait_for_points(served, w, 0, count=3)
     metrics_dir = served.folder / "var" / "metrics"
     deadline = time.monotonic() + 120
     while True:
-        before = raw_points(served)
+        before = raw_points(served, w)
         queued = served.get("sinks/store")["queued_samples"]
         if queued > 0:
             os.killpg(served.process.pid, signal.SIGKILL)
@@ -330,7 +367,7 @@ def test_kill_9_loses_at_most_the_unflushed_samples_and_counts_them(served: Serv
     with serve(served.folder, env, port):
         served.base = f"http://127.0.0.1:{port}"
         store = served.get("sinks/store")["store"]
-        after = raw_points(served)
+        after = raw_points(served, w)
     assert store["samples"] + store["lost_samples"] == received
     # What waited at the kill (and at most one more poll landing in the same millisecond).
     assert queued <= store["lost_samples"] <= 2 * queued, (queued, store)
