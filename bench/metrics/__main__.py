@@ -146,8 +146,11 @@ def timed(run: Callable[[], object], repeats: int) -> list[float]:
     return out
 
 
-def write_store(path: Path, estate: Estate, config: MetricsConfig) -> tuple[list[float], list[float], int]:
-    """(store CPU per round, the round without the store per round, values written)."""
+def write_store(
+    path: Path, estate: Estate, config: MetricsConfig
+) -> tuple[StoreWriter, list[float], list[float], int]:
+    """(the writer, still open as in the running service; store CPU per round, the round without
+    the store per round, values written)."""
     schema = measurement_schema()
     writer = StoreWriter(path, config, schema)
     for batch in estate.history():
@@ -176,8 +179,7 @@ def write_store(path: Path, estate: Estate, config: MetricsConfig) -> tuple[list
             maintain(writer, at + INTERVAL_S * NS - 1)  # the ticks between this poll and the next
 
         with_store.append(cpu_of(store_round))
-    writer.close()
-    return with_store, without, written
+    return writer, with_store, without, written
 
 
 def sealed_share(path: Path, estate: Estate, per_round: int, history_values: int) -> tuple[int, int]:
@@ -296,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     with tempfile.TemporaryDirectory(prefix="eams-bench-metrics-") as folder:
         path = Path(folder) / STORE_FILE
-        with_store, without, written = write_store(path, estate, config)
+        writer, with_store, without, written = write_store(path, estate, config)
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         history_values = (
             args.history_devices * args.history_hours * 3600 // INTERVAL_S * per_round // args.devices
@@ -320,7 +322,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  peak memory of this process     {peak_mib:8.0f} MiB")
 
         schema = measurement_schema()
-        store = StoreBackend(StoreReader(path), config.raw_retention)
+        # As /api/v1/metrics reads it in the service: the file, and the writer's in-memory head.
+        store = StoreBackend(StoreReader(path, head=writer.head), config.raw_retention)
         rows = [
             (
                 "store",
@@ -341,6 +344,7 @@ def main(argv: list[str] | None = None) -> None:
                 service = MetricsService(schema, influx_config, influx=backend)
                 rows.append(("InfluxDB 1.6", bench_queries(service, estate, influx_config, args.repeats)))
                 backend.close()
+        writer.close()
         if len(rows) > 1:
             print_queries(rows, args.repeats, args.devices)
     sys.stdout.flush()
