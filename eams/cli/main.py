@@ -13,6 +13,7 @@ from eams.cli import (
     db,
     demo,
     discover,
+    metrics,
     seed,
     serve,
     snmp,
@@ -51,6 +52,7 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(snmp.app, name="snmp")
 app.add_typer(dashboards.app, name="dashboards")
 app.add_typer(seed.app, name="seed")
+app.add_typer(metrics.app, name="metrics")
 app.command("discover")(discover.discover)
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 from eams.components.alerts import alert_engine_component
 from eams.components.discovery import discovery_jobs_component
 from eams.components.loop_watch import loop_watchdog_component
+from eams.components.metrics import metric_store_component
 from eams.components.remote import collector_watch_component
 from eams.components.sinks import influx_sink_component
 from eams.components.snmp import snmp_polling_component
@@ -22,7 +23,6 @@ from eams.components.ssh import ssh_component
 from eams.components.statistics import planner_statistics_component
 from eams.components.syslog import syslog_component
 from eams.components.traps import trap_receiver_component
-from eams.metrics.wiring import metric_store_component
 from eams.services import Services
 
 log = logging.getLogger(__name__)

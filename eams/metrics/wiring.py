@@ -1,8 +1,8 @@
-"""How the service runs the metrics read path: the embedded store's sink as a component, and the
-query service built from the settings (store, InfluxDB, or both).
+"""How the service reads metrics back: the query service built from the settings (the embedded
+store, InfluxDB, or both).
 
-`metric_store_component` is registered in eams.components.COMPONENT_FACTORIES beside the InfluxDB
-sink; it runs when `EAMS_METRICS_STORE=on`, or `auto` with no InfluxDB configured.
+The store's sink itself is a component (eams/components/metrics.py) that registers under
+`STORE_KEY`; the query service is rebuilt when it starts or stops.
 """
 
 from __future__ import annotations
@@ -30,21 +30,6 @@ SERVICE_KEY = "metrics_service"
 def measurement_schema() -> Schema:
     """The schema of everything the collectors write (the profiles are read once per process)."""
     return build_schema()
-
-
-def store_enabled(settings: Settings) -> bool:
-    mode = settings.metrics.store
-    return mode == "on" or (mode == "auto" and not settings.influx.url)
-
-
-def metric_store_component(services: Services) -> MetricStoreSink | None:
-    if not store_enabled(services.settings):
-        return None
-    sink = MetricStoreSink(services.settings.metrics_dir, services.settings.metrics, measurement_schema())
-    services.pipeline.add_sample_consumer(sink)
-    services.extras[STORE_KEY] = sink
-    services.extras.pop(SERVICE_KEY, None)  # rebuilt with the running store's reader
-    return sink
 
 
 def influx_backend(settings: Settings) -> InfluxBackend | None:

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS series (
     id INTEGER PRIMARY KEY, measurement INTEGER NOT NULL, device TEXT NOT NULL, entity TEXT NOT NULL,
     slot INTEGER NOT NULL, UNIQUE (measurement, device, entity)
 );
+CREATE INDEX IF NOT EXISTS series_slot ON series (measurement, slot);
 CREATE TABLE IF NOT EXISTS head (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS raw (
     id INTEGER PRIMARY KEY, block INTEGER NOT NULL, series INTEGER NOT NULL, data BLOB NOT NULL

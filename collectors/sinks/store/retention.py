@@ -56,7 +56,10 @@ def enforce(writer: StoreWriter, now_ns: int) -> None:
     c.execute("BEGIN")
     try:
         _drop(c, writer, "raw", (now_ns - int(config.raw_retention * NS)) // BLOCK_NS)
-        _drop(c, writer, "5m", (now_ns - int(config.rollup_5m_retention * NS)) // (3600 * NS))
+        # 5-minute rows of a day not yet merged into hourly rollups stay until it is (a late or
+        # replayed day older than the retention would otherwise lose its first hours for good).
+        five_minute_cut = (now_ns - int(config.rollup_5m_retention * NS)) // (3600 * NS)
+        _drop(c, writer, "5m", min(five_minute_cut, (writer.rolled_day + 1) * 24))
         _drop(c, writer, "1h", (now_ns - int(config.rollup_1h_retention * NS)) // DAY_NS)
         keep_from = min(
             (writer.rolled_hour + 1) * BLOCKS_PER_HOUR,

@@ -163,7 +163,9 @@ def _to_hourly(decoded: object, owners: npt.NDArray[np.int32]) -> Rows:
     code = decoded.field.astype(np.int64)
     statistic = code % len(STATISTICS)
     field = code // len(STATISTICS)
-    key = series.astype(np.int64) << 40 | field << 16 | hour
+    # hour since the epoch needs 19 bits today (fields < 256, MAX_FIELDS): give it 32, or the
+    # field's bits overlap it and two fields' buckets of different hours merge into one.
+    key = series.astype(np.int64) << 40 | field << 32 | hour
     order = np.lexsort((decoded.time, statistic, key))
     key, statistic, bits, kind = key[order], statistic[order], decoded.bits[order], decoded.kind[order]
     series, field, hour = series[order], field[order], hour[order]

@@ -31,6 +31,10 @@ class StoreBackend:
     def __init__(self, reader: StoreReader, raw_retention_s: float) -> None:
         self.reader = reader
         self.raw_retention_s = raw_retention_s
+        # Per measurement: the series it had when last read, and their slots and devices. Series
+        # are only ever added, so their count says when to read them again (a top-10 over 5,000
+        # devices otherwise spends most of its time re-reading 40,000 series rows).
+        self._slots: dict[int, tuple[int, np.ndarray, list[str], np.ndarray]] = {}
 
     def raw_since_ns(self) -> int:
         """Raw points are kept from here on (older ranges are answered from rollups)."""
@@ -211,7 +215,7 @@ class StoreBackend:
         info = self.reader.fields(measurement).get(field)
         if mid is None or info is None:
             return {}, {}
-        all_slots, slot_devices = self.reader.slots(mid)
+        all_slots, slot_devices, slot_of = self._series_slots(mid)
         size = int(all_slots.max()) + 1 if all_slots.size else 0
         count = np.zeros(size, np.int64)
         total = np.zeros(size)
@@ -222,7 +226,6 @@ class StoreBackend:
             head, info, max(start_ns, (sealed_through + 1) * BLOCK_NS), end_ns
         )
         if series_ids.size:
-            slot_of = self._slot_of_series(mid)
             inside = series_ids < slot_of.size
             series_ids, values = series_ids[inside], values[inside]
             head_slots = slot_of[series_ids]
@@ -256,11 +259,18 @@ class StoreBackend:
         valid = ~np.isnan(values)
         return rows.series[valid], values[valid]
 
-    def _slot_of_series(self, mid: int) -> np.ndarray:
-        rows = self.reader.connection.execute("SELECT id, slot FROM series WHERE measurement = ?", (mid,))
-        pairs = rows.fetchall()
+    def _series_slots(self, mid: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(slot, device) of every series of the measurement, and slot by series id (-1: none)."""
+        connection = self.reader.connection
+        (known,) = connection.execute("SELECT count(*) FROM series WHERE measurement = ?", (mid,)).fetchone()
+        cached = self._slots.get(mid)
+        if cached is not None and cached[0] == known:
+            return cached[1], cached[2], cached[3]
+        pairs = connection.execute("SELECT id, slot FROM series WHERE measurement = ?", (mid,)).fetchall()
         top = max((sid for sid, _slot in pairs), default=0)
-        table = np.full(top + 1, -1, np.int64)
+        slot_of = np.full(top + 1, -1, np.int64)
         for sid, slot in pairs:
-            table[sid] = slot
-        return table
+            slot_of[sid] = slot
+        slots, devices = self.reader.slots(mid)
+        self._slots[mid] = (int(known), slots, devices, slot_of)
+        return slots, devices, slot_of
