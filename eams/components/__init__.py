@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from eams.components.alerts import alert_engine_component
+from eams.components.bus import bus_consumer_component
 from eams.components.discovery import discovery_jobs_component
 from eams.components.remote import collector_watch_component
 from eams.components.sinks import influx_sink_component
@@ -41,6 +42,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     influx_sink_component,
     metric_store_component,
     alert_engine_component,
+    bus_consumer_component,  # after every consumer of the pipeline it feeds
     trap_receiver_component,
     syslog_component,
     snmp_polling_component,
