@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,8 @@ from collectors.sinks.spool import Spool, SpoolRecord
 log = logging.getLogger(__name__)
 
 MAX_BATCH_ITEMS = 5_000
+# Under NATS's default max_payload (1 MiB): a bigger message is refused by the server, forever.
+MAX_MESSAGE_BYTES = 512 << 10
 MAX_BACKOFF = 2.0
 
 
@@ -46,6 +49,7 @@ class PublisherStats:
     duplicates: int = 0  # a retry JetStream already had (its first ack was lost)
     retries: int = 0  # publishes that failed and were tried again
     max_buffered: int = 0  # most batches waiting in the spool at once
+    rejected: int = 0  # batches the bus refused as too large even alone: dropped, logged
     last_error: str | None = None
 
 
@@ -110,11 +114,15 @@ class BusPublisher:
         records: list[tuple[str, bytes, int, int]] = []
         prefix = self.config.subject_prefix
         for partition in sorted(samples):
-            body = messages.encode(samples[partition], [], now, self.source)
-            records.append((subject(prefix, SAMPLES, partition), body, len(samples[partition]), 0))
+            for chunk, body in self._bodies(
+                samples[partition], lambda c: messages.encode(c, [], now, self.source)
+            ):
+                records.append((subject(prefix, SAMPLES, partition), body, len(chunk), 0))
         for partition in sorted(events):
-            body = messages.encode([], events[partition], now, self.source)
-            records.append((subject(prefix, EVENTS, partition), body, 0, len(events[partition])))
+            for chunk, body in self._bodies(
+                events[partition], lambda c: messages.encode([], c, now, self.source)
+            ):
+                records.append((subject(prefix, EVENTS, partition), body, 0, len(chunk)))
         for name, body, sample_count, event_count in records:
             if await asyncio.to_thread(self.spool.append, spool_record(uuid.uuid4().hex, name, body)):
                 self.stats.samples += sample_count
@@ -122,6 +130,20 @@ class BusPublisher:
                 self.stats.batches += 1
         self.stats.max_buffered = max(self.stats.max_buffered, len(self.spool))
         self._wake.set()
+
+    def _bodies(
+        self, items: list[dict[str, Any]], encode: Callable[[list[dict[str, Any]]], bytes]
+    ) -> list[tuple[list[dict[str, Any]], bytes]]:
+        """Encoded bodies of at most MAX_MESSAGE_BYTES, halving a list until its parts fit."""
+        body = encode(items)
+        if len(body) <= MAX_MESSAGE_BYTES:
+            return [(items, body)]
+        if len(items) == 1:
+            log.error("one sample or event is %d bytes, more than a bus message holds: dropped", len(body))
+            self.stats.rejected += 1
+            return []
+        half = len(items) // 2
+        return self._bodies(items[:half], encode) + self._bodies(items[half:], encode)
 
     def pending(self) -> int:
         """Batches spooled and not yet stored by JetStream."""
@@ -134,13 +156,20 @@ class BusPublisher:
             return False
         js = await self._jetstream()
         msg_id, subject_name, body = parse_record(record.payload)
-        ack = await js.publish(
-            subject_name,
-            body,
-            timeout=self.config.publish_timeout_s,
-            stream=self.config.stream,
-            headers={"Nats-Msg-Id": msg_id},
-        )
+        try:
+            ack = await js.publish(
+                subject_name,
+                body,
+                timeout=self.config.publish_timeout_s,
+                stream=self.config.stream,
+                headers={"Nats-Msg-Id": msg_id},
+            )
+        except nats.errors.MaxPayloadError:
+            # The server's max_payload is below ours: this batch can never succeed; the next can.
+            log.error("the bus refuses a %d-byte batch as too large, dropping it", len(body))
+            self.stats.rejected += 1
+            await asyncio.to_thread(self.spool.ack, record)
+            return True
         if ack.duplicate:
             self.stats.duplicates += 1
         else:

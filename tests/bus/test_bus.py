@@ -254,3 +254,33 @@ async def test_the_bus_dies_for_a_while_and_nothing_is_lost(stack, nats: NatsSer
     assert max(recorder.points.values()) == 1
     await until(lambda: polls_in_vm(vm) >= 4, "four polls of six devices in VictoriaMetrics", timeout=30)
     assert all(len(t) == 4 and len(set(t)) == 4 for t in reachable_times(vm).values())
+
+
+async def test_a_batch_larger_than_a_bus_message_is_split_and_arrives_whole(
+    nats: NatsServer, tmp_path: Path
+) -> None:
+    # Bug found by bench/scale: 7,500 samples on one partition made a 2 MB message that NATS
+    # refused (max_payload 1 MiB) again and again, and the spool behind it never drained.
+    config = bus_config(nats).model_copy(update={"partitions": 1})
+    recorder = Recorder()
+    consumer = BusConsumer(config, recorder.consume_samples, recorder.consume_event, fetch_timeout_s=0.2)
+    publisher = BusPublisher(config, Spool(tmp_path / "spool", fsync=False), source="da")
+    samples = [
+        Sample("interface", {"device": f"sw-{n}", "ifName": f"Gi1/0/{n}"}, {"ifHCInOctets": n}, time_ns=n + 1)
+        for n in range(8_000)
+    ]
+    await consumer.start()
+    try:
+        await consumer.wait_ready()
+        await publisher.consume_samples(samples[:4_000])
+        await publisher.consume_samples(samples[4_000:])
+        await publisher.seal()
+        assert publisher.stats.batches > 2
+        while await publisher.publish_one():
+            pass
+        await until(lambda: sum(recorder.points.values()) >= len(samples), "every sample consumed")
+    finally:
+        await publisher.stop(drain_timeout=0)
+        await consumer.stop()
+    assert sum(recorder.points.values()) == len(samples) and max(recorder.points.values()) == 1
+    assert publisher.stats.rejected == 0
