@@ -69,6 +69,7 @@ class BusConsumer:
         self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._ready = asyncio.Event()
+        self._loops: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
 
     def durable_name(self, partition: int) -> str:
         return f"{self.config.consumer}-p{partition}"
@@ -80,7 +81,16 @@ class BusConsumer:
         """Until the stream and the consumers exist (for tests and ordered start-ups)."""
         await self._ready.wait()
 
+    async def set_partitions(self, partitions: Iterable[int]) -> None:
+        """Consume exactly these partitions from now on (leadership moved). A partition given up
+        finishes the batch in hand first; what it fetched and did not ack comes to the next leader
+        after `ack_wait_s`."""
+        self.partitions = sorted(set(partitions))
+        if self._ready.is_set():
+            await self._sync_loops()
+
     async def stop(self) -> None:
+        await self._stop_loops(list(self._loops))
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -100,18 +110,30 @@ class BusConsumer:
         while True:
             try:
                 await ensure_stream(self._js, self.config)
-                subscriptions = [await self._subscribe(self._js, p) for p in self.partitions]
                 break
             except (TimeoutError, nats.errors.Error) as error:
                 self._fetch_failed(error)
                 await asyncio.sleep(1.0)
         self._ready.set()
-        loops = [asyncio.create_task(self._consume(sub)) for sub in subscriptions]
-        try:
-            await asyncio.gather(*loops)
-        finally:
-            for loop in loops:
-                loop.cancel()
+        await self._sync_loops()
+
+    async def _sync_loops(self) -> None:
+        wanted = set(self.partitions)
+        await self._stop_loops([p for p in self._loops if p not in wanted])
+        for partition in sorted(wanted - set(self._loops)):
+            stopping = asyncio.Event()
+            task = asyncio.create_task(self._consume(partition, stopping))
+            self._loops[partition] = (task, stopping)
+
+    async def _stop_loops(self, partitions: list[int]) -> None:
+        for partition in partitions:
+            self._loops[partition][1].set()
+        for partition in partitions:
+            task, _ = self._loops.pop(partition)
+            try:
+                await asyncio.wait_for(task, timeout=self.fetch_timeout_s + 10)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
 
     async def _subscribe(self, js: JetStreamContext, partition: int) -> JetStreamContext.PullSubscription:
         durable = self.durable_name(partition)
@@ -127,18 +149,27 @@ class BusConsumer:
             config.filter_subject or "", durable=durable, stream=self.config.stream, config=config
         )
 
-    async def _consume(self, subscription: JetStreamContext.PullSubscription) -> None:
-        while True:
-            try:
-                batch = await subscription.fetch(self.config.fetch_batch, timeout=self.fetch_timeout_s)
-            except TimeoutError:
-                continue  # nothing new in this partition
-            except (nats.errors.Error, OSError) as error:
-                self._fetch_failed(error)
-                await asyncio.sleep(0.5)
-                continue
-            for message in batch:
-                await self._handle(message)
+    async def _consume(self, partition: int, stopping: asyncio.Event) -> None:
+        assert self._js is not None
+        subscription: JetStreamContext.PullSubscription | None = None
+        try:
+            while not stopping.is_set():
+                try:
+                    if subscription is None:
+                        subscription = await self._subscribe(self._js, partition)
+                    batch = await subscription.fetch(self.config.fetch_batch, timeout=self.fetch_timeout_s)
+                except TimeoutError:
+                    continue  # nothing new in this partition
+                except (nats.errors.Error, OSError) as error:
+                    self._fetch_failed(error)
+                    await asyncio.sleep(0.5)
+                    continue
+                for message in batch:
+                    await self._handle(message)
+        finally:
+            if subscription is not None:
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
 
     async def _handle(self, message: Msg) -> None:
         try:
