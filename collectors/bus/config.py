@@ -26,6 +26,15 @@ class BusConfig(BaseModel):
     max_bytes: int = Field(1 << 30, ge=1 << 20, description="Bound of the stream on the NATS server")
     ack_wait_s: float = Field(30.0, gt=0, description="Unacknowledged this long: delivered again")
     fetch_batch: int = Field(64, ge=1, le=10_000, description="Messages one pull fetches")
+    leadership: bool = Field(
+        True, description="On PostgreSQL, each partition is consumed by one service instance at a time"
+    )
+    leadership_interval_s: float = Field(
+        2.0, gt=0, description="Seconds between tries to take free partitions (bounds the failover)"
+    )
+    max_partitions: int | None = Field(
+        None, ge=1, description="Most partitions one instance leads (default: all it can get)"
+    )
     flush_interval_s: float = Field(1.0, gt=0, description="Collector side: seconds between batches")
     publish_timeout_s: float = Field(5.0, gt=0, description="Collector side: wait this long for a PubAck")
 
