@@ -94,7 +94,9 @@ class PartitionLeadership:
 
     async def _changed(self, held: frozenset[int]) -> None:
         if held != self.held:
-            log.info("leading bus partitions %s (was %s)", sorted(held), sorted(self.held))
+            # A warning, so that it shows with the service's default logging: a takeover is
+            # something the operator should see.
+            log.warning("leading bus partitions %s (was %s)", sorted(held), sorted(self.held))
             self.held = held
             await self.on_change(held)
 
