@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import nats
 from nats.aio.client import Client
@@ -23,8 +24,16 @@ log = logging.getLogger(__name__)
 MAX_CONNECT_BACKOFF = 5.0
 
 
-async def connect(config: BusConfig, name: str) -> Client:
-    """Connect, retrying until it succeeds (cancel the caller to give up)."""
+async def connect(config: BusConfig, name: str, on_reconnect: Callable[[], None] | None = None) -> Client:
+    """Connect, retrying until it succeeds (cancel the caller to give up). `on_reconnect` runs
+    after every reconnection: the server may have come back on an empty store, without the
+    stream and the consumers, which must then be declared again."""
+
+    async def reconnected() -> None:
+        log.info("the bus is back")
+        if on_reconnect is not None:
+            on_reconnect()
+
     backoff = 0.2
     while True:
         try:
@@ -37,7 +46,7 @@ async def connect(config: BusConfig, name: str) -> Client:
                 reconnect_time_wait=0.5,
                 error_cb=_log_error,
                 disconnected_cb=_disconnected,
-                reconnected_cb=_reconnected,
+                reconnected_cb=reconnected,
             )
         except (OSError, TimeoutError, nats.errors.Error) as error:
             log.warning("the bus at %s does not answer (%s); retrying", config.url, error)
@@ -75,7 +84,3 @@ async def _log_error(error: Exception) -> None:
 
 async def _disconnected() -> None:
     log.warning("lost the bus; reconnecting")
-
-
-async def _reconnected() -> None:
-    log.info("the bus is back")

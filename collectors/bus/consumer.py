@@ -70,6 +70,7 @@ class BusConsumer:
         self._tasks: list[asyncio.Task[None]] = []
         self._ready = asyncio.Event()
         self._loops: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        self._generation = 0  # bumped at every reconnection
 
     def durable_name(self, partition: int) -> str:
         return f"{self.config.consumer}-p{partition}"
@@ -105,7 +106,7 @@ class BusConsumer:
     async def _run(self) -> None:
         # Connecting waits for the bus; the stream is declared here too, so the service may start
         # before any collector.
-        self._nc = await connect(self.config, "eams service")
+        self._nc = await connect(self.config, "eams service", on_reconnect=self._reconnected)
         self._js = self._nc.jetstream(timeout=10)
         while True:
             try:
@@ -152,8 +153,14 @@ class BusConsumer:
     async def _consume(self, partition: int, stopping: asyncio.Event) -> None:
         assert self._js is not None
         subscription: JetStreamContext.PullSubscription | None = None
+        generation = self._generation
         try:
             while not stopping.is_set():
+                if self._generation != generation:
+                    # Reconnected: the server may have lost the stream and the consumers (an
+                    # empty store); declare both again before the next fetch.
+                    generation = self._generation
+                    subscription = await self._resubscribe(subscription)
                 try:
                     if subscription is None:
                         subscription = await self._subscribe(self._js, partition)
@@ -170,6 +177,20 @@ class BusConsumer:
             if subscription is not None:
                 with contextlib.suppress(Exception):
                     await subscription.unsubscribe()
+
+    def _reconnected(self) -> None:
+        self._generation += 1
+
+    async def _resubscribe(
+        self, subscription: JetStreamContext.PullSubscription | None
+    ) -> JetStreamContext.PullSubscription | None:
+        assert self._js is not None
+        if subscription is not None:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+        with contextlib.suppress(TimeoutError, nats.errors.Error):
+            await ensure_stream(self._js, self.config)
+        return None
 
     async def _handle(self, message: Msg) -> None:
         try:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import nats.errors
+import nats.js.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
@@ -164,6 +165,11 @@ class BusPublisher:
                 stream=self.config.stream,
                 headers={"Nats-Msg-Id": msg_id},
             )
+        except (nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError):
+            # Nothing stores the subject: the stream is gone (a bus started on an empty store).
+            # Declare it again at the next try; the batch stays spooled until then.
+            self._js = None
+            raise
         except nats.errors.MaxPayloadError:
             # The server's max_payload is below ours: this batch can never succeed; the next can.
             log.error("the bus refuses a %d-byte batch as too large, dropping it", len(body))
@@ -215,11 +221,14 @@ class BusPublisher:
     async def _jetstream(self) -> JetStreamContext:
         if self._js is None:
             if self._nc is None:
-                self._nc = await connect(self.config, f"eams {self.source}")
+                self._nc = await connect(self.config, f"eams {self.source}", on_reconnect=self._redeclare)
             js = self._nc.jetstream(timeout=self.config.publish_timeout_s)
             await ensure_stream(js, self.config)
             self._js = js
         return self._js
+
+    def _redeclare(self) -> None:
+        self._js = None  # the stream is declared again before the next publish
 
     def _failed(self, error: BaseException) -> None:
         if self.stats.retries == 0 or self.stats.last_error is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import shutil
 import subprocess
 import sys
 import zlib
@@ -284,3 +285,37 @@ async def test_a_batch_larger_than_a_bus_message_is_split_and_arrives_whole(
         await consumer.stop()
     assert sum(recorder.points.values()) == len(samples) and max(recorder.points.values()) == 1
     assert publisher.stats.rejected == 0
+
+
+async def test_a_bus_restarted_on_an_empty_store_gets_its_stream_and_consumers_back(
+    nats: NatsServer, tmp_path: Path
+) -> None:
+    if not nats.owned:
+        pytest.skip("the shared NATS server cannot be restarted; install nats-server to run this test")
+    config = bus_config(nats).model_copy(update={"partitions": 2})
+    recorder = Recorder()
+    consumer = BusConsumer(config, recorder.consume_samples, recorder.consume_event, fetch_timeout_s=0.2)
+    publisher = BusPublisher(config, Spool(tmp_path / "spool", fsync=False), source="da")
+
+    def point(n: int) -> list[Sample]:
+        return [
+            Sample("collector", {"device": f"sw-{d}"}, {"reachable": True}, time_ns=n, device_id=d)
+            for d in (1, 2)
+        ]
+
+    await consumer.start()
+    await publisher.start()
+    try:
+        await consumer.wait_ready()
+        await publisher.consume_samples(point(1))
+        await until(lambda: sum(recorder.points.values()) == 2, "the first points")
+        nats.kill()
+        assert nats.root is not None
+        shutil.rmtree(nats.root / "store")  # the bus comes back with nothing: no stream, no consumers
+        nats.start()
+        await publisher.consume_samples(point(2))
+        await until(lambda: sum(recorder.points.values()) == 4, "points after the bus lost its store")
+    finally:
+        await publisher.stop(drain_timeout=0)
+        await consumer.stop()
+    assert max(recorder.points.values()) == 1
