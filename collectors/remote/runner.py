@@ -173,13 +173,17 @@ class RemoteCollector:
 
     def health(self) -> dict[str, Any]:
         uplink = self.uplink.spool.state()
+        batches, size = uplink.pending_batches, uplink.pending_bytes
+        if self.bus is not None:  # the service shows what waits for the bus as backlog too
+            bus = self.bus.spool.state()
+            batches, size = batches + bus.pending_batches, size + bus.pending_bytes
         return {
             "site": self.config.site,
             "version": self.runtime.version,
             "targets": len(self.scheduler.devices),
             "lag_s": round(self.uplink.lag_s(), 3),
-            "spool_batches": uplink.pending_batches,
-            "spool_bytes": uplink.pending_bytes,
+            "spool_batches": batches,
+            "spool_bytes": size,
             "influx_spool_batches": self.influx.state().spooled_batches,
         }
 

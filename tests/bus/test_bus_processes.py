@@ -19,6 +19,7 @@ from tests.remote.test_remote_collector_process import (
     Service,
     build_inventory,
     clean_env,
+    collector_health,
     eams,
     start_collector,
     terminate,
@@ -98,10 +99,15 @@ def test_a_collector_on_the_bus_loses_nothing_while_the_bus_is_down(
                         "spooling, and publishes failing",
                     )
                     down_until_ms = time.time_ns() // 1_000_000
+                    # The service (up) hears of the backlog through the heartbeat.
+                    wait_until(lambda: collector_health(admin)["spool_batches"] >= 4, 30, "backlog reported")
                     assert collector.poll() is None, log_path.read_text(errors="replace")[-3000:]
                     nats.start()
 
                     wait_until(lambda: bus_stats(stats_path).get("pending_batches", 1) == 0, 60, "the drain")
+                    wait_until(
+                        lambda: collector_health(admin)["spool_batches"] == 0, 30, "no backlog reported"
+                    )
                     terminate(collector, log_path)
                 finally:
                     stop(collector)
