@@ -5,7 +5,7 @@ With no configuration at all the service keeps everything under `./var/`: a SQLi
 the metrics spool and the secret key used to encrypt credentials.
 
 Each area's settings are a section (a pydantic model defined beside the code it configures):
-`influx`, `snmp`, `ssh`, `trap`, `alert`, `collector`. A section's field is set by
+`influx`, `snmp`, `ssh`, `trap`, `alert`, `collector`, `bus`. A section's field is set by
 `EAMS_<SECTION>_<FIELD>` (`EAMS_SNMP_INTERVAL_S=5`) or by a nested key in the EAMS_CONFIG file
 (`snmp: {interval_s: 5}`). Nothing else in the code reads the environment.
 """
@@ -27,6 +27,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from collectors.bus.config import BusConfig
 from collectors.remote.config import CollectorWatchConfig
 from collectors.sinks.config import InfluxConfig
 from collectors.sinks.store.config import MetricsConfig
@@ -99,6 +100,8 @@ class Settings(BaseSettings):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     # Syslog intake (collectors/syslog/README.md); off unless listen or tls_listen is set.
     syslog: SyslogConfig = Field(default_factory=SyslogConfig, description="EAMS_SYSLOG_* settings")
+    # The NATS JetStream bus between collectors and service instances (collectors/bus/README.md).
+    bus: BusConfig = Field(default_factory=BusConfig, description="EAMS_BUS_* settings; off by default")
 
     @field_validator("database_url")
     @classmethod

@@ -35,7 +35,7 @@ os.environ.setdefault("EAMS_SNMP_POLLING", "off")
 # Folders whose tests share expensive session fixtures (a lab of agents, sshd, the demo and one
 # Chromium) or fixed loopback addresses: each runs on one xdist worker (`--dist loadgroup`), so
 # the lab starts once and two workers never sweep the same addresses.
-ONE_WORKER_FOLDERS = frozenset({"discovery", "remote", "snmp", "ssh", "syslog", "traps", "web"})
+ONE_WORKER_FOLDERS = frozenset({"bus", "discovery", "remote", "snmp", "ssh", "syslog", "traps", "web"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -3,6 +3,10 @@
     service API --targets--> PollScheduler --samples--> Pipeline --> SpoolingInfluxSink -> InfluxDB
                                                                  \\-> Uplink (spool) -> service API
 
+With a bus (`eams collect --bus nats://...`) every sample and event goes to NATS JetStream
+instead (`BusPublisher`, its own spool), and the service instances write InfluxDB and feed the
+alert engine from there; the API keeps targets, heartbeats and syslog.
+
 Targets are refreshed every `refresh_s`; a failed fetch keeps the current ones, and at start-up
 falls back to the targets cached on disk by the last successful fetch. A heartbeat reports the
 collector's health (targets, lag, spool sizes, version) every `heartbeat_s`.
@@ -19,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from collectors.bus.config import BusConfig
+from collectors.bus.publisher import BusPublisher
 from collectors.pipeline import Pipeline
 from collectors.remote.cache import TargetCache
 from collectors.remote.client import ServiceClient, ServiceRefused, ServiceUnavailable
@@ -67,6 +73,7 @@ class CollectorRuntime:
     influx: InfluxConfig = field(default_factory=InfluxConfig)
     version: str = "unknown"  # reported in heartbeats
     syslog: SyslogConfig = field(default_factory=SyslogConfig)  # syslog at the site: off unless listen
+    bus: BusConfig | None = None  # samples and events to NATS JetStream instead of InfluxDB + uplink
 
     @property
     def spool_dir(self) -> Path:
@@ -88,9 +95,21 @@ class RemoteCollector:
         self.uplink = Uplink(
             Spool(runtime.spool_dir / "uplink", max_bytes=runtime.spool_max_bytes), self.client
         )
-        self.pipeline.add_sample_consumer(self.influx)
-        self.pipeline.add_sample_consumer(self.uplink)
-        self.pipeline.add_event_consumer(self.uplink)
+        self.bus: BusPublisher | None = None
+        if runtime.bus is not None:
+            # The service instances write what the bus carries to InfluxDB: written here too, it
+            # would be written twice.
+            self.bus = BusPublisher(
+                runtime.bus,
+                Spool(runtime.spool_dir / "bus", max_bytes=runtime.spool_max_bytes),
+                source=config.name,
+            )
+            self.pipeline.add_sample_consumer(self.bus)
+            self.pipeline.add_event_consumer(self.bus)
+        else:
+            self.pipeline.add_sample_consumer(self.influx)
+            self.pipeline.add_sample_consumer(self.uplink)
+            self.pipeline.add_event_consumer(self.uplink)
         self.scheduler = PollScheduler(
             Poller(make_engine(config.engine), ProfileSet.load()),
             self.pipeline.publish_samples,
@@ -154,13 +173,17 @@ class RemoteCollector:
 
     def health(self) -> dict[str, Any]:
         uplink = self.uplink.spool.state()
+        batches, size = uplink.pending_batches, uplink.pending_bytes
+        if self.bus is not None:  # the service shows what waits for the bus as backlog too
+            bus = self.bus.spool.state()
+            batches, size = batches + bus.pending_batches, size + bus.pending_bytes
         return {
             "site": self.config.site,
             "version": self.runtime.version,
             "targets": len(self.scheduler.devices),
             "lag_s": round(self.uplink.lag_s(), 3),
-            "spool_batches": uplink.pending_batches,
-            "spool_bytes": uplink.pending_bytes,
+            "spool_batches": batches,
+            "spool_bytes": size,
             "influx_spool_batches": self.influx.state().spooled_batches,
         }
 
@@ -204,6 +227,8 @@ class RemoteCollector:
             log.warning("the service is not reachable (%s); starting with cached targets", error)
         await self.influx.start()
         await self.uplink.start()
+        if self.bus is not None:
+            await self.bus.start()
         if self.syslog is not None:
             try:
                 await self.syslog.start()
@@ -226,6 +251,8 @@ class RemoteCollector:
             await self.pipeline.publish_event(
                 self._event("stopped", f"collector {self.config.name} stopping")
             )
+            if self.bus is not None:
+                await self.bus.stop(self.config.drain_timeout_s)
             await self.influx.stop()
             await self.uplink.stop(self.config.drain_timeout_s)
             with contextlib.suppress(ServiceUnavailable, CollectorRefused):
@@ -248,6 +275,8 @@ class RemoteCollector:
             "pending_batches": len(self.uplink.spool),
             "influx": self.influx.state().as_dict(),
         }
+        if self.bus is not None:
+            stats["bus"] = dataclasses.asdict(self.bus.stats) | {"pending_batches": self.bus.pending()}
         write_json(self.stats_path, stats)
         return stats
 

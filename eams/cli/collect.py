@@ -65,6 +65,13 @@ def collect(
         float | None, typer.Option(min=0.2, help="Poll interval in seconds (default: as the service says)")
     ] = None,
     engine: Annotated[str, typer.Option(help="SNMP engine: snmpkit or pysnmp")] = DEFAULT_ENGINE,
+    bus: Annotated[
+        str | None,
+        typer.Option(
+            help="Publish samples and events to NATS JetStream at this URL (nats://host:4222; "
+            "stream and partitions from EAMS_BUS_*) instead of InfluxDB and the API"
+        ),
+    ] = None,
 ) -> None:
     """Poll a site's devices for the service: metrics straight to InfluxDB (EAMS_INFLUX_*), alert
     samples and events to the service, both spooled on disk (EAMS_DATA_DIR) while unreachable."""
@@ -75,6 +82,7 @@ def collect(
     name = name or default_name(site)
     if not NAME_PATTERN.match(name):
         raise fail(f"--name {name!r} may hold only letters, digits, '.', '_' and '-'", EXIT_USAGE)
+    bus_urls = check_bus(bus) if bus is not None else None
     settings = settings_or_exit()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -96,6 +104,7 @@ def collect(
             influx=settings.influx,
             version=__version__,
             syslog=settings.syslog,
+            bus=settings.bus.model_copy(update={"url": bus_urls}) if bus_urls else None,
         )
         collector = RemoteCollector(config, runtime)
     except SpoolError as error:
@@ -105,11 +114,32 @@ def collect(
         asyncio.run(_run(collector))
     except CollectorRefused as refused:
         raise fail(str(refused), EXIT_CONFIG) from None
+    if collector.bus is not None:
+        sent = collector.bus.stats
+        console.print(
+            f"stopped: {sent.samples} samples and {sent.events} events in {sent.batches} batches to the "
+            f"bus, {sent.retries} publish retries, {collector.bus.pending()} batches still spooled"
+        )
+        return
     stats = collector.uplink.stats
     console.print(
         f"stopped: {stats.samples} samples and {stats.events} events in {stats.batches} batches, "
         f"{len(collector.uplink.spool)} batches still spooled"
     )
+
+
+def check_bus(bus: str) -> str:
+    urls = [url.strip() for url in bus.split(",") if url.strip()]
+    for url in urls:
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError):
+            parsed = None
+        if parsed is None or parsed.scheme not in ("nats", "tls") or not parsed.host:
+            raise fail(f"--bus must be nats://host:port URLs (comma separated), got {url!r}", EXIT_USAGE)
+    if not urls:
+        raise fail("--bus is empty: give the NATS server, e.g. nats://127.0.0.1:4222", EXIT_USAGE)
+    return ",".join(urls)
 
 
 async def _run(collector: RemoteCollector) -> None:

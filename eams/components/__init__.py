@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from eams.components.alerts import alert_engine_component
+from eams.components.bus import bus_consumer_component
 from eams.components.discovery import discovery_jobs_component
 from eams.components.loop_watch import loop_watchdog_component
 from eams.components.metrics import metric_store_component
@@ -45,6 +46,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     metric_store_component,
     alert_engine_component,
     loop_watchdog_component,
+    bus_consumer_component,  # after every consumer of the pipeline it feeds
     trap_receiver_component,
     syslog_component,
     snmp_polling_component,

@@ -1,0 +1,1 @@
+"""The message bus between collectors and service instances: NATS JetStream (collectors/bus/README.md)."""

@@ -1,0 +1,223 @@
+"""The service side of the bus: durable pull consumers, one per partition, into the pipeline.
+
+Each partition has its own durable consumer (`<consumer>-p<N>`, filter `<prefix>.*.<N>`), so one
+device's samples and events come in the order they were published, and a partition can later be
+led by one service instance among several. A message is acknowledged only after the pipeline's
+consumers (the InfluxDB sink, the alert engine ...) have taken its batch; one the service dies
+holding is delivered again after `ack_wait_s`. A message that is not a batch is terminated and
+counted: it can never succeed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+import nats.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from collectors.bus import messages
+from collectors.bus.config import BusConfig
+from collectors.bus.connection import connect, ensure_stream
+from collectors.bus.subjects import partition_filter
+from collectors.samples import Event, Sample
+
+log = logging.getLogger(__name__)
+
+PublishSamples = Callable[[list[Sample]], Awaitable[None]]
+PublishEvent = Callable[[Event], Awaitable[None]]
+
+
+@dataclass
+class ConsumerStats:
+    messages: int = 0  # acknowledged
+    samples: int = 0
+    events: int = 0
+    redelivered: int = 0  # delivered more than once (a consumer died holding it, or ack_wait passed)
+    rejected: int = 0  # not a batch: terminated
+    fetch_errors: int = 0
+    last_error: str | None = None
+
+
+class BusConsumer:
+    name = "bus consumer"
+
+    def __init__(
+        self,
+        config: BusConfig,
+        publish_samples: PublishSamples,
+        publish_event: PublishEvent,
+        *,
+        partitions: Iterable[int] | None = None,
+        fetch_timeout_s: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.publish_samples = publish_samples
+        self.publish_event = publish_event
+        self.partitions = (
+            sorted(set(partitions)) if partitions is not None else list(range(config.partitions))
+        )
+        self.fetch_timeout_s = fetch_timeout_s
+        self.stats = ConsumerStats()
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ready = asyncio.Event()
+        self._loops: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        self._generation = 0  # bumped at every reconnection
+
+    def durable_name(self, partition: int) -> str:
+        return f"{self.config.consumer}-p{partition}"
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._run())]
+
+    async def wait_ready(self) -> None:
+        """Until the stream and the consumers exist (for tests and ordered start-ups)."""
+        await self._ready.wait()
+
+    async def set_partitions(self, partitions: Iterable[int]) -> None:
+        """Consume exactly these partitions from now on (leadership moved). A partition given up
+        finishes the batch in hand first; what it fetched and did not ack comes to the next leader
+        after `ack_wait_s`."""
+        self.partitions = sorted(set(partitions))
+        if self._ready.is_set():
+            await self._sync_loops()
+
+    async def stop(self) -> None:
+        await self._stop_loops(list(self._loops))
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+        self._nc = self._js = None
+
+    async def _run(self) -> None:
+        # Connecting waits for the bus; the stream is declared here too, so the service may start
+        # before any collector.
+        self._nc = await connect(self.config, "eams service", on_reconnect=self._reconnected)
+        self._js = self._nc.jetstream(timeout=10)
+        while True:
+            try:
+                await ensure_stream(self._js, self.config)
+                break
+            except (TimeoutError, nats.errors.Error) as error:
+                self._fetch_failed(error)
+                await asyncio.sleep(1.0)
+        self._ready.set()
+        await self._sync_loops()
+
+    async def _sync_loops(self) -> None:
+        wanted = set(self.partitions)
+        await self._stop_loops([p for p in self._loops if p not in wanted])
+        for partition in sorted(wanted - set(self._loops)):
+            stopping = asyncio.Event()
+            task = asyncio.create_task(self._consume(partition, stopping))
+            self._loops[partition] = (task, stopping)
+
+    async def _stop_loops(self, partitions: list[int]) -> None:
+        for partition in partitions:
+            self._loops[partition][1].set()
+        for partition in partitions:
+            task, _ = self._loops.pop(partition)
+            try:
+                await asyncio.wait_for(task, timeout=self.fetch_timeout_s + 10)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+
+    async def _subscribe(self, js: JetStreamContext, partition: int) -> JetStreamContext.PullSubscription:
+        durable = self.durable_name(partition)
+        config = ConsumerConfig(
+            durable_name=durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.config.ack_wait_s,
+            filter_subject=partition_filter(self.config.subject_prefix, partition),
+            max_ack_pending=max(1000, self.config.fetch_batch * 4),
+        )
+        return await js.pull_subscribe(
+            config.filter_subject or "", durable=durable, stream=self.config.stream, config=config
+        )
+
+    async def _consume(self, partition: int, stopping: asyncio.Event) -> None:
+        assert self._js is not None
+        subscription: JetStreamContext.PullSubscription | None = None
+        generation = self._generation
+        try:
+            while not stopping.is_set():
+                if self._generation != generation:
+                    # Reconnected: the server may have lost the stream and the consumers (an
+                    # empty store); declare both again before the next fetch.
+                    generation = self._generation
+                    subscription = await self._resubscribe(subscription)
+                try:
+                    if subscription is None:
+                        subscription = await self._subscribe(self._js, partition)
+                    batch = await subscription.fetch(self.config.fetch_batch, timeout=self.fetch_timeout_s)
+                except TimeoutError:
+                    continue  # nothing new in this partition
+                except (nats.errors.Error, OSError) as error:
+                    self._fetch_failed(error)
+                    await asyncio.sleep(0.5)
+                    continue
+                for message in batch:
+                    await self._handle(message)
+        finally:
+            if subscription is not None:
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
+
+    def _reconnected(self) -> None:
+        self._generation += 1
+
+    async def _resubscribe(
+        self, subscription: JetStreamContext.PullSubscription | None
+    ) -> JetStreamContext.PullSubscription | None:
+        assert self._js is not None
+        if subscription is not None:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+        with contextlib.suppress(TimeoutError, nats.errors.Error):
+            await ensure_stream(self._js, self.config)
+        return None
+
+    async def _handle(self, message: Msg) -> None:
+        try:
+            batch = messages.decode(message.data)
+        except messages.BadMessage as error:
+            log.error("a bus message on %s is not a batch, dropping it: %s", message.subject, error)
+            self.stats.rejected += 1
+            await message.term()
+            return
+        if message.metadata.num_delivered and message.metadata.num_delivered > 1:
+            self.stats.redelivered += 1
+        if batch.samples:
+            await self.publish_samples(batch.samples)
+        for event in batch.events:
+            await self.publish_event(event)
+        try:
+            await message.ack()
+        except (nats.errors.Error, OSError) as error:
+            # Not acknowledged: it comes again after ack_wait_s; the sink keeps one point per
+            # series and time, so the replay is harmless.
+            self._fetch_failed(error)
+            return
+        self.stats.messages += 1
+        self.stats.samples += len(batch.samples)
+        self.stats.events += len(batch.events)
+
+    def _fetch_failed(self, error: BaseException) -> None:
+        self.stats.fetch_errors += 1
+        self.stats.last_error = str(error) or type(error).__name__
+        log.warning("reading the bus failed: %s", self.stats.last_error)

@@ -1,0 +1,1 @@
+"""Several `eams serve` instances on one PostgreSQL database: who leads which bus partition."""

@@ -1,0 +1,321 @@
+"""Samples and events over NATS JetStream: two collectors polling a real snmpd publish to the bus,
+the service side consumes it into a real VictoriaMetrics (no de-duplication there, so a point
+written twice shows), and the bus is killed in the middle."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import shutil
+import subprocess
+import sys
+import zlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nats as nats_client
+import pytest
+
+from collectors.bus.config import BusConfig
+from collectors.bus.consumer import BusConsumer
+from collectors.bus.publisher import BusPublisher, parse_record
+from collectors.bus.subjects import partition_of
+from collectors.pipeline import Pipeline
+from collectors.samples import Event, Sample, Severity
+from collectors.scheduler import PollScheduler
+from collectors.sinks.influx import InfluxTarget, InfluxWriter, SpoolingInfluxSink
+from collectors.sinks.spool import Spool
+from collectors.snmp.engine import Credentials, Endpoint
+from collectors.snmp.engines import make_engine
+from collectors.snmp.poller import Poller, PollTarget
+from collectors.snmp.profile import ProfileSet
+from tests.support.nats import NatsServer
+from tests.support.snmp_agents import Agent
+from tests.support.tsdb import VictoriaMetrics
+
+pytestmark = [pytest.mark.peer("nats-server"), pytest.mark.peer("snmpd")]
+
+REACHABLE = "collector_reachable"
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """A readiness wait with a generous ceiling, not a timed assertion."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        await asyncio.sleep(0.05)
+
+
+class Recorder:
+    """What the service's pipeline received: every sample, keyed by what makes a point one point."""
+
+    def __init__(self) -> None:
+        self.points: collections.Counter[tuple[str, str, int]] = collections.Counter()
+        self.events: list[Event] = []
+
+    async def consume_samples(self, samples: list[Sample]) -> None:
+        for sample in samples:
+            self.points[(sample.measurement, repr(sorted(sample.tags.items())), sample.time_ns)] += 1
+
+    async def consume_event(self, event: Event) -> None:
+        self.events.append(event)
+
+
+@dataclass
+class Collector:
+    """One collector process's parts: poller -> pipeline -> bus publisher (with its spool)."""
+
+    scheduler: PollScheduler
+    publisher: BusPublisher
+    pipeline: Pipeline
+
+
+def bus_config(nats: NatsServer) -> BusConfig:
+    return BusConfig(
+        enabled=True, url=nats.url, stream=nats.stream, subject_prefix=nats.stream.lower(),
+        consumer=f"{nats.stream.lower()}-svc", partitions=4, flush_interval_s=0.1,
+        publish_timeout_s=1.0, ack_wait_s=5.0,
+    )  # fmt: skip
+
+
+def make_collector(config: BusConfig, name: str, agent: Agent, first_id: int, spool_dir: Path) -> Collector:
+    publisher = BusPublisher(config, Spool(spool_dir, fsync=False), source=name)
+    pipeline = Pipeline()
+    pipeline.add_sample_consumer(publisher)
+    pipeline.add_event_consumer(publisher)
+    scheduler = PollScheduler(
+        Poller(make_engine(), ProfileSet.load()), pipeline.publish_samples, spread=False
+    )
+    scheduler.sync(
+        [
+            PollTarget(f"{name}-{n}", Endpoint(agent.host, agent.port), Credentials(), device_id=first_id + n)
+            for n in range(3)
+        ]
+    )
+    return Collector(scheduler, publisher, pipeline)
+
+
+@pytest.fixture
+async def stack(
+    nats: NatsServer, snmpd: Agent, tmp_path: Path
+) -> AsyncIterator[tuple[BusConfig, list[Collector], BusConsumer, Recorder, VictoriaMetrics]]:
+    config = bus_config(nats)
+    vm = VictoriaMetrics(tmp_path / "vm", dedup=False)  # a point written twice is kept twice
+    vm.start()
+    recorder = Recorder()
+    sink = SpoolingInfluxSink(
+        Spool(tmp_path / "influx", fsync=False),
+        InfluxWriter(InfluxTarget(url=vm.url, token="", org="eams", bucket="eams")),
+        flush_interval=0.05,
+        state_interval=None,
+    )
+    service = Pipeline()
+    service.add_sample_consumer(sink)
+    service.add_sample_consumer(recorder)
+    service.add_event_consumer(recorder)
+    consumer = BusConsumer(config, service.publish_samples, service.publish_event, fetch_timeout_s=0.2)
+    collectors = [
+        make_collector(config, "da", snmpd, 1, tmp_path / "spool-da"),
+        make_collector(config, "sd", snmpd, 101, tmp_path / "spool-sd"),
+    ]
+    await sink.start()
+    await consumer.start()
+    for collector in collectors:
+        await collector.publisher.start()
+    try:
+        yield config, collectors, consumer, recorder, vm
+    finally:
+        for collector in collectors:
+            await collector.scheduler.stop()
+            await collector.publisher.stop(drain_timeout=1.0)
+        await consumer.stop()
+        await sink.stop()
+        vm.stop()
+
+
+async def poll_round(collectors: list[Collector]) -> None:
+    for collector in collectors:
+        await collector.scheduler.poll_all_once()
+
+
+def published_samples(collectors: list[Collector]) -> int:
+    return sum(c.publisher.stats.samples for c in collectors)
+
+
+async def all_delivered(collectors: list[Collector], consumer: BusConsumer, what: str) -> None:
+    for collector in collectors:
+        await collector.publisher.seal()
+    await until(lambda: all(c.publisher.pending() == 0 for c in collectors), f"{what}: publish")
+    await until(lambda: consumer.stats.samples >= published_samples(collectors), f"{what}: consume")
+
+
+def reachable_times(vm: VictoriaMetrics) -> dict[str, list[int]]:
+    return {one["metric"]["device"]: one["timestamps"] for one in vm.export(f'{{__name__="{REACHABLE}"}}')}
+
+
+def polls_in_vm(vm: VictoriaMetrics) -> int:
+    """The fewest points any of the six devices has in VictoriaMetrics (0 until all six are there)."""
+    times = reachable_times(vm)
+    return min((len(t) for t in times.values()), default=0) if len(times) == 6 else 0
+
+
+def test_a_device_is_on_the_same_partition_in_every_process() -> None:
+    # CRC-32, not hash(): a fresh interpreter (another PYTHONHASHSEED) puts it on the same partition.
+    code = "from collectors.bus.subjects import partition_of as p; print(p(4711, 16), p('sw', 16))"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert other.stdout.split() == [str(partition_of(4711, 16)), str(partition_of("sw", 16))]
+    assert partition_of(4711, 16) == zlib.crc32(b"4711") % 16
+    assert {partition_of(n, 16) for n in range(200)} == set(range(16))
+
+
+async def test_two_collectors_publish_and_every_poll_reaches_the_sink_once(stack) -> None:  # type: ignore[no-untyped-def]
+    _config, collectors, consumer, recorder, vm = stack
+    await consumer.wait_ready()
+    for _ in range(3):
+        await poll_round(collectors)
+    await all_delivered(collectors, consumer, "three rounds")
+
+    assert published_samples(collectors) > 6 * 3 * 10  # real polls: many samples per device
+    assert consumer.stats.samples == published_samples(collectors)
+    assert sum(recorder.points.values()) == published_samples(collectors)
+    assert max(recorder.points.values()) == 1  # no point twice
+    assert {c.publisher.stats.published for c in collectors} != {0}
+    assert consumer.stats.rejected == 0
+
+    await until(lambda: polls_in_vm(vm) >= 3, "three polls of six devices in VictoriaMetrics", timeout=30)
+    times = reachable_times(vm)
+    assert sorted(times) == ["da-0", "da-1", "da-2", "sd-0", "sd-1", "sd-2"]
+    assert all(len(t) == 3 and len(set(t)) == 3 for t in times.values())  # every poll, once
+
+
+async def test_a_retry_whose_first_ack_was_lost_is_stored_once(stack) -> None:  # type: ignore[no-untyped-def]
+    config, collectors, consumer, recorder, _vm = stack
+    await consumer.wait_ready()
+    publisher = collectors[0].publisher
+    for collector in collectors:  # publish by hand below
+        for task in collector.publisher._tasks:
+            task.cancel()
+    await publisher.consume_event(
+        Event(
+            kind="snmp_trap",
+            name="linkDown",
+            severity=Severity.warning,
+            message="Gi0/1",
+            source="da",
+            device_id=1,
+        )
+    )
+    await publisher.seal()
+    record = publisher.spool.peek()
+    assert record is not None
+    msg_id, subject_name, body = parse_record(record.payload)
+    # The first publish reached JetStream but its acknowledgement never came back to the collector:
+    raw = await nats_client.connect(config.url)
+    try:
+        await raw.jetstream().publish(
+            subject_name, body, stream=config.stream, headers={"Nats-Msg-Id": msg_id}
+        )
+    finally:
+        await raw.close()
+    assert await publisher.publish_one()  # the collector's retry, same id
+    assert publisher.stats.duplicates == 1 and publisher.stats.published == 0
+    await until(lambda: len(recorder.events) >= 1, "the event consumed")
+    await asyncio.sleep(0.5)  # room for a second copy to arrive, were there one
+    assert [e.name for e in recorder.events] == ["linkDown"]
+    assert partition_of(1, config.partitions) == int(subject_name.rsplit(".", 1)[1])
+
+
+async def test_the_bus_dies_for_a_while_and_nothing_is_lost(stack, nats: NatsServer) -> None:  # type: ignore[no-untyped-def]
+    if not nats.owned:
+        pytest.skip("the shared NATS server cannot be killed; install nats-server to run this test")
+    _config, collectors, consumer, recorder, vm = stack
+    await consumer.wait_ready()
+    await poll_round(collectors)
+    await all_delivered(collectors, consumer, "before the outage")
+    before = published_samples(collectors)
+
+    nats.kill()
+    for _ in range(3):  # collectors keep polling while the bus is gone
+        await poll_round(collectors)
+        for collector in collectors:
+            await collector.publisher.seal()
+        await asyncio.sleep(1.0)
+    assert all(c.publisher.pending() > 0 for c in collectors)  # waiting in the local spools
+    assert published_samples(collectors) > before
+    nats.start()  # same port, same store: the stream and the durable consumers are still there
+
+    await all_delivered(collectors, consumer, "after the outage")
+    assert sum(c.publisher.stats.retries for c in collectors) > 0  # counted
+    assert all(c.publisher.stats.max_buffered >= 3 for c in collectors)
+    assert consumer.stats.samples == published_samples(collectors)
+    assert sum(recorder.points.values()) == published_samples(collectors)
+    assert max(recorder.points.values()) == 1
+    await until(lambda: polls_in_vm(vm) >= 4, "four polls of six devices in VictoriaMetrics", timeout=30)
+    assert all(len(t) == 4 and len(set(t)) == 4 for t in reachable_times(vm).values())
+
+
+async def test_a_batch_larger_than_a_bus_message_is_split_and_arrives_whole(
+    nats: NatsServer, tmp_path: Path
+) -> None:
+    # Bug found by bench/scale: 7,500 samples on one partition made a 2 MB message that NATS
+    # refused (max_payload 1 MiB) again and again, and the spool behind it never drained.
+    config = bus_config(nats).model_copy(update={"partitions": 1})
+    recorder = Recorder()
+    consumer = BusConsumer(config, recorder.consume_samples, recorder.consume_event, fetch_timeout_s=0.2)
+    publisher = BusPublisher(config, Spool(tmp_path / "spool", fsync=False), source="da")
+    samples = [
+        Sample("interface", {"device": f"sw-{n}", "ifName": f"Gi1/0/{n}"}, {"ifHCInOctets": n}, time_ns=n + 1)
+        for n in range(8_000)
+    ]
+    await consumer.start()
+    try:
+        await consumer.wait_ready()
+        await publisher.consume_samples(samples[:4_000])
+        await publisher.consume_samples(samples[4_000:])
+        await publisher.seal()
+        assert publisher.stats.batches > 2
+        while await publisher.publish_one():
+            pass
+        await until(lambda: sum(recorder.points.values()) >= len(samples), "every sample consumed")
+    finally:
+        await publisher.stop(drain_timeout=0)
+        await consumer.stop()
+    assert sum(recorder.points.values()) == len(samples) and max(recorder.points.values()) == 1
+    assert publisher.stats.rejected == 0
+
+
+async def test_a_bus_restarted_on_an_empty_store_gets_its_stream_and_consumers_back(
+    nats: NatsServer, tmp_path: Path
+) -> None:
+    if not nats.owned:
+        pytest.skip("the shared NATS server cannot be restarted; install nats-server to run this test")
+    config = bus_config(nats).model_copy(update={"partitions": 2})
+    recorder = Recorder()
+    consumer = BusConsumer(config, recorder.consume_samples, recorder.consume_event, fetch_timeout_s=0.2)
+    publisher = BusPublisher(config, Spool(tmp_path / "spool", fsync=False), source="da")
+
+    def point(n: int) -> list[Sample]:
+        return [
+            Sample("collector", {"device": f"sw-{d}"}, {"reachable": True}, time_ns=n, device_id=d)
+            for d in (1, 2)
+        ]
+
+    await consumer.start()
+    await publisher.start()
+    try:
+        await consumer.wait_ready()
+        await publisher.consume_samples(point(1))
+        await until(lambda: sum(recorder.points.values()) == 2, "the first points")
+        nats.kill()
+        assert nats.root is not None
+        shutil.rmtree(nats.root / "store")  # the bus comes back with nothing: no stream, no consumers
+        nats.start()
+        await publisher.consume_samples(point(2))
+        await until(lambda: sum(recorder.points.values()) == 4, "points after the bus lost its store")
+    finally:
+        await publisher.stop(drain_timeout=0)
+        await consumer.stop()
+    assert max(recorder.points.values()) == 1
