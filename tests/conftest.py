@@ -33,20 +33,27 @@ os.environ.setdefault("EAMS_SNMP_POLLING", "off")
 
 
 # Folders whose tests share expensive session fixtures (a lab of agents, sshd, the demo and one
-# Chromium) or fixed loopback addresses: each runs on one xdist worker (`--dist loadgroup`), so
-# the lab starts once and two workers never sweep the same addresses.
+# Chromium) or fixed loopback addresses: each runs whole on one xdist worker, so the lab starts
+# once and two workers never sweep the same addresses. Every other test file runs whole on one
+# worker too: some files' tests share one running service and build on each other in order
+# (tests/auth/test_serve.py scans, last, what the others sent).
 ONE_WORKER_FOLDERS = frozenset({"bus", "discovery", "remote", "snmp", "ssh", "syslog", "traps", "web"})
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every other test file stays whole on one worker: some files' tests share one running
-    service and build on each other in order (tests/auth/test_serve.py scans, last, what the
-    others sent)."""
-    tests_root = Path(__file__).resolve().parent
-    for item in items:
-        parts = item.path.relative_to(tests_root).parts
-        whole = parts[0] if len(parts) > 1 and parts[0] in ONE_WORKER_FOLDERS else "/".join(parts)
-        item.add_marker(pytest.mark.xdist_group(whole))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    # Our own unit of work rather than xdist_group marks: xdist 3.8 renames node ids to carry the
+    # group, which pytest 9 no longer reads, so marks silently split a group over workers.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderOrFileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]  # tests/<folder>/test_x.py or tests/test_x.py
+            parts = path.split("/")
+            if len(parts) > 2 and parts[1] in ONE_WORKER_FOLDERS:
+                return "/".join(parts[:2])
+            return path
+
+    return FolderOrFileScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
