@@ -32,12 +32,12 @@ if _worker and "EAMS_TEST_CACHE" not in os.environ:
 os.environ.setdefault("EAMS_SNMP_POLLING", "off")
 
 
-# Folders whose tests share expensive session fixtures (a lab of agents, sshd, the demo and one
-# Chromium) or fixed loopback addresses: each runs whole on one xdist worker, so the lab starts
+# Folders whose files share expensive session fixtures (a lab of agents, sshd, a syslog lab) or
+# fixed loopback addresses: each runs whole on one xdist worker, so the lab starts
 # once and two workers never sweep the same addresses. Every other test file runs whole on one
 # worker too: some files' tests share one running service and build on each other in order
 # (tests/auth/test_serve.py scans, last, what the others sent).
-ONE_WORKER_FOLDERS = frozenset({"bus", "discovery", "remote", "snmp", "ssh", "syslog", "traps", "web"})
+ONE_WORKER_FOLDERS = frozenset({"discovery", "remote", "snmp", "ssh", "syslog", "traps"})
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
