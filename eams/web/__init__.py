@@ -27,6 +27,7 @@ AREA_MODULES = (
     "reports",
     "admin",
     "admin_credentials",
+    "admin_alerting",
 )
 
 

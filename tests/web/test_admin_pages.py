@@ -3,10 +3,12 @@ routing, discovery jobs, the roadmap timeline; as a browser sees them (HTML over
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from eams.auth import create_token
 from eams.services import Services
-from inventory.models import CredentialsProfile
+from inventory.models import CredentialsProfile, Role
 from tests.web.conftest import SignIn, csrf_of
 
 
@@ -57,3 +59,69 @@ def test_credentials_pages_follow_the_roles(sign_in: SignIn) -> None:
     assert 'href="/admin/credentials/new"' not in operator.get("/admin/credentials").text
     assert operator.get("/admin/credentials/new").status_code == 403
     assert planner.get("/admin/credentials").status_code == 403
+
+
+def api_client(sign_in: SignIn, services: Services) -> TestClient:
+    """A client of the same app calling /api/v1/ with an administrator's bearer token."""
+    client = sign_in("admin")
+    with services.db.session() as session:
+        _, token = create_token(session, name="web-api-admin", role=Role.admin)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+UPS_RULE = {
+    "name": "web-ups-battery-low",
+    "kind": "threshold",
+    "measurement": "ups",
+    "field": "battery_percent",
+    "op": "<",
+    "value": 30,
+    "for": "2m",
+    "severity": "critical",
+}
+
+
+def test_alert_rules_are_listed_and_enabled_or_disabled(sign_in: SignIn, example_services: Services) -> None:
+    api = api_client(sign_in, example_services)
+    created = api.post("/api/v1/alert-rules", json=UPS_RULE)
+    assert created.status_code == 201, created.text
+    rule_id = created.json()["id"]
+    security, planner = sign_in("security"), sign_in("planner")
+    page = security.get("/admin/rules").text
+    assert "web-ups-battery-low" in page and f'action="/admin/rules/{rule_id}/enabled"' in page
+    token = csrf_of(page)
+    answer = security.post(
+        f"/admin/rules/{rule_id}/enabled",
+        data={"csrf_token": token, "enabled": "false"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    stored = api.get(f"/api/v1/alert-rules/{rule_id}").json()
+    assert stored["enabled"] is False and stored["spec"]["value"] == 30  # the rest of the rule kept
+    security.post(f"/admin/rules/{rule_id}/enabled", data={"csrf_token": token, "enabled": "true"})
+    assert api.get(f"/api/v1/alert-rules/{rule_id}").json()["enabled"] is True
+    assert planner.get("/admin/rules").status_code == 403
+
+
+def test_routing_shows_receivers_with_their_secrets_masked(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    api = api_client(sign_in, example_services)
+    routing = {
+        "receivers": [
+            {"name": "log", "log": {}},
+            {"name": "soc-hook", "webhook": {"url": "http://127.0.0.1:9/hook", "secret": "hmac-very-secret"}},
+        ],
+        "route": {
+            "receiver": "log",
+            "routes": [{"receiver": "soc-hook", "matchers": [{"name": "category", "value": "security"}]}],
+        },
+    }
+    assert api.put("/api/v1/alert-routing", json=routing).status_code == 200
+    page = sign_in("operator").get("/admin/routing")
+    assert page.status_code == 200
+    assert "soc-hook" in page.text and "http://127.0.0.1:9/hook" in page.text
+    assert "hmac-very-secret" not in page.text and "secret: ********" in page.text
+    assert "category = security" in page.text
+    assert sign_in("planner").get("/admin/routing").status_code == 403
