@@ -60,7 +60,7 @@ def rule_toggle(
     assert page.caller is not None
     if not page.can(Permission.manage_alerting):
         raise Forbidden(translate(page.language, "Your role may not change alert rules."))
-    update_one(session, RULES, page.caller, request, rule_id, RuleUpdate(enabled=enabled))
+    update_one(session, RULES, page.caller, request, rule_id, RuleUpdate.model_validate({"enabled": enabled}))
     return RedirectResponse(f"/admin/rules#rule-{rule_id}", status_code=303)
 
 
