@@ -28,6 +28,7 @@ AREA_MODULES = (
     "admin",
     "admin_credentials",
     "admin_alerting",
+    "admin_discovery",
 )
 
 

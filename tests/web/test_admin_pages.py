@@ -3,9 +3,14 @@ routing, discovery jobs, the roadmap timeline; as a browser sees them (HTML over
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-from sqlalchemy import select
+import time
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from collectors.discovery.jobs import DiscoveryJobs
+from collectors.discovery.models import DiscoveryJob, JobState
 from eams.auth import create_token
 from eams.services import Services
 from inventory.models import CredentialsProfile, Role
@@ -125,3 +130,43 @@ def test_routing_shows_receivers_with_their_secrets_masked(
     assert "hmac-very-secret" not in page.text and "secret: ********" in page.text
     assert "category = security" in page.text
     assert sign_in("planner").get("/admin/routing").status_code == 403
+
+
+def test_a_discovery_job_is_started_and_its_page_polls_until_it_ends(
+    sign_in: SignIn, example_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The job runner of `eams serve`, on the test client's event loop.
+    monkeypatch.setitem(example_services.extras, "discovery_jobs", DiscoveryJobs(example_services.db))
+    api = api_client(sign_in, example_services)
+    profile = {"name": "web-sweep", "kind": "snmp_v2c", "community": "nobody-answers", "timeout_s": 0.2}
+    assert api.post("/api/v1/credentials", json=profile).status_code == 201
+    operator = sign_in("operator")
+    listing = operator.get("/admin/discovery").text
+    assert '<option value="web-sweep">' not in listing  # a shared profile is for administrators only
+    admin = sign_in("admin")
+    listing = admin.get("/admin/discovery").text
+    assert '<option value="web-sweep">' in listing
+    token = csrf_of(listing)
+    refused = admin.post("/admin/discovery", data={"csrf_token": token, "ranges": "10.0.0.300"})
+    assert refused.status_code == 422 and "10.0.0.300" in refused.text
+    started = admin.post(
+        "/admin/discovery",
+        data={"csrf_token": token, "ranges": "127.0.0.1", "credentials": "web-sweep", "timeout_s": "0.2"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    job_url = started.headers["location"]
+    job_id = int(job_url.rsplit("/", 1)[1])
+    deadline = time.monotonic() + 60
+    while api.get(f"/api/v1/discovery/jobs/{job_id}").json()["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, "the sweep of one address did not end"
+        time.sleep(0.2)
+    fragment = admin.get(f"{job_url}/progress").text
+    assert 'hx-trigger="every 2s"' not in fragment
+    assert "Hoàn thành" in fragment and "1 trong 1" in fragment
+    assert f'href="{job_url}"' in admin.get("/admin/discovery").text
+    # While a job runs, its page asks for the progress every 2 s.
+    with example_services.db.session() as session:
+        session.execute(update(DiscoveryJob).where(DiscoveryJob.id == job_id).values(state=JobState.running))
+    assert f'hx-get="{job_url}/progress" hx-trigger="every 2s"' in admin.get(job_url).text
+    assert sign_in("planner").get(job_url).status_code == 403
