@@ -3,6 +3,8 @@ routing, discovery jobs, the roadmap timeline; as a browser sees them (HTML over
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 
 import pytest
@@ -13,7 +15,8 @@ from collectors.discovery.jobs import DiscoveryJobs
 from collectors.discovery.models import DiscoveryJob, JobState
 from eams.auth import create_token
 from eams.services import Services
-from inventory.models import CredentialsProfile, Role
+from inventory.models import Agency, CredentialsProfile, RoadmapTask, Role, TaskStatus
+from inventory.reports.roadmap import roadmap_report
 from tests.web.conftest import SignIn, csrf_of
 
 
@@ -170,3 +173,37 @@ def test_a_discovery_job_is_started_and_its_page_polls_until_it_ends(
         session.execute(update(DiscoveryJob).where(DiscoveryJob.id == job_id).values(state=JobState.running))
     assert f'hx-get="{job_url}/progress" hx-trigger="every 2s"' in admin.get(job_url).text
     assert sign_in("planner").get(job_url).status_code == 403
+
+
+def timeline_tasks(html: str, state: str = "") -> list[str]:
+    section = html.split('id="timeline"', 1)[1].split("</section>", 1)[0]
+    classes = f"tl-row tl-task {state}" if state else 'tl-row tl-task[^"]*'
+    label = r'<div class="tl-label">(?:<code>[^<]*</code> )?([^<]+)</div>'
+    pattern = f'<div class="{classes}">{label}'
+    return re.findall(pattern, section)
+
+
+def test_the_roadmap_report_draws_a_timeline_with_late_tasks_in_red(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    as_of = dt.date(2026, 11, 15)
+    page = sign_in("planner").get("/reports/roadmap", params={"as_of": as_of.isoformat()}).text
+    assert "Tiến trình các giai đoạn và nhiệm vụ" in page
+    with example_services.db.session() as session:
+        late = roadmap_report(session, as_of).tables[-1]
+        everything = list(
+            session.scalars(select(RoadmapTask.name).where(RoadmapTask.status != TaskStatus.cancelled))
+        )
+    late_names = sorted(str(row[late.columns.index("task")]) for row in late.rows)
+    assert late_names and sorted(timeline_tasks(page, "late")) == late_names
+    assert sorted(timeline_tasks(page)) == sorted(everything)
+    # Every bar lies inside the drawn span.
+    widths = re.findall(r'class="tl-bar" style="left: ([\d.]+)%; width: ([\d.]+)%"', page)
+    assert widths and all(float(left) >= 0 and float(left) + float(width) <= 100.5 for left, width in widths)
+    scoped = sign_in("planner", agency_code="SL.HLS").get(
+        "/reports/roadmap", params={"as_of": as_of.isoformat()}
+    )
+    with example_services.db.session() as session:
+        hls = session.scalar(select(Agency.id).where(Agency.code == "SL.HLS"))
+        own = sorted(session.scalars(select(RoadmapTask.name).where(RoadmapTask.lead_agency_id == hls)))
+    assert sorted(timeline_tasks(scoped.text)) == own if 'id="timeline"' in scoped.text else own == []
