@@ -29,6 +29,7 @@ AREA_MODULES = (
     "admin_credentials",
     "admin_alerting",
     "admin_discovery",
+    "maintenance",
 )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from collectors.discovery.jobs import DiscoveryJobs
 from collectors.discovery.models import DiscoveryJob, JobState
+from eams.alerts.models import Silence
 from eams.auth import create_token
 from eams.services import Services
 from inventory.models import Agency, CredentialsProfile, RoadmapTask, Role, TaskStatus
@@ -207,3 +208,61 @@ def test_the_roadmap_report_draws_a_timeline_with_late_tasks_in_red(
         hls = session.scalar(select(Agency.id).where(Agency.code == "SL.HLS"))
         own = sorted(session.scalars(select(RoadmapTask.name).where(RoadmapTask.lead_agency_id == hls)))
     assert sorted(timeline_tasks(scoped.text)) == own if 'id="timeline"' in scoped.text else own == []
+
+
+def test_maintenance_windows_are_created_once_or_weekly_and_listed(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    operator = sign_in("operator", name="web-maintainer")
+    page = operator.get("/alerts/maintenance")
+    assert page.status_code == 200 and 'id="maintenance-form"' in page.text
+    assert 'href="/alerts/maintenance"' in operator.get("/alerts").text
+    token = csrf_of(page.text)
+    once = operator.post(
+        "/alerts/maintenance",
+        data={
+            "csrf_token": token,
+            "target": "device",
+            "value": "dc-core-sw-01",
+            "starts_at": "2026-12-05T22:00",
+            "ends_at": "2026-12-06T02:00",
+            "reason": "Nâng cấp phần mềm",
+        },
+        follow_redirects=False,
+    )
+    assert once.status_code == 303, once.text
+    weekly = operator.post(
+        "/alerts/maintenance",
+        data={
+            "csrf_token": token,
+            "target": "site",
+            "value": "DC-SL",
+            "weekday": ["5", "6"],
+            "start_time": "23:00",
+            "hours": "3",
+            "reason": "Bảo trì định kỳ",
+        },
+        follow_redirects=False,
+    )
+    assert weekly.status_code == 303, weekly.text
+    with example_services.db.session() as session:
+        windows = {
+            s.comment: s for s in session.scalars(select(Silence).where(Silence.kind == "maintenance"))
+        }
+        single = windows["Nâng cấp phần mềm"]
+        # 22:00 in Hanoi is 15:00 UTC.
+        assert single.starts_at.replace(tzinfo=dt.UTC) == dt.datetime(2026, 12, 5, 15, 0, tzinfo=dt.UTC)
+        assert single.matchers == [{"name": "device", "value": "dc-core-sw-01", "op": "="}]
+        assert single.created_by and "web-maintainer" in single.created_by
+        recurring = windows["Bảo trì định kỳ"].recurrence
+        assert recurring is not None and recurring["weekdays"] == [5, 6] and recurring["duration"] == 3 * 3600
+    listed = operator.get("/alerts/maintenance").text
+    assert "Nâng cấp phần mềm" in listed and "T7 CN 23:00" in listed
+    # A weekly window without its length is refused, naming the field; nothing is written.
+    refused = operator.post(
+        "/alerts/maintenance",
+        data={"csrf_token": token, "target": "site", "value": "DC-SL", "weekday": "1", "start_time": "01:00",
+              "reason": "x"},
+    )  # fmt: skip
+    assert refused.status_code == 422 and "hours" in refused.text
+    assert sign_in("planner").get("/alerts/maintenance").status_code == 403
