@@ -64,20 +64,28 @@ def roadmap_timeline(session: Session, agency_ids: frozenset[int] | None, as_of:
     if agency_ids is not None:
         statement = statement.where(RoadmapTask.lead_agency_id.in_(agency_ids))
     rows = session.execute(statement).all()
-    # Each phase's span: its own dates, else its plan's period, else its tasks' deadlines.
+    # Each phase's span: its own dates, else its plan's period, else its tasks' deadlines; the
+    # drawing also covers a task finished or due outside its phase.
     spans: dict[int, tuple[dt.date, dt.date]] = {}
+    task_days: list[dt.date] = []
     for task, phase, plan in rows:
         ends = [d for d in (task.completed_on, task.deadline) if d is not None]
-        start = phase.start_date or plan.period_start or min(ends, default=None)
-        end = phase.end_date or plan.period_end or max(ends, default=None)
+        task_days.extend(ends)
+        own_start = phase.start_date or plan.period_start
+        own_end = phase.end_date or plan.period_end
+        start = own_start or min(ends, default=None)
+        end = own_end or max(ends, default=None)
         if start is None or end is None:
             continue
         known = spans.get(phase.id, (start, end))
-        spans[phase.id] = (min(known[0], start, *ends), max(known[1], end, *ends))
+        spans[phase.id] = (
+            known[0] if own_start else min(known[0], start),
+            known[1] if own_end else max(known[1], end),
+        )
     if not spans:
         return None
-    span_start = min(s for s, _ in spans.values())
-    span_end = max(e for _, e in spans.values())
+    span_start = min([s for s, _ in spans.values()] + task_days)
+    span_end = max([e for _, e in spans.values()] + task_days)
     span_days = max((span_end - span_start).days, 1)
     lanes: dict[int, PhaseLane] = {}
     for task, phase, plan in rows:
@@ -88,15 +96,15 @@ def roadmap_timeline(session: Session, agency_ids: frozenset[int] | None, as_of:
             lanes[phase.id] = PhaseLane(
                 plan.name, Bar(phase.name, p_start, p_end, *place(p_start, p_end, span_start, span_days))
             )
-        t_start = spans[phase.id][0]
         t_end = task.completed_on or task.deadline or spans[phase.id][1]
+        t_start = min(spans[phase.id][0], t_end)
         late = task.deadline is not None and task.deadline < as_of and task.status not in FINISHED
         lanes[phase.id].tasks.append(
             Bar(
                 task.name,
                 t_start,
                 t_end,
-                *place(t_start, max(t_end, t_start), span_start, span_days),
+                *place(t_start, t_end, span_start, span_days),
                 late=late,
                 done=task.status is TaskStatus.done,
                 percent=task.percent_complete,

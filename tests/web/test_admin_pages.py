@@ -16,7 +16,8 @@ from collectors.discovery.models import DiscoveryJob, JobState
 from eams.alerts.models import Silence
 from eams.auth import create_token
 from eams.services import Services
-from inventory.models import Agency, CredentialsProfile, RoadmapTask, Role, TaskStatus
+from eams.web.timeline import roadmap_timeline
+from inventory.models import Agency, CredentialsProfile, RoadmapPhase, RoadmapTask, Role, TaskStatus
 from inventory.reports.roadmap import roadmap_report
 from tests.web.conftest import SignIn, csrf_of
 
@@ -198,6 +199,15 @@ def test_the_roadmap_report_draws_a_timeline_with_late_tasks_in_red(
     late_names = sorted(str(row[late.columns.index("task")]) for row in late.rows)
     assert late_names and sorted(timeline_tasks(page, "late")) == late_names
     assert sorted(timeline_tasks(page)) == sorted(everything)
+    # A phase's bar runs over its own dates, even when one of its tasks was done before it began.
+    with example_services.db.session() as session:
+        timeline = roadmap_timeline(session, None, as_of)
+        phases = {p.name: p for p in session.scalars(select(RoadmapPhase))}
+    assert timeline is not None
+    for lane in timeline.lanes:
+        phase = phases[lane.bar.label]
+        if phase.start_date and phase.end_date:
+            assert (lane.bar.start, lane.bar.end) == (phase.start_date, phase.end_date)
     # Every bar lies inside the drawn span.
     widths = re.findall(r'class="tl-bar" style="left: ([\d.]+)%; width: ([\d.]+)%"', page)
     assert widths and all(float(left) >= 0 and float(left) + float(width) <= 100.5 for left, width in widths)
