@@ -121,7 +121,7 @@ def alert_list(request: Request, page: Page, session: PageSession) -> Response:
     )
 
 
-@router.get("/alerts/{alert_id}")
+@router.get("/alerts/{alert_id:int}")  # digits only: /alerts/maintenance is its own page
 def alert_page(request: Request, alert_id: PathId, page: Page, session: PageSession) -> Response:
     assert page.caller is not None
     if not page.can(Permission.read_alerts):

@@ -17,6 +17,7 @@ from eams.auth import Principal
 from eams.web.context import Crumb
 from eams.web.session import Page, PageSession
 from eams.web.templating import N_, render, translate
+from eams.web.timeline import roadmap_timeline
 from inventory.reports.duplicates import DEFAULT_MODELS, duplicates_report
 from inventory.reports.lifecycle import lifecycle_report
 from inventory.reports.portfolio import portfolio_report
@@ -71,8 +72,16 @@ def report_page(
         Crumb(translate(page.language, "Reports"), "/reports"),
         Crumb(translate(page.language, entry.label)),
     ]
+    timeline = roadmap_timeline(session, page.caller.agency_ids, day) if name == "roadmap" else None
     return render(
-        request, page, "reports/report.html", entry=entry, report=report, as_of=day, reports=REPORTS
+        request,
+        page,
+        "reports/report.html",
+        entry=entry,
+        report=report,
+        as_of=day,
+        reports=REPORTS,
+        timeline=timeline,
     )
 
 
