@@ -17,7 +17,17 @@ from eams.web import docs, signin
 from eams.web.errors import install_page_errors
 
 STATIC = Path(__file__).parent / "static"
-AREA_MODULES = ("overview", "devices", "alerts", "agencies", "systems", "impact", "reports", "admin")
+AREA_MODULES = (
+    "overview",
+    "profile",
+    "devices",
+    "alerts",
+    "agencies",
+    "systems",
+    "impact",
+    "reports",
+    "admin",
+)
 
 
 def install_web(app: FastAPI) -> None:

@@ -1,4 +1,4 @@
-"""/login, /logout, /profile and /language (the reader's language, remembered in a cookie)."""
+"""/login, /logout and /language (the reader's language, remembered in a cookie)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from eams.api.deps import client_info
 from eams.auth import resolve_token
@@ -15,17 +14,14 @@ from eams.auth.cookies import clear_session_cookies, set_session_cookies
 from eams.auth.login import LoginState
 from eams.auth.service import accounts_of, sign_in, sign_in_mfa
 from eams.i18n import normalise_language
-from eams.web.context import Crumb
 from eams.web.session import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
     Page,
-    PageSession,
     check_csrf,
     page_context,
 )
 from eams.web.templating import render, translate
-from inventory.models import Agency
 
 router = APIRouter(include_in_schema=False)
 YEAR = 365 * 24 * 3600
@@ -115,19 +111,6 @@ def logout(request: Request, page: Page) -> Response:
         clear_session_cookies(answer, public_url=services.settings.public_url)
     answer.delete_cookie(SESSION_COOKIE, path="/")
     return answer
-
-
-@router.get("/profile")
-def profile(request: Request, page: Page, session: PageSession) -> Response:
-    page.crumbs = [Crumb(translate(page.language, "Profile"))]
-    scope: list[str] = []
-    if page.caller is not None and page.caller.agency_ids is not None:
-        scope = list(
-            session.scalars(
-                select(Agency.name).where(Agency.id.in_(page.caller.agency_ids)).order_by(Agency.name)
-            )
-        )
-    return render(request, page, "signin/profile.html", scope=scope)
 
 
 @router.get("/language")

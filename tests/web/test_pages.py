@@ -296,3 +296,101 @@ def test_a_person_signs_in_with_an_account_and_out_again(example_services: Servi
         out = client.post("/logout", data={"csrf_token": token})
         assert out.url.path == "/login"
         assert client.get("/", follow_redirects=False).status_code == 303  # the session is over
+
+
+def account_client(services: Services, username: str, role: Role, password: str) -> TestClient:
+    """A client signed in at /login with a new account of `role` (the accounts' own session)."""
+    from eams.api.app import create_app
+    from eams.auth.service import accounts_of
+    from eams.auth.users import create_user
+
+    with services.db.session() as session:
+        create_user(
+            session,
+            accounts_of(services).config,
+            username=username,
+            role=role,
+            password=password,
+            must_change_password=False,
+        )
+    client = TestClient(create_app(services, background=False))
+    answer = client.post("/login", data={"username": username, "password": password})
+    assert answer.status_code == 200 and "eams_session" in client.cookies
+    return client
+
+
+def test_a_person_changes_their_password_with_the_apis_rules(example_services: Services) -> None:
+    client = account_client(example_services, "le.van.c", Role.operator, "Mật-khẩu-ban-đầu-2026")
+    profile = client.get("/profile").text
+    assert 'id="password-form"' in profile
+    token = csrf_of(profile)
+    wrong = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": token,
+            "current_password": "không-phải-nó-2026",
+            "new_password": "Mật-khẩu-mới-2026",
+            "repeat_password": "Mật-khẩu-mới-2026",
+        },
+    )
+    assert wrong.status_code == 403 and "mật khẩu hiện tại không đúng" in wrong.text
+    assert 'id="password-form"' in wrong.text  # the form is shown again, with the sentence
+    short = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": token,
+            "current_password": "Mật-khẩu-ban-đầu-2026",
+            "new_password": "ngắn",
+            "repeat_password": "ngắn",
+        },
+    )
+    assert short.status_code == 422 and "ít nhất 10 ký tự" in short.text
+    done = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": token,
+            "current_password": "Mật-khẩu-ban-đầu-2026",
+            "new_password": "Mật-khẩu-mới-hẳn-2026",
+            "repeat_password": "Mật-khẩu-mới-hẳn-2026",
+        },
+    )
+    assert done.status_code == 200 and 'id="password-changed"' in done.text
+    fresh = TestClient(client.app)
+    old = fresh.post("/login", data={"username": "le.van.c", "password": "Mật-khẩu-ban-đầu-2026"})
+    assert old.status_code == 401
+    new = fresh.post("/login", data={"username": "le.van.c", "password": "Mật-khẩu-mới-hẳn-2026"})
+    assert new.status_code == 200
+
+
+def test_a_person_enrols_mfa_with_a_qr_code_and_turns_it_off(example_services: Services) -> None:
+    import pyotp
+
+    from eams.auth.models import User
+
+    client = account_client(example_services, "pham.thi.d", Role.security, "Mật-khẩu-an-ninh-2026")
+    token = csrf_of(client.get("/profile").text)
+    enrol = client.post("/profile/mfa/enrol", data={"csrf_token": token}).text
+    assert '<div class="qr" id="mfa-qr"><svg' in enrol
+    secret = re.search(r'id="mfa-secret">([A-Z2-7]+)<', enrol).group(1)  # type: ignore[union-attr]
+    wrong = client.post("/profile/mfa/confirm", data={"csrf_token": token, "code": "000000"})
+    assert wrong.status_code == 422 and "mã không đúng" in wrong.text
+    confirmed = client.post(
+        "/profile/mfa/confirm", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()}
+    ).text
+    codes = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", confirmed)
+    assert len(codes) >= 5
+    with example_services.db.session() as session:
+        user = session.query(User).filter_by(username="pham.thi.d").one()
+        assert user.totp_enabled
+    assert 'id="mfa-disable-form"' in client.get("/profile").text
+    refused = client.post("/profile/mfa/disable", data={"csrf_token": token, "code": "123456"})
+    assert refused.status_code == 403 and "mã không đúng" in refused.text
+    off = client.post("/profile/mfa/disable", data={"csrf_token": token, "code": codes[0]})
+    assert off.status_code == 200 and 'id="mfa-enrol-form"' in off.text
+    with example_services.db.session() as session:
+        assert not session.query(User).filter_by(username="pham.thi.d").one().totp_enabled
+
+
+def test_a_token_sign_in_has_no_password_to_change(sign_in: SignIn) -> None:
+    page = sign_in("operator").get("/profile").text
+    assert 'id="token-profile"' in page and 'id="password-form"' not in page
