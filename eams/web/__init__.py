@@ -27,6 +27,7 @@ AREA_MODULES = (
     "impact",
     "reports",
     "admin",
+    "users",
 )
 
 

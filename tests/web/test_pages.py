@@ -394,3 +394,88 @@ def test_a_person_enrols_mfa_with_a_qr_code_and_turns_it_off(example_services: S
 def test_a_token_sign_in_has_no_password_to_change(sign_in: SignIn) -> None:
     page = sign_in("operator").get("/profile").text
     assert 'id="token-profile"' in page and 'id="password-form"' not in page
+
+
+def user_row(html: str, username: str) -> str:
+    found = re.search(rf'<tr data-user="{re.escape(username)}">(.*?)</tr>', html, flags=re.S)
+    assert found, f"{username} is not listed"
+    return found.group(1)
+
+
+def user_id_of(services: Services, username: str) -> int:
+    from eams.auth.models import User
+
+    with services.db.session() as session:
+        found = session.scalar(select(User.id).where(User.username == username))
+        assert found is not None
+        return found
+
+
+def test_an_admin_manages_accounts_on_the_users_page(sign_in: SignIn, example_services: Services) -> None:
+    from eams.auth.models import LoginThrottle, User
+
+    assert sign_in("operator").get("/admin/users").status_code == 403
+    admin = sign_in("admin")
+    assert 'href="/admin/users"' in admin.get("/admin").text
+    token = csrf_of(admin.get("/admin/users").text)
+    form = {"csrf_token": token, "username": "ngo.van.e", "role": "operator", "full_name": "Ngô Văn E"}
+    weak = admin.post("/admin/users", data={**form, "password": "ngắn"})
+    assert weak.status_code == 422 and "ít nhất 10 ký tự" in weak.text and 'id="user-form"' in weak.text
+    created = admin.post("/admin/users", data={**form, "password": "Mật-khẩu-đầu-tiên-2026"})
+    assert created.status_code == 200 and 'id="users-done"' in created.text
+    assert "Ngô Văn E" in user_row(created.text, "ngo.van.e")
+    taken = admin.post("/admin/users", data={**form, "password": "Mật-khẩu-đầu-tiên-2026"})
+    assert taken.status_code == 409 and "đã có tài khoản ngo.van.e" in taken.text
+    collector = admin.post(
+        "/admin/users", data={**form, "username": "may", "role": "collector", "password": "x" * 12}
+    )
+    assert collector.status_code == 422  # people-only roles, as the API
+    user_id = user_id_of(example_services, "ngo.van.e")
+
+    disabled = admin.post(f"/admin/users/{user_id}/disable", data={"csrf_token": token}).text
+    assert "Đã khoá tài khoản" in user_row(disabled, "ngo.van.e")
+    enabled = admin.post(f"/admin/users/{user_id}/enable", data={"csrf_token": token}).text
+    assert f"/admin/users/{user_id}/disable" in user_row(enabled, "ngo.van.e")
+
+    with example_services.db.session() as session:
+        now = dt.datetime.now(dt.UTC)
+        session.add(
+            LoginThrottle(
+                key="user:ngo.van.e",
+                failures=9,
+                first_failure_at=now,
+                last_failure_at=now,
+                locked_until=now + dt.timedelta(minutes=15),
+            )
+        )
+    locked = admin.get("/admin/users?q=ngo.van").text
+    assert "Tạm khoá đăng nhập" in user_row(locked, "ngo.van.e") and "hls-" not in locked
+    unlocked = admin.post(f"/admin/users/{user_id}/unlock", data={"csrf_token": token}).text
+    assert "Tạm khoá đăng nhập" not in user_row(unlocked, "ngo.van.e")
+
+    short = admin.post(f"/admin/users/{user_id}/password", data={"csrf_token": token, "password": "ngắn"})
+    assert short.status_code == 422
+    admin.post(
+        f"/admin/users/{user_id}/password",
+        data={"csrf_token": token, "password": "Mật-khẩu-do-quản-trị-2026"},
+    )
+    with example_services.db.session() as session:
+        user = session.get(User, user_id)
+        assert user is not None and user.must_change_password and user.active
+    assert admin.post("/admin/users/999999/disable", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_scoped_admin_manages_only_accounts_of_their_agency(sign_in: SignIn) -> None:
+    scoped = sign_in("admin", agency_code="SL.HLS")
+    page = scoped.get("/admin/users").text
+    assert "ngo.van.e" not in page and "Sở Y tế" not in page
+    wide = scoped.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf_of(page),
+            "username": "rong.qua",
+            "role": "planner",
+            "password": "Mật-khẩu-đầu-tiên-2026",
+        },
+    )
+    assert wide.status_code == 403  # no agency: the whole province, wider than the admin's scope
