@@ -28,6 +28,7 @@ AREA_MODULES = (
     "reports",
     "admin",
     "users",
+    "syslog",
 )
 
 

@@ -479,3 +479,86 @@ def test_a_scoped_admin_manages_only_accounts_of_their_agency(sign_in: SignIn) -
         },
     )
     assert wide.status_code == 403  # no agency: the whole province, wider than the admin's scope
+
+
+def store_syslog(services: Services, *messages: dict[str, object]) -> None:
+    """Messages written by the syslog intake's own store, as the intake writes them."""
+    from collectors.syslog.records import SyslogRecord
+    from collectors.syslog.store import SyslogStore
+
+    records = []
+    with services.db.session() as session:
+        for spec in messages:
+            device = str(spec.get("device") or "")
+            device_id = session.scalar(select(Device.id).where(Device.name == device)) if device else None
+            when = spec.get("at") or dt.datetime.now(dt.UTC)
+            assert isinstance(when, dt.datetime)
+            text = str(spec["message"])
+            records.append(
+                SyslogRecord(
+                    received_ns=int(when.timestamp() * 1e9),
+                    source=str(spec.get("source", "10.0.0.9")),
+                    source_port=514,
+                    transport="udp",
+                    raw=f"<13>{text}".encode(),
+                    truncated=False,
+                    header_format="rfc3164",
+                    facility=4,
+                    severity=int(spec.get("severity", 6)),  # type: ignore[call-overload]
+                    message=text,
+                    format=spec.get("format"),  # type: ignore[arg-type]
+                    vendor=spec.get("format"),  # type: ignore[arg-type]
+                    event=spec.get("event"),  # type: ignore[arg-type]
+                    device_id=device_id,
+                    device_name=device or None,
+                )
+            )
+    SyslogStore(services.db).write(records)
+
+
+def test_the_syslog_page_filters_and_scopes_what_the_api_lists(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    old = dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC)
+    store_syslog(
+        example_services,
+        {
+            "device": "dc-fw-01",
+            "message": "Đăng nhập quản trị thất bại từ 203.0.113.7",
+            "severity": 4,
+            "format": "fortigate",
+            "event": "admin_login_failed",
+        },
+        {
+            "device": "dc-fw-01",
+            "message": "interface port1 up",
+            "severity": 6,
+            "format": "fortigate",
+            "event": "link_up",
+            "at": old,
+        },
+        {"device": "hls-sw-old-01", "message": "huyện Lâm Sơn switch reboot", "severity": 2},
+        {"message": "an unknown sender speaks", "source": "192.0.2.50", "severity": 3},
+    )
+    assert sign_in("planner").get("/syslog").status_code == 403
+    security = sign_in("security")
+    assert 'href="/syslog"' in security.get("/alerts").text
+    everything = security.get("/syslog").text
+    for words in ("thất bại", "port1 up", "switch reboot", "unknown sender"):
+        assert words in everything
+    failed = security.get("/syslog?q=dang+nhap+that+bai").text  # without diacritics, as the API's q
+    assert "thất bại" in failed and "port1 up" not in failed
+    worse = security.get("/syslog?severity__lte=warning").text
+    assert "thất bại" in worse and "switch reboot" in worse and "port1 up" not in worse
+    by_format = security.get("/syslog?format=fortigate&event=link_up").text
+    assert "port1 up" in by_format and "thất bại" not in by_format
+    by_device = security.get("/syslog?device=hls-sw").text
+    assert "switch reboot" in by_device and "thất bại" not in by_device
+    in_march = security.get("/syslog?since=2026-03-01&until=2026-03-01").text
+    assert "port1 up" in in_march and "thất bại" not in in_march
+    bad_day = security.get("/syslog?since=01/03/2026")
+    assert bad_day.status_code == 400 and "since" in bad_day.text
+    unknown_filter = security.get("/syslog?colour=red")
+    assert unknown_filter.status_code == 400  # the API's own refusal of an unknown filter
+    scoped = sign_in("security", agency_code="SL.HLS").get("/syslog").text
+    assert "switch reboot" in scoped and "thất bại" not in scoped and "unknown sender" not in scoped
