@@ -20,6 +20,7 @@ STATIC = Path(__file__).parent / "static"
 AREA_MODULES = (
     "overview",
     "profile",
+    "saved_filters",
     "devices",
     "alerts",
     "agencies",

@@ -562,3 +562,35 @@ def test_the_syslog_page_filters_and_scopes_what_the_api_lists(
     assert unknown_filter.status_code == 400  # the API's own refusal of an unknown filter
     scoped = sign_in("security", agency_code="SL.HLS").get("/syslog").text
     assert "switch reboot" in scoped and "thất bại" not in scoped and "unknown sender" not in scoped
+
+
+def test_saved_filters_are_named_links_per_person(sign_in: SignIn) -> None:
+    planner, other = sign_in("planner", name="planner-a"), sign_in("planner", name="planner-b")
+    listing = planner.get("/devices?role=switch&offset=50").text
+    assert 'id="save-filter-form"' in listing
+    token = csrf_of(listing)
+    saved = planner.post(
+        "/devices/saved-filters",
+        data={"csrf_token": token, "name": "Thiết bị chuyển mạch", "query": "role=switch&offset=50"},
+    )
+    assert saved.status_code == 200 and saved.url.query == b"role=switch"  # paging is not saved
+    link = re.search(r'<a href="(/devices\?role=switch)">Thiết bị chuyển mạch</a>', saved.text)
+    assert link, "the saved filter is listed as a link"
+    assert device_names(planner.get(link.group(1)).text) == device_names(
+        planner.get("/devices?role=switch").text
+    )
+    # The htmx partial keeps the form's query in step with the filters just chosen.
+    partial = planner.get("/devices?status=active", headers={"HX-Request": "true"}).text
+    assert '<input type="hidden" name="query" value="status=active">' in partial
+    assert "Thiết bị chuyển mạch" not in other.get("/devices").text  # another person's list
+    nameless = planner.post(
+        "/devices/saved-filters", data={"csrf_token": token, "name": "  ", "query": "x=1"}
+    )
+    assert nameless.status_code == 422
+    filter_id = re.search(r"/devices/saved-filters/(\d+)/delete", saved.text).group(1)  # type: ignore[union-attr]
+    theirs = other.post(
+        f"/devices/saved-filters/{filter_id}/delete", data={"csrf_token": csrf_of(other.get("/devices").text)}
+    )
+    assert theirs.status_code == 404
+    gone = planner.post(f"/devices/saved-filters/{filter_id}/delete", data={"csrf_token": token}).text
+    assert "Thiết bị chuyển mạch" not in gone
