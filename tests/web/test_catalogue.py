@@ -34,16 +34,22 @@ def extracted() -> set[str]:
         ("eams/web/**.py", "python"),
         ("eams/i18n/**.py", "python"),
         ("eams/web/templates/**.html", "jinja2"),
-        ("**", "ignore"),
     ]
     options = {"eams/web/templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}
     keywords = {"_": None, "gettext": None, "N_": None, "translate": (2,), "gettext_for": (2,)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options, keywords=keywords
+        str(ROOT), method_map, options, keywords=keywords, directory_filter=in_sources
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def in_sources(path: str) -> bool:
+    """Walk only eams/web and eams/i18n. (An ("**", "ignore") mapping prunes every directory in
+    Babel 2.19, which left nothing to extract and this check unable to fail.)"""
+    relative = Path(path).relative_to(ROOT).as_posix()
+    return relative == "eams" or relative.startswith(("eams/web", "eams/i18n"))
 
 
 def test_vietnamese_is_the_default_language() -> None:
@@ -58,6 +64,7 @@ def test_every_catalogue_entry_has_a_vietnamese_translation() -> None:
 
 
 def test_every_marked_string_in_the_sources_is_in_the_catalogue() -> None:
+    assert "Devices" in extracted()  # the extraction itself finds the sources
     missing = sorted(extracted() - set(vietnamese()))
     assert missing == [], f"run scripts/i18n-extract.sh and translate: {missing}"
 
