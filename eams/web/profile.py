@@ -61,6 +61,7 @@ def show(
         scope=scope,
         account=account,
         mfa_required=mfa_required,
+        must=sorted(r.value for r in page.caller.restrictions),
         **defaults,
     )
 

@@ -15,6 +15,7 @@ from eams.auth.login import LoginState
 from eams.auth.service import accounts_of, sign_in, sign_in_mfa
 from eams.i18n import normalise_language
 from eams.web.session import (
+    FINISH_PAGE,
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
     Page,
@@ -70,14 +71,13 @@ async def login(
             problem=None,
             challenge=outcome.challenge,
         )
-    if outcome.session is None or outcome.state is not LoginState.ok:
-        problem = outcome.message
-        if outcome.state in (LoginState.password_change_required, LoginState.mfa_enrolment_required):
-            problem = translate(page.language, "Finish signing in first: change the password or enrol MFA.")
+    finishing = outcome.state in (LoginState.password_change_required, LoginState.mfa_enrolment_required)
+    if outcome.session is None or (outcome.state is not LoginState.ok and not finishing):
         return render(
-            request, page, "signin/login.html", status_code=401, next=safe_next(next), problem=problem
+            request, page, "signin/login.html", status_code=401, next=safe_next(next), problem=outcome.message
         )
-    answer = RedirectResponse(safe_next(next), status_code=303)
+    # A password set by an admin, or MFA the role requires: done on /profile before anything else.
+    answer = RedirectResponse(FINISH_PAGE if finishing else safe_next(next), status_code=303)
     set_session_cookies(answer, outcome.session, public_url=services.settings.public_url)
     answer.delete_cookie(SESSION_COOKIE, path="/")
     return answer

@@ -594,3 +594,38 @@ def test_saved_filters_are_named_links_per_person(sign_in: SignIn) -> None:
     assert theirs.status_code == 404
     gone = planner.post(f"/devices/saved-filters/{filter_id}/delete", data={"csrf_token": token}).text
     assert "Thiết bị chuyển mạch" not in gone
+
+
+def test_a_password_set_by_an_admin_is_changed_on_the_profile_before_anything_else(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    admin = sign_in("admin")
+    token = csrf_of(admin.get("/admin/users").text)
+    created = admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "vu.thi.g",
+            "role": "planner",
+            "password": "Do-quản-trị-đặt-2026",
+        },
+    )
+    assert created.status_code == 200
+    person = TestClient(admin.app)
+    signed = person.post(
+        "/login", data={"username": "vu.thi.g", "password": "Do-quản-trị-đặt-2026", "next": "/devices"}
+    )
+    assert signed.url.path == "/profile" and 'id="must-change-password"' in signed.text
+    held = person.get("/devices", follow_redirects=False)
+    assert held.status_code == 303 and held.headers["location"] == "/profile"
+    changed = person.post(
+        "/profile/password",
+        data={
+            "csrf_token": csrf_of(signed.text),
+            "current_password": "Do-quản-trị-đặt-2026",
+            "new_password": "Của-riêng-tôi-2026",
+            "repeat_password": "Của-riêng-tôi-2026",
+        },
+    )
+    assert changed.status_code == 200 and 'id="must-change-password"' not in changed.text
+    assert person.get("/devices").status_code == 200
