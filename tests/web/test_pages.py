@@ -629,3 +629,17 @@ def test_a_password_set_by_an_admin_is_changed_on_the_profile_before_anything_el
     )
     assert changed.status_code == 200 and 'id="must-change-password"' not in changed.text
     assert person.get("/devices").status_code == 200
+
+
+def test_the_new_pages_read_in_english_too(sign_in: SignIn) -> None:
+    admin, security = sign_in("admin"), sign_in("security")
+    for client, path, words in (
+        (admin, "/admin/users", "Create the account"),
+        (admin, "/profile", "Whole province"),
+        (security, "/syslog?severity__lte=error", "Error or worse"),
+        (admin, "/devices", "Save this filter"),
+    ):
+        client.cookies.set("eams_lang", "en")
+        answer = client.get(path)
+        assert answer.status_code == 200 and words in answer.text, path
+        client.cookies.delete("eams_lang")
