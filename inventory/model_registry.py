@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "collectors.syslog.models",
     "eams.auth.models",
     "eams.auth.audit.models",
+    "eams.web.models",
 )
 
 

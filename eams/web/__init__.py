@@ -19,6 +19,8 @@ from eams.web.errors import install_page_errors
 STATIC = Path(__file__).parent / "static"
 AREA_MODULES = (
     "overview",
+    "profile",
+    "saved_filters",
     "devices",
     "alerts",
     "agencies",
@@ -30,6 +32,8 @@ AREA_MODULES = (
     "admin_alerting",
     "admin_discovery",
     "maintenance",
+    "users",
+    "syslog",
 )
 
 

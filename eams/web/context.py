@@ -20,6 +20,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("/", "Overview", Permission.read),
     MenuItem("/devices", "Devices", Permission.read),
     MenuItem("/alerts", "Alerts", Permission.read_alerts),
+    MenuItem("/syslog", "Syslog", Permission.read_alerts),
     MenuItem("/agencies", "Agencies", Permission.read),
     MenuItem("/systems", "Systems", Permission.read),
     MenuItem("/impact", "Impact", Permission.read),

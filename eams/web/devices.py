@@ -27,6 +27,7 @@ from eams.api.routes.reports import graph_cache
 from eams.auth import Permission, Principal
 from eams.web.context import Crumb
 from eams.web.listing import list_page
+from eams.web.saved_filters import saved_filters
 from eams.web.session import Page, PageSession, check_csrf
 from eams.web.templating import N_, render, translate
 from inventory.csv_io import References
@@ -205,6 +206,7 @@ def device_list(request: Request, page: Page, session: PageSession) -> Response:
         sortable=SORTABLE,
         today=today,
         export_query=request.url.query,
+        saved=saved_filters(session, page.caller),
     )
 
 

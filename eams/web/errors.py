@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from eams.api.errors import ApiError
-from eams.web.session import CsrfRefused, SignInRequired, language_of
+from eams.web.session import FINISH_PAGE, CsrfRefused, FinishSigningIn, SignInRequired, language_of
 from eams.web.templating import N_, render, translate
 
 API_PATHS = ("/api/", "/healthz", "/metrics", "/openapi.json")
@@ -75,6 +75,11 @@ def install_page_errors(app: FastAPI) -> None:
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
+    async def on_finish(request: Request, _exc: Exception) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": FINISH_PAGE})
+        return RedirectResponse(FINISH_PAGE, status_code=303)
+
     async def on_csrf(request: Request, _exc: Exception) -> Response:
         message = translate(
             language_of(request),
@@ -86,3 +91,4 @@ def install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(SignInRequired, on_sign_in)
     app.add_exception_handler(CsrfRefused, on_csrf)
+    app.add_exception_handler(FinishSigningIn, on_finish)

@@ -30,10 +30,16 @@ SESSION_COOKIE = "eams_web"
 LANGUAGE_COOKIE = "eams_lang"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+FINISH_PAGE = "/profile"
 
 
 class SignInRequired(Exception):
     """Raised by a page dependency; answered with a redirect to /login?next=..."""
+
+
+class FinishSigningIn(Exception):
+    """A session that must change its password or enrol MFA opened another page: answered with
+    a redirect to /profile, where it does that."""
 
 
 class CsrfRefused(Exception):
@@ -52,16 +58,25 @@ def csrf_for(request: Request, cookie: str) -> str:
     return hmac.new(secret(request), b"csrf:" + cookie.encode(), hashlib.sha256).hexdigest()
 
 
+def finishing_pages(request: Request) -> bool:
+    """The pages a session that must first change its password or enrol MFA may open (as the
+    API lets such a session use only /api/v1/auth/)."""
+    path = request.url.path
+    return path in (FINISH_PAGE, "/logout") or path.startswith(FINISH_PAGE + "/")
+
+
 def account_session(request: Request, session: Session) -> ResolvedSession | None:
-    """The person's account session, when its cookie is there and alive and fully signed in
-    (a session that must first change its password or enrol MFA is finished through the API)."""
+    """The person's account session, when its cookie is there and alive; a session that must
+    first change its password or enrol MFA counts only on /profile, where that is done."""
     cookie = request.cookies.get(ACCOUNT_COOKIE)
     if not cookie:
         return None
     accounts = accounts_of(request.app.state.services)
     resolved = resolve_session(session, accounts.keys, accounts.config, cookie)
-    if resolved is None or resolved.principal.restrictions:
+    if resolved is None:
         return None
+    if resolved.principal.restrictions and not finishing_pages(request):
+        raise FinishSigningIn()
     return resolved
 
 

@@ -1,4 +1,4 @@
-"""/login, /logout, /profile and /language (the reader's language, remembered in a cookie)."""
+"""/login, /logout and /language (the reader's language, remembered in a cookie)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from eams.api.deps import client_info
 from eams.auth import resolve_token
@@ -15,17 +14,15 @@ from eams.auth.cookies import clear_session_cookies, set_session_cookies
 from eams.auth.login import LoginState
 from eams.auth.service import accounts_of, sign_in, sign_in_mfa
 from eams.i18n import normalise_language
-from eams.web.context import Crumb
 from eams.web.session import (
+    FINISH_PAGE,
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
     Page,
-    PageSession,
     check_csrf,
     page_context,
 )
 from eams.web.templating import render, translate
-from inventory.models import Agency
 
 router = APIRouter(include_in_schema=False)
 YEAR = 365 * 24 * 3600
@@ -74,14 +71,13 @@ async def login(
             problem=None,
             challenge=outcome.challenge,
         )
-    if outcome.session is None or outcome.state is not LoginState.ok:
-        problem = outcome.message
-        if outcome.state in (LoginState.password_change_required, LoginState.mfa_enrolment_required):
-            problem = translate(page.language, "Finish signing in first: change the password or enrol MFA.")
+    finishing = outcome.state in (LoginState.password_change_required, LoginState.mfa_enrolment_required)
+    if outcome.session is None or (outcome.state is not LoginState.ok and not finishing):
         return render(
-            request, page, "signin/login.html", status_code=401, next=safe_next(next), problem=problem
+            request, page, "signin/login.html", status_code=401, next=safe_next(next), problem=outcome.message
         )
-    answer = RedirectResponse(safe_next(next), status_code=303)
+    # A password set by an admin, or MFA the role requires: done on /profile before anything else.
+    answer = RedirectResponse(FINISH_PAGE if finishing else safe_next(next), status_code=303)
     set_session_cookies(answer, outcome.session, public_url=services.settings.public_url)
     answer.delete_cookie(SESSION_COOKIE, path="/")
     return answer
@@ -115,19 +111,6 @@ def logout(request: Request, page: Page) -> Response:
         clear_session_cookies(answer, public_url=services.settings.public_url)
     answer.delete_cookie(SESSION_COOKIE, path="/")
     return answer
-
-
-@router.get("/profile")
-def profile(request: Request, page: Page, session: PageSession) -> Response:
-    page.crumbs = [Crumb(translate(page.language, "Profile"))]
-    scope: list[str] = []
-    if page.caller is not None and page.caller.agency_ids is not None:
-        scope = list(
-            session.scalars(
-                select(Agency.name).where(Agency.id.in_(page.caller.agency_ids)).order_by(Agency.name)
-            )
-        )
-    return render(request, page, "signin/profile.html", scope=scope)
 
 
 @router.get("/language")

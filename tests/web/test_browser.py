@@ -174,6 +174,7 @@ def test_each_role_signs_in_and_sees_only_its_pages(signed_in: Callable[..., obj
         "/",
         "/devices",
         "/alerts",
+        "/syslog",
         "/agencies",
         "/systems",
         "/impact",
@@ -183,7 +184,7 @@ def test_each_role_signs_in_and_sees_only_its_pages(signed_in: Callable[..., obj
     admin.goto(f"{demo.base}/admin")  # type: ignore[attr-defined]
     shot(admin, "admin")
     planner = signed_in("planner")
-    assert "/alerts" not in menu(planner) and "/admin" not in menu(planner)
+    assert "/alerts" not in menu(planner) and "/syslog" not in menu(planner) and "/admin" not in menu(planner)
     # Through the page's own cookies, without navigating (a refused navigation logs a console error).
     assert planner.request.get(f"{demo.base}/admin").status == 403  # type: ignore[attr-defined]
     security = signed_in("security")

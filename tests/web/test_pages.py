@@ -296,3 +296,350 @@ def test_a_person_signs_in_with_an_account_and_out_again(example_services: Servi
         out = client.post("/logout", data={"csrf_token": token})
         assert out.url.path == "/login"
         assert client.get("/", follow_redirects=False).status_code == 303  # the session is over
+
+
+def account_client(services: Services, username: str, role: Role, password: str) -> TestClient:
+    """A client signed in at /login with a new account of `role` (the accounts' own session)."""
+    from eams.api.app import create_app
+    from eams.auth.service import accounts_of
+    from eams.auth.users import create_user
+
+    with services.db.session() as session:
+        create_user(
+            session,
+            accounts_of(services).config,
+            username=username,
+            role=role,
+            password=password,
+            must_change_password=False,
+        )
+    client = TestClient(create_app(services, background=False))
+    answer = client.post("/login", data={"username": username, "password": password})
+    assert answer.status_code == 200 and "eams_session" in client.cookies
+    return client
+
+
+def test_a_person_changes_their_password_with_the_apis_rules(example_services: Services) -> None:
+    client = account_client(example_services, "le.van.c", Role.operator, "Mật-khẩu-ban-đầu-2026")
+    profile = client.get("/profile").text
+    assert 'id="password-form"' in profile
+    token = csrf_of(profile)
+    wrong = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": token,
+            "current_password": "không-phải-nó-2026",
+            "new_password": "Mật-khẩu-mới-2026",
+            "repeat_password": "Mật-khẩu-mới-2026",
+        },
+    )
+    assert wrong.status_code == 403 and "mật khẩu hiện tại không đúng" in wrong.text
+    assert 'id="password-form"' in wrong.text  # the form is shown again, with the sentence
+    short = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": token,
+            "current_password": "Mật-khẩu-ban-đầu-2026",
+            "new_password": "ngắn",
+            "repeat_password": "ngắn",
+        },
+    )
+    assert short.status_code == 422 and "ít nhất 10 ký tự" in short.text
+    done = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": token,
+            "current_password": "Mật-khẩu-ban-đầu-2026",
+            "new_password": "Mật-khẩu-mới-hẳn-2026",
+            "repeat_password": "Mật-khẩu-mới-hẳn-2026",
+        },
+    )
+    assert done.status_code == 200 and 'id="password-changed"' in done.text
+    fresh = TestClient(client.app)
+    old = fresh.post("/login", data={"username": "le.van.c", "password": "Mật-khẩu-ban-đầu-2026"})
+    assert old.status_code == 401
+    new = fresh.post("/login", data={"username": "le.van.c", "password": "Mật-khẩu-mới-hẳn-2026"})
+    assert new.status_code == 200
+
+
+def test_a_person_enrols_mfa_with_a_qr_code_and_turns_it_off(example_services: Services) -> None:
+    import pyotp
+
+    from eams.auth.models import User
+
+    client = account_client(example_services, "pham.thi.d", Role.security, "Mật-khẩu-an-ninh-2026")
+    token = csrf_of(client.get("/profile").text)
+    enrol = client.post("/profile/mfa/enrol", data={"csrf_token": token}).text
+    assert '<div class="qr" id="mfa-qr"><svg' in enrol
+    secret = re.search(r'id="mfa-secret">([A-Z2-7]+)<', enrol).group(1)  # type: ignore[union-attr]
+    wrong = client.post("/profile/mfa/confirm", data={"csrf_token": token, "code": "000000"})
+    assert wrong.status_code == 422 and "mã không đúng" in wrong.text
+    confirmed = client.post(
+        "/profile/mfa/confirm", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()}
+    ).text
+    codes = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", confirmed)
+    assert len(codes) >= 5
+    with example_services.db.session() as session:
+        user = session.query(User).filter_by(username="pham.thi.d").one()
+        assert user.totp_enabled
+    assert 'id="mfa-disable-form"' in client.get("/profile").text
+    refused = client.post("/profile/mfa/disable", data={"csrf_token": token, "code": "123456"})
+    assert refused.status_code == 403 and "mã không đúng" in refused.text
+    off = client.post("/profile/mfa/disable", data={"csrf_token": token, "code": codes[0]})
+    assert off.status_code == 200 and 'id="mfa-enrol-form"' in off.text
+    with example_services.db.session() as session:
+        assert not session.query(User).filter_by(username="pham.thi.d").one().totp_enabled
+
+
+def test_a_token_sign_in_has_no_password_to_change(sign_in: SignIn) -> None:
+    page = sign_in("operator").get("/profile").text
+    assert 'id="token-profile"' in page and 'id="password-form"' not in page
+
+
+def user_row(html: str, username: str) -> str:
+    found = re.search(rf'<tr data-user="{re.escape(username)}">(.*?)</tr>', html, flags=re.S)
+    assert found, f"{username} is not listed"
+    return found.group(1)
+
+
+def user_id_of(services: Services, username: str) -> int:
+    from eams.auth.models import User
+
+    with services.db.session() as session:
+        found = session.scalar(select(User.id).where(User.username == username))
+        assert found is not None
+        return found
+
+
+def test_an_admin_manages_accounts_on_the_users_page(sign_in: SignIn, example_services: Services) -> None:
+    from eams.auth.models import LoginThrottle, User
+
+    assert sign_in("operator").get("/admin/users").status_code == 403
+    admin = sign_in("admin")
+    assert 'href="/admin/users"' in admin.get("/admin").text
+    token = csrf_of(admin.get("/admin/users").text)
+    form = {"csrf_token": token, "username": "ngo.van.e", "role": "operator", "full_name": "Ngô Văn E"}
+    weak = admin.post("/admin/users", data={**form, "password": "ngắn"})
+    assert weak.status_code == 422 and "ít nhất 10 ký tự" in weak.text and 'id="user-form"' in weak.text
+    created = admin.post("/admin/users", data={**form, "password": "Mật-khẩu-đầu-tiên-2026"})
+    assert created.status_code == 200 and 'id="users-done"' in created.text
+    assert "Ngô Văn E" in user_row(created.text, "ngo.van.e")
+    taken = admin.post("/admin/users", data={**form, "password": "Mật-khẩu-đầu-tiên-2026"})
+    assert taken.status_code == 409 and "đã có tài khoản ngo.van.e" in taken.text
+    collector = admin.post(
+        "/admin/users", data={**form, "username": "may", "role": "collector", "password": "x" * 12}
+    )
+    assert collector.status_code == 422  # people-only roles, as the API
+    user_id = user_id_of(example_services, "ngo.van.e")
+
+    disabled = admin.post(f"/admin/users/{user_id}/disable", data={"csrf_token": token}).text
+    assert "Đã khoá tài khoản" in user_row(disabled, "ngo.van.e")
+    enabled = admin.post(f"/admin/users/{user_id}/enable", data={"csrf_token": token}).text
+    assert f"/admin/users/{user_id}/disable" in user_row(enabled, "ngo.van.e")
+
+    with example_services.db.session() as session:
+        now = dt.datetime.now(dt.UTC)
+        session.add(
+            LoginThrottle(
+                key="user:ngo.van.e",
+                failures=9,
+                first_failure_at=now,
+                last_failure_at=now,
+                locked_until=now + dt.timedelta(minutes=15),
+            )
+        )
+    locked = admin.get("/admin/users?q=ngo.van").text
+    assert "Tạm khoá đăng nhập" in user_row(locked, "ngo.van.e") and "hls-" not in locked
+    unlocked = admin.post(f"/admin/users/{user_id}/unlock", data={"csrf_token": token}).text
+    assert "Tạm khoá đăng nhập" not in user_row(unlocked, "ngo.van.e")
+
+    short = admin.post(f"/admin/users/{user_id}/password", data={"csrf_token": token, "password": "ngắn"})
+    assert short.status_code == 422
+    admin.post(
+        f"/admin/users/{user_id}/password",
+        data={"csrf_token": token, "password": "Mật-khẩu-do-quản-trị-2026"},
+    )
+    with example_services.db.session() as session:
+        user = session.get(User, user_id)
+        assert user is not None and user.must_change_password and user.active
+    assert admin.post("/admin/users/999999/disable", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_scoped_admin_manages_only_accounts_of_their_agency(sign_in: SignIn) -> None:
+    scoped = sign_in("admin", agency_code="SL.HLS")
+    page = scoped.get("/admin/users").text
+    assert "ngo.van.e" not in page and "Sở Y tế" not in page
+    wide = scoped.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf_of(page),
+            "username": "rong.qua",
+            "role": "planner",
+            "password": "Mật-khẩu-đầu-tiên-2026",
+        },
+    )
+    assert wide.status_code == 403  # no agency: the whole province, wider than the admin's scope
+
+
+def store_syslog(services: Services, *messages: dict[str, object]) -> None:
+    """Messages written by the syslog intake's own store, as the intake writes them."""
+    from collectors.syslog.records import SyslogRecord
+    from collectors.syslog.store import SyslogStore
+
+    records = []
+    with services.db.session() as session:
+        for spec in messages:
+            device = str(spec.get("device") or "")
+            device_id = session.scalar(select(Device.id).where(Device.name == device)) if device else None
+            when = spec.get("at") or dt.datetime.now(dt.UTC)
+            assert isinstance(when, dt.datetime)
+            text = str(spec["message"])
+            records.append(
+                SyslogRecord(
+                    received_ns=int(when.timestamp() * 1e9),
+                    source=str(spec.get("source", "10.0.0.9")),
+                    source_port=514,
+                    transport="udp",
+                    raw=f"<13>{text}".encode(),
+                    truncated=False,
+                    header_format="rfc3164",
+                    facility=4,
+                    severity=int(spec.get("severity", 6)),  # type: ignore[call-overload]
+                    message=text,
+                    format=spec.get("format"),  # type: ignore[arg-type]
+                    vendor=spec.get("format"),  # type: ignore[arg-type]
+                    event=spec.get("event"),  # type: ignore[arg-type]
+                    device_id=device_id,
+                    device_name=device or None,
+                )
+            )
+    SyslogStore(services.db).write(records)
+
+
+def test_the_syslog_page_filters_and_scopes_what_the_api_lists(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    old = dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC)
+    store_syslog(
+        example_services,
+        {
+            "device": "dc-fw-01",
+            "message": "Đăng nhập quản trị thất bại từ 203.0.113.7",
+            "severity": 4,
+            "format": "fortigate",
+            "event": "admin_login_failed",
+        },
+        {
+            "device": "dc-fw-01",
+            "message": "interface port1 up",
+            "severity": 6,
+            "format": "fortigate",
+            "event": "link_up",
+            "at": old,
+        },
+        {"device": "hls-sw-old-01", "message": "huyện Lâm Sơn switch reboot", "severity": 2},
+        {"message": "an unknown sender speaks", "source": "192.0.2.50", "severity": 3},
+    )
+    assert sign_in("planner").get("/syslog").status_code == 403
+    security = sign_in("security")
+    assert 'href="/syslog"' in security.get("/alerts").text
+    everything = security.get("/syslog").text
+    for words in ("thất bại", "port1 up", "switch reboot", "unknown sender"):
+        assert words in everything
+    failed = security.get("/syslog?q=dang+nhap+that+bai").text  # without diacritics, as the API's q
+    assert "thất bại" in failed and "port1 up" not in failed
+    worse = security.get("/syslog?severity__lte=warning").text
+    assert "thất bại" in worse and "switch reboot" in worse and "port1 up" not in worse
+    by_format = security.get("/syslog?format=fortigate&event=link_up").text
+    assert "port1 up" in by_format and "thất bại" not in by_format
+    by_device = security.get("/syslog?device=hls-sw").text
+    assert "switch reboot" in by_device and "thất bại" not in by_device
+    in_march = security.get("/syslog?since=2026-03-01&until=2026-03-01").text
+    assert "port1 up" in in_march and "thất bại" not in in_march
+    bad_day = security.get("/syslog?since=01/03/2026")
+    assert bad_day.status_code == 400 and "since" in bad_day.text
+    unknown_filter = security.get("/syslog?colour=red")
+    assert unknown_filter.status_code == 400  # the API's own refusal of an unknown filter
+    scoped = sign_in("security", agency_code="SL.HLS").get("/syslog").text
+    assert "switch reboot" in scoped and "thất bại" not in scoped and "unknown sender" not in scoped
+
+
+def test_saved_filters_are_named_links_per_person(sign_in: SignIn) -> None:
+    planner, other = sign_in("planner", name="planner-a"), sign_in("planner", name="planner-b")
+    listing = planner.get("/devices?role=switch&offset=50").text
+    assert 'id="save-filter-form"' in listing
+    token = csrf_of(listing)
+    saved = planner.post(
+        "/devices/saved-filters",
+        data={"csrf_token": token, "name": "Thiết bị chuyển mạch", "query": "role=switch&offset=50"},
+    )
+    assert saved.status_code == 200 and saved.url.query == b"role=switch"  # paging is not saved
+    link = re.search(r'<a href="(/devices\?role=switch)">Thiết bị chuyển mạch</a>', saved.text)
+    assert link, "the saved filter is listed as a link"
+    assert device_names(planner.get(link.group(1)).text) == device_names(
+        planner.get("/devices?role=switch").text
+    )
+    # The htmx partial keeps the form's query in step with the filters just chosen.
+    partial = planner.get("/devices?status=active", headers={"HX-Request": "true"}).text
+    assert '<input type="hidden" name="query" value="status=active">' in partial
+    assert "Thiết bị chuyển mạch" not in other.get("/devices").text  # another person's list
+    nameless = planner.post(
+        "/devices/saved-filters", data={"csrf_token": token, "name": "  ", "query": "x=1"}
+    )
+    assert nameless.status_code == 422
+    filter_id = re.search(r"/devices/saved-filters/(\d+)/delete", saved.text).group(1)  # type: ignore[union-attr]
+    theirs = other.post(
+        f"/devices/saved-filters/{filter_id}/delete", data={"csrf_token": csrf_of(other.get("/devices").text)}
+    )
+    assert theirs.status_code == 404
+    gone = planner.post(f"/devices/saved-filters/{filter_id}/delete", data={"csrf_token": token}).text
+    assert "Thiết bị chuyển mạch" not in gone
+
+
+def test_a_password_set_by_an_admin_is_changed_on_the_profile_before_anything_else(
+    sign_in: SignIn, example_services: Services
+) -> None:
+    admin = sign_in("admin")
+    token = csrf_of(admin.get("/admin/users").text)
+    created = admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "vu.thi.g",
+            "role": "planner",
+            "password": "Do-quản-trị-đặt-2026",
+        },
+    )
+    assert created.status_code == 200
+    person = TestClient(admin.app)
+    signed = person.post(
+        "/login", data={"username": "vu.thi.g", "password": "Do-quản-trị-đặt-2026", "next": "/devices"}
+    )
+    assert signed.url.path == "/profile" and 'id="must-change-password"' in signed.text
+    held = person.get("/devices", follow_redirects=False)
+    assert held.status_code == 303 and held.headers["location"] == "/profile"
+    changed = person.post(
+        "/profile/password",
+        data={
+            "csrf_token": csrf_of(signed.text),
+            "current_password": "Do-quản-trị-đặt-2026",
+            "new_password": "Của-riêng-tôi-2026",
+            "repeat_password": "Của-riêng-tôi-2026",
+        },
+    )
+    assert changed.status_code == 200 and 'id="must-change-password"' not in changed.text
+    assert person.get("/devices").status_code == 200
+
+
+def test_the_new_pages_read_in_english_too(sign_in: SignIn) -> None:
+    admin, security = sign_in("admin"), sign_in("security")
+    for client, path, words in (
+        (admin, "/admin/users", "Create the account"),
+        (admin, "/profile", "Whole province"),
+        (security, "/syslog?severity__lte=error", "Error or worse"),
+        (admin, "/devices", "Save this filter"),
+    ):
+        client.cookies.set("eams_lang", "en")
+        answer = client.get(path)
+        assert answer.status_code == 200 and words in answer.text, path
+        client.cookies.delete("eams_lang")
