@@ -105,3 +105,12 @@ def test_the_literal_check_can_fail() -> None:
     assert visible_literals("<p>Thiết bị</p>") == ["Thiết bị"]
     assert visible_literals('<input placeholder="Search">') == ["Search"]
     assert visible_literals("<p>{{ _('Devices') }}</p>") == []
+
+
+def test_no_message_is_in_the_catalogue_twice() -> None:
+    """Two branches once added "Disabled" for a rule and for an account with different
+    translations; gettext kept one and the other page said the wrong thing."""
+    ids = re.findall(r'^msgid "(.+)"$', catalogue_path("vi").read_text(encoding="utf-8"), re.MULTILINE)
+    assert len(ids) > 100
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    assert twice == [], f"give these one entry (or a clearer msgid each): {twice}"
