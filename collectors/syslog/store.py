@@ -8,7 +8,21 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, Dialect, Table, delete, select, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Dialect,
+    Table,
+    column,
+    delete,
+    insert,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy import table as sql_table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeEngine
 
@@ -18,6 +32,8 @@ from inventory.db import Database
 
 FTS_TABLE = "syslog_message_search"  # SQLite only (migration 0850); inventory.search_index knows it
 FTS_AUTOMERGE = 16
+# The FTS5 table as SQLAlchemy sees it: its hidden column named like it takes commands ('delete').
+_FTS = sql_table(FTS_TABLE, column(FTS_TABLE), column("rowid"), column("search_text"))
 
 
 class SyslogStore:
@@ -147,16 +163,23 @@ class SyslogStore:
         cutoff = (now or datetime.now(UTC)) - max_age
         removed = 0
         with self.db.session(actor="syslog") as session:
-            old = delete(SyslogMessage).where(SyslogMessage.received_at < cutoff)
-            removed += _rowcount(session.execute(old))
+            connection = session.connection()
+            removed += self._delete(connection, SyslogMessage.received_at < cutoff)
             boundary = session.scalar(
                 select(SyslogMessage.id).order_by(SyslogMessage.id.desc()).offset(max_rows).limit(1)
             )
             if boundary is not None:
-                removed += _rowcount(
-                    session.execute(delete(SyslogMessage).where(SyslogMessage.id <= boundary))
-                )
+                removed += self._delete(connection, SyslogMessage.id <= boundary)
         return removed
+
+    def _delete(self, connection: Connection, where: ColumnElement[bool]) -> int:
+        if connection.dialect.name == "sqlite":
+            # An external-content FTS5 table is told what leaves it, with the text it indexed
+            # (a plain DELETE of the rows would leave their entries in the index for ever).
+            table = cast(Table, SyslogMessage.__table__)
+            indexed = select(literal("delete"), table.c.id, table.c.search_text).where(where)
+            connection.execute(insert(_FTS).from_select([FTS_TABLE, "rowid", "search_text"], indexed))
+        return _rowcount(connection.execute(delete(SyslogMessage).where(where)))
 
 
 class RowInserter:

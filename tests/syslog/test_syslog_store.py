@@ -4,7 +4,7 @@ and the search index finds it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from collectors.syslog.models import SyslogMessage
 from collectors.syslog.processor import SyslogProcessor
 from collectors.syslog.records import SyslogRecord
 from collectors.syslog.resolver import DeviceResolver
-from collectors.syslog.store import SyslogStore
+from collectors.syslog.store import FTS_TABLE, SyslogStore
 from inventory.db import Database
 from inventory.search_index import trigram_candidates
 
@@ -67,3 +67,29 @@ def test_the_search_index_finds_what_a_batch_stored(db: Database) -> None:
     with db.session() as session:
         found = session.scalars(query).all()
     assert len(found) == 3 and all(text.startswith("Accepted publickey for ops") for text in found)
+
+
+def _indexed(db: Database, word: str) -> set[int]:
+    """Ids the SQLite search index itself holds for `word` (whether or not their rows still exist)."""
+    with db.session() as session:
+        found = session.connection().exec_driver_sql(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (f'"{word}"',)
+        )
+        return set(found.scalars().all())
+
+
+def test_pruned_messages_leave_the_search_index(db: Database) -> None:
+    store = SyslogStore(db)
+    store.write(_records())
+    if db.engine.dialect.name != "sqlite":  # PostgreSQL's GIN index follows its rows by itself
+        return
+    with db.session() as session:
+        ids = set(session.scalars(select(SyslogMessage.id)).all())
+    assert len(_indexed(db, "accepted") & ids) == 3  # written and indexed
+    now = datetime(2026, 5, 3, tzinfo=UTC)
+    assert store.prune(timedelta(days=30), max_rows=0, now=now) == len(ids)
+    assert not _indexed(db, "accepted") & ids  # no entry left behind for a pruned row
+    store.write(_records())  # and the index still takes and finds new rows
+    with db.session() as session:
+        fresh = set(session.scalars(select(SyslogMessage.id)).all())
+    assert len(_indexed(db, "accepted") & fresh) == 3
