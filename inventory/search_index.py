@@ -4,7 +4,9 @@
 exactly that but reads every row. The index only narrows the candidates; the LIKEs still decide, so
 results are the same with or without it.
 - SQLite: an FTS5 trigram table per large table (created by migration 0150, kept in step by
-  triggers); `TrigramCandidates` compiles to `id IN (SELECT rowid FROM <fts> WHERE <fts> MATCH ...)`.
+  triggers; the syslog messages' by the syslog store, in batches behind the insert, so a search
+  there also reads the rows past the last indexed id); `TrigramCandidates` compiles to
+  `id IN (SELECT rowid FROM <fts> WHERE <fts> MATCH ...)`.
 - PostgreSQL: a pg_trgm GIN index on `search_text`, which LIKE '%word%' uses by itself; there
   `TrigramCandidates` compiles to TRUE.
 """
@@ -22,6 +24,10 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 # table -> its FTS5 trigram table on SQLite
 SQLITE_FTS_TABLES = {"device": "device_search", "syslog_message": "syslog_message_search"}
+# FTS5 tables filled in batches behind the insert (by the syslog store), and where the last id
+# they hold is read: their docsize shadow table has one row per indexed row. A search also reads the
+# rows past that id, not indexed yet.
+SQLITE_INDEXED_IDS = {"syslog_message_search": "syslog_message_search_docsize"}
 # FTS5's trigram tokenizer cannot look up anything shorter than three characters.
 MIN_TRIGRAM_WORD = 3
 
@@ -58,7 +64,11 @@ def _sqlite(element: TrigramCandidates, compiler: SQLCompiler, **kw: Any) -> str
     column = compiler.process(element.id_column, **kw)
     query = compiler.process(element.query, **kw)
     fts = element.fts_table
-    return f"{column} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {query})"
+    indexed = f"{column} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {query})"
+    ids = SQLITE_INDEXED_IDS.get(fts)
+    if ids is None:
+        return indexed
+    return f"({indexed} OR {column} > (SELECT coalesce(max(id), 0) FROM {ids}))"
 
 
 @compiles(TrigramCandidates)

@@ -58,15 +58,42 @@ def test_a_batch_reads_back_as_sqlalchemys_own_insert_would_store_it(db: Databas
     assert written[12][-3] == ODD[0] and written[3][-2] is True  # raw bytes as sent; truncated
 
 
-def test_the_search_index_finds_what_a_batch_stored(db: Database) -> None:
-    SyslogStore(db).write(_records())
+def _found(db: Database) -> list[str]:
     wanted = trigram_candidates(SyslogMessage.__table__, ["accepted", "publickey"])
     query = select(SyslogMessage.message).where(SyslogMessage.search_text.like("%accepted publickey%"))
     if wanted is not None:  # SQLite: the FTS5 table narrows; PostgreSQL: the GIN index is implicit
         query = query.where(wanted)
     with db.session() as session:
-        found = session.scalars(query).all()
+        return list(session.scalars(query).all())
+
+
+def test_the_search_index_finds_what_a_batch_stored(db: Database) -> None:
+    SyslogStore(db, index_batch=1).write(_records())
+    found = _found(db)
     assert len(found) == 3 and all(text.startswith("Accepted publickey for ops") for text in found)
+
+
+def test_a_search_finds_the_rows_not_indexed_yet(db: Database) -> None:
+    """SQLite: the store indexes in large batches behind the insert; the rows past the index's last
+    id are read by the search itself, before and after pruning."""
+    store = SyslogStore(db, index_batch=2 * len(_records()))
+    store.write(_records())  # indexed: nothing yet
+    assert len(_found(db)) == 3
+    store.write(_records())  # now both batches are indexed
+    store.write(_records())  # and the third is not
+    assert len(_found(db)) == 9
+    if db.engine.dialect.name == "sqlite":
+        assert len(_indexed(db, "accepted")) >= 6
+    now = datetime(2026, 5, 3, tzinfo=UTC)
+    store.prune(timedelta(days=30), max_rows=len(_records()) + 1, now=now)  # the index's rows but one
+    assert len(_found(db)) == 3
+    store.prune(timedelta(days=30), max_rows=0, now=now)
+    assert _found(db) == []
+    store.write(_records())
+    assert len(_found(db)) == 3
+    if db.engine.dialect.name == "sqlite":  # FTS5's own check: pruning removed only indexed rows
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('integrity-check')")
 
 
 def _indexed(db: Database, word: str) -> set[int]:
@@ -79,7 +106,7 @@ def _indexed(db: Database, word: str) -> set[int]:
 
 
 def test_pruned_messages_leave_the_search_index(db: Database) -> None:
-    store = SyslogStore(db)
+    store = SyslogStore(db, index_batch=1)
     store.write(_records())
     if db.engine.dialect.name != "sqlite":  # PostgreSQL's GIN index follows its rows by itself
         return
