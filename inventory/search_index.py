@@ -28,6 +28,9 @@ SQLITE_FTS_TABLES = {"device": "device_search", "syslog_message": "syslog_messag
 # they hold is read: their docsize shadow table has one row per indexed row. A search also reads the
 # rows past that id, not indexed yet.
 SQLITE_INDEXED_IDS = {"syslog_message_search": "syslog_message_search_docsize"}
+# FTS5 tables without token positions (detail=none): a word is looked up as all of its trigrams
+# (phrases need positions), still a superset of the rows that contain it.
+SQLITE_TRIGRAMS_ONLY = frozenset({"syslog_message_search"})
 # FTS5's trigram tokenizer cannot look up anything shorter than three characters.
 MIN_TRIGRAM_WORD = 3
 
@@ -47,6 +50,8 @@ class TrigramCandidates(ColumnElement[bool]):
     def __init__(self, id_column: ColumnElement[Any], fts_table: str, words: list[str]):
         self.id_column = id_column
         self.fts_table = fts_table
+        if fts_table in SQLITE_TRIGRAMS_ONLY:
+            words = sorted({word[i : i + 3] for word in words for i in range(len(word) - 2)})
         phrases = ['"' + word.replace('"', '""') + '"' for word in words]
         self.query: BindParameter[str] = bindparam(None, " AND ".join(phrases), unique=True)
 

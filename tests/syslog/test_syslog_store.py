@@ -98,9 +98,11 @@ def test_a_search_finds_the_rows_not_indexed_yet(db: Database) -> None:
 
 def _indexed(db: Database, word: str) -> set[int]:
     """Ids the SQLite search index itself holds for `word` (whether or not their rows still exist)."""
+    wanted = trigram_candidates(SyslogMessage.__table__, [word])
+    assert wanted is not None
     with db.session() as session:
         found = session.connection().exec_driver_sql(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (f'"{word}"',)
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (wanted.query.value,)
         )
         return set(found.scalars().all())
 
