@@ -229,8 +229,12 @@ class RowInserter:
 
 def _converter(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     convert = type_.dialect_impl(dialect).bind_processor(dialect)
-    if convert is None or not isinstance(type_, JSON):
-        return convert
+    if convert is None:
+        return None
+    if not isinstance(type_, JSON):  # JSON turns None into 'null'; the others keep it NULL
+        process = convert
+        # A missing device time went through the UTC type's whole chain to stay None.
+        return lambda value: None if value is None else process(value)
     # Most messages have no structured data: `{}` is serialised once.
     empty = convert({})
     return lambda value: empty if value == {} else convert(value)
