@@ -13,9 +13,9 @@ results are the same with or without it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam
+from sqlalchemy import Column, ColumnElement, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
@@ -69,11 +69,17 @@ def _sqlite(element: TrigramCandidates, compiler: SQLCompiler, **kw: Any) -> str
     column = compiler.process(element.id_column, **kw)
     query = compiler.process(element.query, **kw)
     fts = element.fts_table
-    indexed = f"{column} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {query})"
+    matches = f"SELECT rowid FROM {fts} WHERE {fts} MATCH {query}"
     ids = SQLITE_INDEXED_IDS.get(fts)
-    if ids is None:
-        return indexed
-    return f"({indexed} OR {column} > (SELECT coalesce(max(id), 0) FROM {ids}))"
+    if ids is not None:
+        # One IN over both sets, not `IN (...) OR id > ...`: with the OR, SQLite reads the whole
+        # table instead of looking the candidates up by id.
+        id_column = cast(Column[Any], element.id_column)
+        name, table = id_column.name, id_column.table.name
+        matches += (
+            f" UNION ALL SELECT {name} FROM {table} WHERE {name} > (SELECT coalesce(max(id), 0) FROM {ids})"
+        )
+    return f"{column} IN ({matches})"
 
 
 @compiles(TrigramCandidates)
