@@ -18,6 +18,7 @@ from collectors.syslog.processor import SyslogProcessor
 from collectors.syslog.records import SyslogRecord
 from collectors.syslog.resolver import DeviceResolver
 from collectors.syslog.store import FTS_TABLE, SyslogStore
+from eams.api.listing import search_clause
 from inventory.db import Database
 from inventory.search_index import trigram_candidates
 
@@ -122,3 +123,22 @@ def test_pruned_messages_leave_the_search_index(db: Database) -> None:
     with db.session() as session:
         fresh = set(session.scalars(select(SyslogMessage.id)).all())
     assert len(_indexed(db, "accepted") & fresh) == 3
+
+
+def test_a_search_looks_its_candidates_up_by_id(db: Database) -> None:
+    """SQLite: the index's matches and the rows not indexed yet are looked up by id; the table is
+    never read whole (an `IN (...) OR id > ...` did that, newest first, until it had a page)."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    clause = search_clause(SyslogMessage, "accepted publickey")
+    assert clause is not None
+    query = select(SyslogMessage.id).where(clause).order_by(SyslogMessage.id.desc()).limit(50)
+    compiled = query.compile(dialect=db.engine.dialect)
+    parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    with db.session() as session:
+        plan = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters).all()
+    steps = [str(row[-1]) for row in plan]
+    assert not [
+        step for step in steps if step.startswith("SCAN syslog_message ") or step == "SCAN syslog_message"
+    ]
+    assert any("syslog_message_search VIRTUAL TABLE" in step for step in steps)
