@@ -34,6 +34,10 @@ class StreamFramer:
         frames: list[Frame] = []
         buffer = self._buffer
         buffer += data
+        if not self._skip and not self._skip_to_lf:
+            taken = self._whole_octet_counted(buffer, frames)
+            if taken:
+                del buffer[:taken]  # once per read, not once per frame
         while buffer:
             if self._skip:
                 dropped = min(self._skip, len(buffer))
@@ -88,6 +92,25 @@ class StreamFramer:
                 break
             frames.append(frame)
         return frames
+
+    def _whole_octet_counted(self, buffer: bytearray, frames: list[Frame]) -> int:
+        """The common case, read by offset: the complete, well-formed octet-counted frames at the
+        start of the buffer; returns the bytes they took. Anything else is left to `feed`."""
+        pos, end, max_bytes, found = 0, len(buffer), self.max_bytes, len(frames)
+        while pos < end and 0x31 <= buffer[pos] <= 0x39:
+            space = buffer.find(b" ", pos, pos + MAX_LENGTH_DIGITS + 1)
+            if space < 0:
+                break
+            digits = buffer[pos:space]
+            if not digits.isdigit():
+                break
+            length, start = int(digits), space + 1
+            if length > max_bytes or end - start < length:
+                break
+            frames.append(Frame(bytes(buffer[start : start + length])))
+            pos = start + length
+        self.frames += len(frames) - found
+        return pos
 
     def _lf_frame(self, buffer: bytearray) -> Frame | None:
         end = _end_of_line(buffer)

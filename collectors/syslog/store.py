@@ -8,21 +8,42 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, Dialect, Table, delete, select, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Dialect,
+    Table,
+    column,
+    delete,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy import table as sql_table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeEngine
 
 from collectors.syslog.models import SyslogLoginAddress, SyslogMessage, SyslogUnknownSender
 from collectors.syslog.records import SyslogRecord
 from inventory.db import Database
+from inventory.search_index import SQLITE_INDEXED_IDS
 
 FTS_TABLE = "syslog_message_search"  # SQLite only (migration 0850); inventory.search_index knows it
 FTS_AUTOMERGE = 16
+# Rows added to the SQLite search index at a time, behind the insert (see `_index_behind`).
+FTS_INDEX_BATCH = 20_000
+# The last id the index holds: FTS5 keeps a row per indexed message in its docsize table.
+INDEXED_THROUGH = f"SELECT coalesce(max(id), 0) FROM {SQLITE_INDEXED_IDS[FTS_TABLE]}"
+# The FTS5 table as SQLAlchemy sees it: its hidden column named like it takes commands ('delete').
+_FTS = sql_table(FTS_TABLE, column(FTS_TABLE), column("rowid"), column("search_text"))
 
 
 class SyslogStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, index_batch: int = FTS_INDEX_BATCH) -> None:
         self.db = db
+        self.index_batch = index_batch
         self._rows: RowInserter | None = None
         self._fts_tuned = False
 
@@ -36,25 +57,33 @@ class SyslogStore:
             inserter = self._inserter(connection.dialect)
             connection.exec_driver_sql(inserter.sql, inserter.parameters(rows))
             if connection.dialect.name == "sqlite":  # PostgreSQL: a pg_trgm GIN index keeps itself
-                if not self._fts_tuned:
-                    # FTS5 merges its index segments 4 at a time by default, rewriting a
-                    # log-sized index again and again: 16 at a time costs ingest 40 % less CPU
-                    # (a setting kept in the table; searches read a few more segments).
-                    connection.exec_driver_sql(
-                        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('automerge', {FTS_AUTOMERGE})"
-                    )
-                    self._fts_tuned = True
-                # SQLite has one writer at a time, and AUTOINCREMENT gives a batch consecutive ids:
-                # the last one tells them all (RETURNING would run one statement per row).
-                last = int(connection.execute(text("SELECT max(id) FROM syslog_message")).scalar_one())
-                connection.exec_driver_sql(
-                    f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (?, ?)",
-                    list(zip(range(last - len(rows) + 1, last + 1), (row["search_text"] for row in rows),
-                             strict=True)),
-                )  # fmt: skip
+                self._index_behind(connection)
         unknown = [record for record in records if record.device_id is None]
         if unknown:
             self._count_unknown(unknown)
+
+    def _index_behind(self, connection: Connection) -> None:
+        """Adds the rows past the index's last id to the FTS5 index once there are `index_batch`
+        of them: FTS5 writes a segment per transaction and merges them again and again, so larger
+        batches cost less per row. Searches read the rows not indexed yet by themselves
+        (`inventory.search_index`), so they still find everything."""
+        if not self._fts_tuned:
+            # FTS5 merges its index segments 4 at a time by default, rewriting a log-sized
+            # index again and again: 16 at a time costs ingest 40 % less CPU (a setting kept in
+            # the table; searches read a few more segments).
+            connection.exec_driver_sql(
+                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('automerge', {FTS_AUTOMERGE})"
+            )
+            self._fts_tuned = True
+        indexed = int(connection.exec_driver_sql(INDEXED_THROUGH).scalar_one())
+        last = int(connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM syslog_message").scalar_one())
+        if last - indexed >= self.index_batch:
+            # Ids only grow (AUTOINCREMENT), so the rows past the last indexed id are the new ones.
+            connection.exec_driver_sql(
+                f"INSERT INTO {FTS_TABLE}(rowid, search_text) "
+                "SELECT id, search_text FROM syslog_message WHERE id > ?",
+                (indexed,),
+            )
 
     def _inserter(self, dialect: Dialect) -> RowInserter:
         if self._rows is None or self._rows.dialect is not dialect:
@@ -147,16 +176,27 @@ class SyslogStore:
         cutoff = (now or datetime.now(UTC)) - max_age
         removed = 0
         with self.db.session(actor="syslog") as session:
-            old = delete(SyslogMessage).where(SyslogMessage.received_at < cutoff)
-            removed += _rowcount(session.execute(old))
+            connection = session.connection()
+            removed += self._delete(connection, SyslogMessage.received_at < cutoff)
             boundary = session.scalar(
                 select(SyslogMessage.id).order_by(SyslogMessage.id.desc()).offset(max_rows).limit(1)
             )
             if boundary is not None:
-                removed += _rowcount(
-                    session.execute(delete(SyslogMessage).where(SyslogMessage.id <= boundary))
-                )
+                removed += self._delete(connection, SyslogMessage.id <= boundary)
         return removed
+
+    def _delete(self, connection: Connection, where: ColumnElement[bool]) -> int:
+        if connection.dialect.name == "sqlite":
+            # An external-content FTS5 table is told what leaves it, with the text it indexed
+            # (a plain DELETE of the rows would leave their entries in the index for ever).
+            # Rows past the index's last id were never indexed: they are not to be deleted from it.
+            table = cast(Table, SyslogMessage.__table__)
+            through = int(connection.exec_driver_sql(INDEXED_THROUGH).scalar_one())
+            indexed = select(literal("delete"), table.c.id, table.c.search_text).where(
+                where, table.c.id <= through
+            )
+            connection.execute(insert(_FTS).from_select([FTS_TABLE, "rowid", "search_text"], indexed))
+        return _rowcount(connection.execute(delete(SyslogMessage).where(where)))
 
 
 class RowInserter:
@@ -189,8 +229,12 @@ class RowInserter:
 
 def _converter(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     convert = type_.dialect_impl(dialect).bind_processor(dialect)
-    if convert is None or not isinstance(type_, JSON):
-        return convert
+    if convert is None:
+        return None
+    if not isinstance(type_, JSON):  # JSON turns None into 'null'; the others keep it NULL
+        process = convert
+        # A missing device time went through the UTC type's whole chain to stay None.
+        return lambda value: None if value is None else process(value)
     # Most messages have no structured data: `{}` is serialised once.
     empty = convert({})
     return lambda value: empty if value == {} else convert(value)

@@ -4,7 +4,7 @@ and the search index finds it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,8 @@ from collectors.syslog.models import SyslogMessage
 from collectors.syslog.processor import SyslogProcessor
 from collectors.syslog.records import SyslogRecord
 from collectors.syslog.resolver import DeviceResolver
-from collectors.syslog.store import SyslogStore
+from collectors.syslog.store import FTS_TABLE, SyslogStore
+from eams.api.listing import search_clause
 from inventory.db import Database
 from inventory.search_index import trigram_candidates
 
@@ -58,12 +59,86 @@ def test_a_batch_reads_back_as_sqlalchemys_own_insert_would_store_it(db: Databas
     assert written[12][-3] == ODD[0] and written[3][-2] is True  # raw bytes as sent; truncated
 
 
-def test_the_search_index_finds_what_a_batch_stored(db: Database) -> None:
-    SyslogStore(db).write(_records())
+def _found(db: Database) -> list[str]:
     wanted = trigram_candidates(SyslogMessage.__table__, ["accepted", "publickey"])
     query = select(SyslogMessage.message).where(SyslogMessage.search_text.like("%accepted publickey%"))
     if wanted is not None:  # SQLite: the FTS5 table narrows; PostgreSQL: the GIN index is implicit
         query = query.where(wanted)
     with db.session() as session:
-        found = session.scalars(query).all()
+        return list(session.scalars(query).all())
+
+
+def test_the_search_index_finds_what_a_batch_stored(db: Database) -> None:
+    SyslogStore(db, index_batch=1).write(_records())
+    found = _found(db)
     assert len(found) == 3 and all(text.startswith("Accepted publickey for ops") for text in found)
+
+
+def test_a_search_finds_the_rows_not_indexed_yet(db: Database) -> None:
+    """SQLite: the store indexes in large batches behind the insert; the rows past the index's last
+    id are read by the search itself, before and after pruning."""
+    store = SyslogStore(db, index_batch=2 * len(_records()))
+    store.write(_records())  # indexed: nothing yet
+    assert len(_found(db)) == 3
+    store.write(_records())  # now both batches are indexed
+    store.write(_records())  # and the third is not
+    assert len(_found(db)) == 9
+    if db.engine.dialect.name == "sqlite":
+        assert len(_indexed(db, "accepted")) >= 6
+    now = datetime(2026, 5, 3, tzinfo=UTC)
+    store.prune(timedelta(days=30), max_rows=len(_records()) + 1, now=now)  # the index's rows but one
+    assert len(_found(db)) == 3
+    store.prune(timedelta(days=30), max_rows=0, now=now)
+    assert _found(db) == []
+    store.write(_records())
+    assert len(_found(db)) == 3
+    if db.engine.dialect.name == "sqlite":  # FTS5's own check: pruning removed only indexed rows
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('integrity-check')")
+
+
+def _indexed(db: Database, word: str) -> set[int]:
+    """Ids the SQLite search index itself holds for `word` (whether or not their rows still exist)."""
+    wanted = trigram_candidates(SyslogMessage.__table__, [word])
+    assert wanted is not None
+    with db.session() as session:
+        found = session.connection().exec_driver_sql(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (wanted.query.value,)
+        )
+        return set(found.scalars().all())
+
+
+def test_pruned_messages_leave_the_search_index(db: Database) -> None:
+    store = SyslogStore(db, index_batch=1)
+    store.write(_records())
+    if db.engine.dialect.name != "sqlite":  # PostgreSQL's GIN index follows its rows by itself
+        return
+    with db.session() as session:
+        ids = set(session.scalars(select(SyslogMessage.id)).all())
+    assert len(_indexed(db, "accepted") & ids) == 3  # written and indexed
+    now = datetime(2026, 5, 3, tzinfo=UTC)
+    assert store.prune(timedelta(days=30), max_rows=0, now=now) == len(ids)
+    assert not _indexed(db, "accepted") & ids  # no entry left behind for a pruned row
+    store.write(_records())  # and the index still takes and finds new rows
+    with db.session() as session:
+        fresh = set(session.scalars(select(SyslogMessage.id)).all())
+    assert len(_indexed(db, "accepted") & fresh) == 3
+
+
+def test_a_search_looks_its_candidates_up_by_id(db: Database) -> None:
+    """SQLite: the index's matches and the rows not indexed yet are looked up by id; the table is
+    never read whole (an `IN (...) OR id > ...` did that, newest first, until it had a page)."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    clause = search_clause(SyslogMessage, "accepted publickey")
+    assert clause is not None
+    query = select(SyslogMessage.id).where(clause).order_by(SyslogMessage.id.desc()).limit(50)
+    compiled = query.compile(dialect=db.engine.dialect)
+    parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    with db.session() as session:
+        plan = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters).all()
+    steps = [str(row[-1]) for row in plan]
+    assert not [
+        step for step in steps if step.startswith("SCAN syslog_message ") or step == "SCAN syslog_message"
+    ]
+    assert any("syslog_message_search VIRTUAL TABLE" in step for step in steps)
