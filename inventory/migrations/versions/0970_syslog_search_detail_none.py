@@ -6,7 +6,7 @@ and the index a fifth less space. A word is then looked up as all of its trigram
 (`inventory.search_index`). PostgreSQL (pg_trgm) is unchanged.
 
 Revision ID: 0970
-Revises: 0950
+Revises: 0960
 Create Date: 2026-12-01 16:15:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0970"
-down_revision: str | Sequence[str] | None = "0950"
+down_revision: str | Sequence[str] | None = "0960"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
