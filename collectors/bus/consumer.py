@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ from collectors.samples import Event, Sample
 
 log = logging.getLogger(__name__)
 
+TAKEN_REMEMBERED = 100_000  # stream sequences kept to recognise a redelivery already handed on
+
 PublishSamples = Callable[[list[Sample]], Awaitable[None]]
 PublishEvent = Callable[[Event], Awaitable[None]]
 
@@ -40,6 +43,7 @@ class ConsumerStats:
     samples: int = 0
     events: int = 0
     redelivered: int = 0  # delivered more than once (a consumer died holding it, or ack_wait passed)
+    duplicates: int = 0  # redelivered after this consumer had taken it (its ack was lost): skipped
     rejected: int = 0  # not a batch: terminated
     fetch_errors: int = 0
     last_error: str | None = None
@@ -71,6 +75,9 @@ class BusConsumer:
         self._ready = asyncio.Event()
         self._loops: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._generation = 0  # bumped at every reconnection
+        # Stream sequences this consumer handed on: an ack the bus lost (killed right after it was
+        # sent) brings the message again, and handing it on twice would double the samples.
+        self._taken: OrderedDict[int, None] = OrderedDict()
 
     def durable_name(self, partition: int) -> str:
         return f"{self.config.consumer}-p{partition}"
@@ -200,8 +207,14 @@ class BusConsumer:
             self.stats.rejected += 1
             await message.term()
             return
+        sequence = message.metadata.sequence.stream if message.metadata.sequence else None
         if message.metadata.num_delivered and message.metadata.num_delivered > 1:
             self.stats.redelivered += 1
+            if sequence is not None and sequence in self._taken:
+                self.stats.duplicates += 1
+                with contextlib.suppress(nats.errors.Error, OSError):
+                    await message.ack()
+                return
         if batch.samples:
             await self.publish_samples(batch.samples)
         for event in batch.events:
@@ -213,6 +226,10 @@ class BusConsumer:
             # series and time, so the replay is harmless.
             self._fetch_failed(error)
             return
+        if sequence is not None:
+            self._taken[sequence] = None
+            while len(self._taken) > TAKEN_REMEMBERED:
+                self._taken.popitem(last=False)
         self.stats.messages += 1
         self.stats.samples += len(batch.samples)
         self.stats.events += len(batch.events)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nats as nats_client
 import pytest
+from nats.aio.msg import Msg
 
 from collectors.bus.config import BusConfig
 from collectors.bus.consumer import BusConsumer
@@ -226,6 +227,40 @@ async def test_a_retry_whose_first_ack_was_lost_is_stored_once(stack) -> None:  
     await asyncio.sleep(0.5)  # room for a second copy to arrive, were there one
     assert [e.name for e in recorder.events] == ["linkDown"]
     assert partition_of(1, config.partitions) == int(subject_name.rsplit(".", 1)[1])
+
+
+async def test_a_message_whose_ack_the_bus_lost_is_handed_on_once(stack, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The consumer's ack never reaches the bus (as when NATS dies right after it was sent): the
+    bus delivers the message again after ack_wait, and the service must not take it twice. The
+    lost ack is injected by dropping that one ack frame; the bus and the redelivery are real."""
+    _config, collectors, consumer, recorder, _vm = stack
+    await consumer.wait_ready()
+    for collector in collectors:  # publish by hand below
+        for task in collector.publisher._tasks:
+            task.cancel()
+    real_ack = Msg.ack
+    dropped: list[int] = []
+
+    async def ack_lost_once(message: Msg) -> None:
+        if not dropped:
+            dropped.append(message.metadata.sequence.stream)
+            return
+        await real_ack(message)
+
+    monkeypatch.setattr(Msg, "ack", ack_lost_once)
+    publisher = collectors[0].publisher
+    await publisher.consume_event(
+        Event(
+            kind="snmp_trap", name="linkUp", severity=Severity.info, message="Gi0/2", source="da", device_id=1
+        )
+    )
+    await publisher.seal()
+    assert await publisher.publish_one()
+    await until(lambda: consumer.stats.redelivered >= 1, "the bus delivering the message again")
+    await until(lambda: consumer.stats.duplicates >= 1 or len(recorder.events) >= 2, "the redelivery handled")
+    await asyncio.sleep(0.5)
+    assert [e.name for e in recorder.events] == ["linkUp"]
+    assert consumer.stats.duplicates == 1 and len(dropped) == 1
 
 
 async def test_the_bus_dies_for_a_while_and_nothing_is_lost(stack, nats: NatsServer) -> None:  # type: ignore[no-untyped-def]
