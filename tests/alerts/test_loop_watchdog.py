@@ -48,6 +48,11 @@ async def test_a_blocked_loop_is_recorded_as_lag_and_raises_the_shipped_alert(
     services.pipeline.add_event_consumer(recorder)
     services.pipeline.add_event_consumer(engine)
     watchdog = LoopLagWatchdog(services, alert_s=0.5, report_s=0.5)
+
+    def states() -> list[str]:
+        with services.db.session() as session:
+            return list(session.scalars(select(Alert.state).where(Alert.rule_name == "event-loop-lagging")))
+
     await watchdog.start()
     try:
         await until(lambda: recorder.samples, "a first lag point")
@@ -57,11 +62,12 @@ async def test_a_blocked_loop_is_recorded_as_lag_and_raises_the_shipped_alert(
             [alert] = session.scalars(select(Alert).where(Alert.rule_name == "event-loop-lagging")).all()
         assert alert.state == "firing" and "late" in alert.summary
         await until(lambda: any(e.name == "loop_ok" for e in recorder.events), "the loop back on time")
+        # Before stopping the watchdog: stopping cancels a report still handing its event on to the
+        # consumers after the recorder (the engine), and the engine records on its worker thread.
+        await until(lambda: states() == ["resolved"], "the engine recording the loop back on time")
     finally:
         await watchdog.stop()
     points = [s for s in recorder.samples if s.tags.get("component") == "event_loop"]
     assert max(float(s.fields["max_lag_s"]) for s in points) >= 1.0
     assert watchdog.max_lag_s >= 1.0
-    with services.db.session() as session:
-        states = list(session.scalars(select(Alert.state).where(Alert.rule_name == "event-loop-lagging")))
-    assert states == ["resolved"]
+    assert states() == ["resolved"]
