@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,18 +54,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             return path
 
     return FolderOrFileScheduling(config, log)
-
-
-@pytest.fixture(autouse=True)
-def _no_event_loop_left_running(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A test that leaves an event loop marked running in this thread fails itself; otherwise every
-    later test of its worker that runs a loop fails instead ("cannot be called from a running
-    event loop"), far from the cause."""
-    yield
-    left = asyncio.events._get_running_loop()
-    if left is not None:
-        asyncio.events._set_running_loop(None)
-        pytest.fail(f"{request.node.nodeid} left an event loop running in the test thread", pytrace=False)
 
 
 @pytest.fixture(scope="session")

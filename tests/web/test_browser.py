@@ -97,9 +97,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                 process.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One Chromium for the whole session (starting one costs more than most tests)."""
+    """One Chromium for all the browser tests, which are this file (starting one costs more than
+    most tests). Module scope, not session: Playwright's sync API keeps an event loop marked
+    running in this thread while it lives, and later tests on the same xdist worker that run
+    `asyncio.run` would fail ("cannot be called from a running event loop")."""
     require_program(CHROMIUM)
     with playwright_sync.sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
