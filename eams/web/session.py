@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from eams.api.deps import db_session
+from eams.api.deps import SessionDep
 from eams.auth import Principal, resolve_token
 from eams.auth.service import accounts_of
 from eams.auth.sessions import SESSION_COOKIE as ACCOUNT_COOKIE
@@ -110,7 +110,7 @@ def page_context(request: Request, caller: Principal | None) -> PageContext:
     )
 
 
-def signed_in(request: Request, session: Annotated[Session, Depends(db_session)]) -> PageContext:
+def signed_in(request: Request, session: SessionDep) -> PageContext:
     """A page dependency: the page's context with its caller, or a redirect to the sign-in page."""
     caller = caller_from_cookie(request, session)
     if caller is None:
@@ -146,4 +146,8 @@ async def check_csrf(request: Request) -> None:
 
 
 Page = Annotated[PageContext, Depends(signed_in)]
-PageSession = Annotated[Session, Depends(db_session)]
+# The API's session (scope="function": committed before the answer is sent). With FastAPI's default
+# scope a page's POST answered its 303 first and committed after, so the browser, following the
+# redirect at once, could read the page before the write was there (a new silence not yet listed).
+# signed_in takes the same dependency, so a page reads its caller and its rows in one transaction.
+PageSession = SessionDep

@@ -37,7 +37,15 @@ def test_the_contract_list_gives_the_covered_ids_without_loading_the_covered_row
     assert by_code["HĐ-05/2024/TTCDS"]["device_ids"] == sorted(esx)
     assert by_code["HĐ-02/2024/VP"]["device_ids"] == []
     assert by_code["HĐ-02/2024/VP"]["system_ids"] == [example.id_of("information-systems", code="GBTT")]
-    loaded_rows = [s for s in seen if "device.serial" in s or "information_system.code" in s]
+    # A load of covered rows goes through an association table; the service's own background work
+    # (the poller reloading its targets, the alert engine its directory) reads devices on the same
+    # engine at any moment and is not what this test is about (it made the test fail 1 run in 3).
+    loaded_rows = [
+        s
+        for s in seen
+        if ("device.serial" in s or "information_system.code" in s)
+        and ("contract_device" in s or "contract_system" in s)
+    ]
     assert loaded_rows == []
 
 
