@@ -3,6 +3,7 @@ through the wrong index (every matching row read and sorted); with them, the nam
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
@@ -63,6 +64,7 @@ async def test_the_service_refreshes_them_when_it_starts(tmp_path: Path) -> None
 
     try:
         await component.start()
+        await asyncio.wait_for(component.first_refresh.wait(), 60)  # a ceiling, not a timing
         await component.stop()
         with database.engine.connect() as connection:
             analysed = connection.execute(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'device'"))

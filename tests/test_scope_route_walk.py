@@ -368,6 +368,7 @@ HAND_MADE: dict[tuple[str, str], Call] = {
     ("get", "/api/v1/auth/me"): Call("/api/v1/auth/me"),
     ("get", "/api/v1/auth/sessions"): Call("/api/v1/auth/sessions"),
     ("delete", "/api/v1/auth/sessions/{session_id}"): Call("/api/v1/auth/sessions/1"),
+    ("delete", "/api/v1/auth/sessions"): Call("/api/v1/auth/sessions"),
     ("post", "/api/v1/auth/password"): Call(
         "/api/v1/auth/password", body=lambda w: {"current_password": "x", "new_password": "y" * 16}
     ),

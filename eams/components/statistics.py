@@ -1,6 +1,8 @@
-"""Keeps the database's query-planner statistics fresh while the service runs: once at start (so
-the first page after a bulk load is planned with them) and then every few hours, as the inventory
-grows through imports and discovery. The work runs in a worker thread, never on the event loop."""
+"""Keeps the database's query-planner statistics fresh while the service runs: once just after
+start (so the first pages after a bulk load are planned with them) and then every few hours, as
+the inventory grows through imports and discovery. The work runs in a worker thread, never on the
+event loop, and start-up does not wait for it: on a large database the first analysis reads every
+row of every table, and the service (polling, alerts, the API) should be up meanwhile."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class PlannerStatisticsComponent:
         self.services = services
         self.every_s = every_s
         self._task: asyncio.Task[None] | None = None
+        self.first_refresh = asyncio.Event()  # set once the analysis after start has run
 
     async def refresh(self) -> None:
         try:
@@ -31,10 +34,11 @@ class PlannerStatisticsComponent:
             log.warning("refreshing the query planner's statistics failed", exc_info=True)
 
     async def start(self) -> None:
-        await self.refresh()
         self._task = asyncio.create_task(self._every(), name=self.name)
 
     async def _every(self) -> None:
+        await self.refresh()
+        self.first_refresh.set()
         while True:
             await asyncio.sleep(self.every_s)
             await self.refresh()

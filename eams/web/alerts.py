@@ -26,6 +26,7 @@ from eams.api.routes.inventory import device_scope
 from eams.api.routes.traps import TRAPS, UNKNOWN
 from eams.auth import Permission, Principal
 from eams.web.context import Crumb, PageContext
+from eams.web.labels import WEEKDAYS
 from eams.web.listing import list_page
 from eams.web.session import Page, PageSession, check_csrf
 from eams.web.templating import N_, render, translate
@@ -215,7 +216,14 @@ def silence_list(request: Request, page: Page, session: PageSession) -> Response
         raise Forbidden(translate(page.language, "Your role does not see alerts."))
     listed = list_page(session, SILENCES, page.caller, request, default_ordering="-id")
     page.crumbs = crumbs(page, Crumb(translate(page.language, "Silences and maintenance windows")))
-    return render(request, page, "alerts/silences.html", listed=listed, now=dt.datetime.now(dt.UTC))
+    return render(
+        request,
+        page,
+        "alerts/silences.html",
+        listed=listed,
+        now=dt.datetime.now(dt.UTC),
+        weekdays=WEEKDAYS,
+    )
 
 
 @router.get("/traps")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from eams.web.templating import N_
 
+# A recurring window's days, 0 = Monday as `eams.alerts.silences.Recurrence` stores them.
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
 LABELS: dict[str, dict[str, str]] = {
     "role": {
         "admin": N_("Administrator"),

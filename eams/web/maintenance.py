@@ -22,6 +22,7 @@ from eams.api.routes.alerts import SILENCES
 from eams.auth import Permission
 from eams.web.alerts import crumbs
 from eams.web.context import Crumb, PageContext
+from eams.web.labels import WEEKDAYS
 from eams.web.listing import ListPage, query_items
 from eams.web.session import Page, PageSession, check_csrf
 from eams.web.templating import N_, render, translate
@@ -29,7 +30,6 @@ from eams.web.templating import N_, render, translate
 router = APIRouter(include_in_schema=False)
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")  # the form's times are the province's local time
 TARGETS = {"device": N_("Device"), "site": N_("Site"), "agency": N_("Agency")}
-WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def may_read(page: PageContext) -> None:

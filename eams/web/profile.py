@@ -1,4 +1,4 @@
-"""/profile: who I am, my password and my MFA.
+"""/profile: who I am, my password, my MFA and my sessions.
 
 Each form calls the API's own function (`eams.api.routes.auth`: the same password rules, MFA
 steps and audit records as `/api/v1/auth/...`); a refusal is shown in the form it came from
@@ -17,9 +17,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from eams.api.errors import ApiError
+from eams.api.params import PathId
 from eams.api.routes import auth as auth_api
 from eams.auth.models import User
 from eams.auth.schemas import CodeIn, PasswordChangeIn
+from eams.auth.sessions import live_sessions
 from eams.web.context import Crumb, PageContext
 from eams.web.session import Page, PageSession, check_csrf
 from eams.web.templating import render, translate
@@ -44,6 +46,7 @@ def show(
     account = session.get(User, page.caller.user_id) if page.caller.session_id is not None else None
     services = request.app.state.services
     mfa_required = account is not None and account.role in services.settings.auth.mfa_required_roles
+    sessions = live_sessions(session, services.settings.auth, account.id) if account is not None else []
     defaults: dict[str, Any] = {
         "password_problem": None,
         "password_changed": request.query_params.get("done") == "password",
@@ -51,6 +54,7 @@ def show(
         "enrolment": None,
         "recovery_codes": None,
         "mfa_disabled": request.query_params.get("done") == "mfa-off",
+        "sessions_ended": request.query_params.get("done") == "sessions",
     }
     defaults.update(values)
     return render(
@@ -62,6 +66,8 @@ def show(
         account=account,
         mfa_required=mfa_required,
         must=sorted(r.value for r in page.caller.restrictions),
+        sessions=sessions,
+        current_session=page.caller.session_id,
         **defaults,
     )
 
@@ -139,3 +145,20 @@ def mfa_disable(
         status = exc.status_code if isinstance(exc, ApiError) else 422
         return show(request, page, session, status_code=status, mfa_problem=problem_of(page, exc))
     return RedirectResponse("/profile?done=mfa-off#mfa", status_code=303)
+
+
+@router.post("/profile/sessions/{session_id}/end", dependencies=[Depends(check_csrf)])
+def end_session(request: Request, page: Page, session: PageSession, session_id: PathId) -> Response:
+    """End one of my other sessions (a browser left signed in elsewhere): the API's own route,
+    with its audit record; someone else's session is not found."""
+    assert page.caller is not None
+    auth_api.end_my_session(request, session, page.caller, session_id)
+    return RedirectResponse("/profile?done=sessions#sessions", status_code=303)
+
+
+@router.post("/profile/sessions/end-others", dependencies=[Depends(check_csrf)])
+def end_other_sessions(request: Request, page: Page, session: PageSession) -> Response:
+    """Sign out everywhere else: every session of mine but this one ends at once."""
+    assert page.caller is not None
+    auth_api.end_my_other_sessions(request, session, page.caller)
+    return RedirectResponse("/profile?done=sessions#sessions", status_code=303)

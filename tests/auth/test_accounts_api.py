@@ -141,6 +141,28 @@ def test_sign_out_everywhere_ends_every_session(
         assert laptop.get("/api/v1/auth/me").status_code == 401
 
 
+def test_ending_my_other_sessions_keeps_this_one(
+    client: TestClient, make_user: MakeUser, make_token: TokenFactory
+) -> None:
+    make_user("ba.may")
+    app = client.app
+    with TestClient(app) as phone, TestClient(app) as laptop, TestClient(app) as desk:
+        for one in (phone, laptop, desk):
+            _login(one, "ba.may")
+        assert laptop.delete("/api/v1/auth/sessions").status_code == 403  # a cookie needs its CSRF token
+        ended = laptop.delete("/api/v1/auth/sessions", headers=_csrf(laptop))
+        assert ended.status_code == 200 and ended.json() == {"ended": 2}
+        assert phone.get("/api/v1/auth/me").status_code == 401
+        assert desk.get("/api/v1/auth/me").status_code == 401
+        assert laptop.get("/api/v1/auth/me").status_code == 200
+        assert [s["current"] for s in laptop.get("/api/v1/auth/sessions").json()] == [True]
+        again = laptop.delete("/api/v1/auth/sessions", headers=_csrf(laptop))
+        assert again.json() == {"ended": 0}
+    token = make_token(Role.operator, "script-sessions")
+    refused = client.delete("/api/v1/auth/sessions", headers=auth(token))
+    assert refused.status_code == 400 and "token" in refused.text  # a token has no sessions
+
+
 def test_bearer_callers_are_not_signed_out_and_need_no_csrf(
     client: TestClient, make_token: TokenFactory
 ) -> None:

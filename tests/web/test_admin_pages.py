@@ -268,6 +268,10 @@ def test_maintenance_windows_are_created_once_or_weekly_and_listed(
         assert recurring is not None and recurring["weekdays"] == [5, 6] and recurring["duration"] == 3 * 3600
     listed = operator.get("/alerts/maintenance").text
     assert "Nâng cấp phần mềm" in listed and "T7 CN 23:00" in listed
+    # The silences page lists maintenance windows too, with the weekly schedule of a recurring one.
+    silences = operator.get("/silences").text
+    window = next(row for row in silences.split("<tr ") if "Bảo trì định kỳ" in row)
+    assert "T7 CN 23:00 · 3,0 h" in window
     # A weekly window without its length is refused, naming the field; nothing is written.
     refused = operator.post(
         "/alerts/maintenance",

@@ -643,3 +643,42 @@ def test_the_new_pages_read_in_english_too(sign_in: SignIn) -> None:
         answer = client.get(path)
         assert answer.status_code == 200 and words in answer.text, path
         client.cookies.delete("eams_lang")
+
+
+def test_a_person_sees_their_sessions_and_ends_the_others(example_services: Services) -> None:
+    here = account_client(example_services, "vu.van.e", Role.operator, "Mật-khẩu-phiên-2026")
+    elsewhere = TestClient(here.app)
+    signed = elsewhere.post("/login", data={"username": "vu.van.e", "password": "Mật-khẩu-phiên-2026"})
+    assert signed.status_code == 200 and "eams_session" in elsewhere.cookies
+    third = TestClient(here.app)
+    again = third.post("/login", data={"username": "vu.van.e", "password": "Mật-khẩu-phiên-2026"})
+    assert again.status_code == 200
+
+    profile = here.get("/profile").text
+    rows = re.findall(r'<tr id="session-(\d+)">', profile)
+    assert len(rows) == 3  # this browser and the two others
+    assert profile.count("Phiên này") == 1  # exactly one is marked as this one
+    current = re.search(r'<tr id="session-(\d+)">(?:(?!</tr>).)*Phiên này', profile, re.S)
+    assert current is not None
+    others = [r for r in rows if r != current.group(1)]
+
+    # End one other session: that browser is signed out at once, the third still works.
+    token = csrf_of(profile)
+    ended = here.post(f"/profile/sessions/{others[0]}/end", data={"csrf_token": token})
+    assert ended.status_code == 200 and 'id="sessions-ended"' in ended.text
+    assert len(re.findall(r'<tr id="session-\d+">', ended.text)) == 2
+    assert elsewhere.get("/profile", follow_redirects=False).status_code in (302, 303)
+    assert third.get("/profile", follow_redirects=False).status_code == 200
+    # Without the form's CSRF token nothing ends.
+    assert here.post("/profile/sessions/end-others", data={}).status_code == 403
+    assert third.get("/profile", follow_redirects=False).status_code == 200
+
+    # Sign out everywhere else: the third ends, this one stays.
+    rest = here.post("/profile/sessions/end-others", data={"csrf_token": token})
+    assert rest.status_code == 200
+    assert len(re.findall(r'<tr id="session-\d+">', rest.text)) == 1
+    assert third.get("/profile", follow_redirects=False).status_code in (302, 303)
+    assert here.get("/profile", follow_redirects=False).status_code == 200
+    # Someone else's session (or one that is gone) is not found, and says so.
+    gone = here.post(f"/profile/sessions/{others[0]}/end", data={"csrf_token": token})
+    assert gone.status_code == 404

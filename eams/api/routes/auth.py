@@ -156,6 +156,23 @@ def my_sessions(session: SessionDep, services: ServicesDep, caller: Caller) -> A
     ]
 
 
+@router.delete("/sessions", summary="End my other sessions (sign out everywhere else)")
+def end_my_other_sessions(request: Request, session: SessionDep, caller: Caller) -> dict[str, int]:
+    user = _session_user(session, caller)
+    ended = revoke_sessions(session, user.id, keep_session_id=caller.session_id)
+    record_request_action(
+        session,
+        request,
+        caller,
+        "session.revoke_others",
+        object_type="user",
+        object_id=user.id,
+        agency_id=user.agency_id,
+        detail={"ended": ended},
+    )
+    return {"ended": ended}
+
+
 @router.delete("/sessions/{session_id}", status_code=204, summary="End one of my sessions")
 def end_my_session(
     request: Request,
