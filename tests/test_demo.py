@@ -106,6 +106,20 @@ def run_demo_once(folder: Path, stop_with: signal.Signals, earlier_token: str | 
 
         wait_until(fault_fired, 60, "the simulated fault's alert", interval=1)
 
+        def burst_fired() -> bool:
+            # Real datagrams into the demo's syslog listener, parsed as FortiGate lines, counted
+            # by the shipped burst rule: one alert for the attacking address.
+            alerts = client.get(
+                "/api/v1/alerts", params={"rule_name": "syslog-admin-login-failed-burst"}
+            ).json()["results"]
+            return [a["labels"].get("src_ip") for a in alerts if a["state"] == "firing"] == ["203.0.113.77"]
+
+        wait_until(burst_fired, 60, "the demo's syslog burst alert", interval=1)
+        logged = client.get("/api/v1/syslog", params={"limit": 50}).json()
+        by_event = sorted(m.get("event") or "" for m in logged["results"])
+        assert by_event.count("admin_login_failed") >= 5 and "config_changed" in by_event, by_event
+        assert devices["dc-fw-01"]["id"] in {m["device_id"] for m in logged["results"]}
+
         lab = children_of(demo.pid)
         assert lab, "the demo started no lab process"
         demo.send_signal(stop_with)

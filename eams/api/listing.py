@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, Select, String, TypeDecorator, and_, cast,
 from sqlalchemy.orm import DeclarativeBase
 
 from eams.api.errors import BadRequest
+from eams.i18n.format import LOCAL_ZONE
+from inventory.dates import day_month_year, parse_date
 from inventory.search import fold
 from inventory.search_index import trigram_candidates
 from inventory.text import nfc
@@ -88,11 +90,15 @@ def convert(column: ColumnElement[Any], raw: str, param: str) -> Any:
         if python_type is decimal.Decimal:
             return decimal.Decimal(raw)
         if python_type is dt.datetime:
+            day = day_month_year(raw)
+            if day is not None:
+                # A day as people write it (the pages' date fields): its start in the province.
+                return dt.datetime.combine(day, dt.time(), LOCAL_ZONE).astimezone(dt.UTC)
             moment = dt.datetime.fromisoformat(raw)
             # A time without an offset is read as UTC, the zone everything is stored in.
             return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
         if python_type is dt.date:
-            return dt.date.fromisoformat(raw)
+            return parse_date(raw)
     except (ValueError, decimal.InvalidOperation):
         expected = _describe(python_type)
         raise BadRequest(f"{param}: {raw!r} is not {expected}", field=param) from None
@@ -107,8 +113,8 @@ def _describe(python_type: Any) -> str:
         int: "a whole number",
         float: "a number",
         decimal.Decimal: "a number",
-        dt.date: "a date (YYYY-MM-DD)",
-        dt.datetime: "a date-time (ISO 8601)",
+        dt.date: "a date (DD/MM/YYYY or YYYY-MM-DD)",
+        dt.datetime: "a date-time (ISO 8601) or a day (DD/MM/YYYY, from midnight in Asia/Ho_Chi_Minh)",
     }.get(python_type, "a valid value")
 
 

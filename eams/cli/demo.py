@@ -35,6 +35,7 @@ from eams.demo.runner import (
     serve,
     start_lab,
 )
+from eams.demo.syslog_feed import SYSLOG_DELAY_S
 from eams.services import Services
 from inventory.models import Device
 
@@ -120,6 +121,10 @@ def _print_where_to_look(
     say(
         f"  a security alert (IPS trap from dc-fw-dmz-01) fires about {SECURITY_EVENT_DELAY_S:g} s "
         f"after start: {base}/alerts"
+    )
+    say(
+        f"  syslog:       dc-fw-01 logs 5 failed admin sign-ins from one address about "
+        f"{SYSLOG_DELAY_S:g} s after start (syslog-admin-login-failed-burst): {base}/syslog"
     )
     say(f"  API docs:     {base}/docs")
     say(f"  admin token:  {token}")

@@ -23,11 +23,13 @@ from sqlalchemy import select
 from collectors.lab.agents import LabError, LabProcess, free_udp_port, start_snmpd, start_snmpsim
 from collectors.lab.recordings import prepare_recordings
 from collectors.samples import Event, Severity
+from collectors.syslog.config import parse_address
 from eams.api.app import create_app
 from eams.auth import create_token
 from eams.auth.service import accounts_of
 from eams.auth.users import create_user
 from eams.demo.lab import LAB_DEVICES, SNMPD_DEVICE, write_demo_recording
+from eams.demo.syslog_feed import send_demo_syslog
 from eams.services import Services
 from eams.settings import Settings
 from inventory.examples.loader import load_example
@@ -37,6 +39,7 @@ from inventory.models.enums import CredentialKind, Role
 DEMO_RULES = Path(__file__).with_name("rules.yaml")
 LAB_SUBNET = "127.0.77"  # lab device i answers on 127.0.77.i
 SNMPD_COMMUNITY = "eams-demo"
+DEMO_SYSLOG_HOST = "127.0.0.1"
 
 
 @dataclass
@@ -75,14 +78,19 @@ class DemoInterrupted(Exception):
 
 def demo_settings(options: DemoOptions, base: Settings) -> Settings:
     """The settings the demo runs with, whatever the caller's EAMS_* say about production: its own
-    data folder and SQLite file, polling on at the demo's interval, the demo's rules added."""
+    data folder and SQLite file, polling on at the demo's interval, the demo's rules added, and a
+    syslog listener on a free loopback UDP port (eams.demo.syslog_feed sends it the demo's lines)."""
     data = options.data_dir.resolve()
+    syslog_port = free_udp_port(DEMO_SYSLOG_HOST)
     return base.model_copy(
         update={
             "data_dir": data,
             "database_url": f"sqlite:///{data / 'eams.sqlite3'}",
             "snmp": base.snmp.model_copy(update={"polling": True, "interval_s": options.interval_s}),
             "alert": base.alert.model_copy(update={"rule_paths": [DEMO_RULES, *base.alert.rule_paths]}),
+            "syslog": base.syslog.model_copy(
+                update={"listen": f"{DEMO_SYSLOG_HOST}:{syslog_port}", "transports": ["udp"]}
+            ),
         }
     )
 
@@ -295,14 +303,18 @@ async def serve(
 ) -> None:
     if duration is not None:
         asyncio.get_running_loop().call_later(duration, setattr, server, "should_exit", True)
-    security = (
-        asyncio.create_task(raise_security_alert(services, firewall_id)) if services is not None else None
-    )
+    feeds: list[asyncio.Task[Any]] = []
+    if services is not None:
+        feeds.append(asyncio.create_task(raise_security_alert(services, firewall_id)))
+        listen = services.settings.syslog.listen
+        if listen:
+            host, port = parse_address(listen, 514)
+            feeds.append(asyncio.create_task(send_demo_syslog(host, port)))
     try:
         await server.serve()
     finally:
-        if security is not None:
-            security.cancel()
+        for feed in feeds:
+            feed.cancel()
 
 
 def make_server(services: Services, options: DemoOptions) -> DemoServer:

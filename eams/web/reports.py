@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from eams.api.errors import BadRequest, NotFound
 from eams.api.export import render as export
 from eams.auth import Principal
-from eams.web.context import Crumb
+from eams.i18n.format import LOCAL_ZONE
+from eams.web.context import Crumb, PageContext
 from eams.web.session import Page, PageSession
 from eams.web.templating import N_, render, translate
 from eams.web.timeline import roadmap_timeline
+from inventory.dates import parse_date
 from inventory.reports.duplicates import DEFAULT_MODELS, duplicates_report
 from inventory.reports.lifecycle import lifecycle_report
 from inventory.reports.portfolio import portfolio_report
@@ -60,13 +62,28 @@ def report_index(request: Request, page: Page) -> Response:
     return render(request, page, "reports/index.html", reports=REPORTS)
 
 
+def as_of_day(page: PageContext, text: str | None) -> dt.date:
+    """The report's day: DD/MM/YYYY as the form asks (YYYY-MM-DD also, for older bookmarks);
+    today in the province when none is given."""
+    try:
+        day = parse_date((text or "").strip())
+    except ValueError:
+        message = translate(page.language, "%(field)s is not a date.") % {"field": "as_of"}
+        raise BadRequest(message, field="as_of") from None
+    return day or dt.datetime.now(LOCAL_ZONE).date()
+
+
 @router.get("/reports/{name}")
 def report_page(
-    request: Request, name: str, page: Page, session: PageSession, as_of: dt.date | None = Query(None)
+    request: Request,
+    name: str,
+    page: Page,
+    session: PageSession,
+    as_of: str | None = Query(None, max_length=10),
 ) -> Response:
     assert page.caller is not None
     entry = chosen(name)
-    day = as_of or dt.date.today()
+    day = as_of_day(page, as_of)
     report = entry.build(session, page.caller, day)
     page.crumbs = [
         Crumb(translate(page.language, "Reports"), "/reports"),
@@ -92,11 +109,11 @@ def report_download(
     session: PageSession,
     format: str = Query("xlsx", max_length=10),
     table: str | None = Query(None, max_length=50),
-    as_of: dt.date | None = Query(None),
+    as_of: str | None = Query(None, max_length=10),
 ) -> Response:
     assert page.caller is not None
     if format not in ("csv", "xlsx"):
         raise BadRequest("format must be csv or xlsx", field="format")
     entry = chosen(name)
-    report = entry.build(session, page.caller, as_of or dt.date.today())
+    report = entry.build(session, page.caller, as_of_day(page, as_of))
     return export(report, format, table, name, language=page.language)

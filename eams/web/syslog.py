@@ -27,6 +27,7 @@ from eams.web.context import Crumb, PageContext
 from eams.web.listing import PAGE_SIZE, ListPage, query_items
 from eams.web.session import Page, PageSession
 from eams.web.templating import N_, render, translate
+from inventory.dates import parse_date
 from inventory.models import Device
 
 router = APIRouter(include_in_schema=False)
@@ -45,9 +46,11 @@ FORMATS = sorted(path.stem for path in SHIPPED_DIR.glob("*.yaml"))
 
 
 def local_day(page: PageContext, name: str, value: str) -> dt.datetime:
-    """The start of a day (YYYY-MM-DD, as a date input sends it) in the province's time zone."""
+    """The start of a day (DD/MM/YYYY as the form asks, or YYYY-MM-DD) in the province's time zone."""
     try:
-        day = dt.date.fromisoformat(value)
+        day = parse_date(value.strip())
+        if day is None:
+            raise ValueError(value)
     except ValueError:
         message = translate(page.language, "%(field)s is not a date.") % {"field": name}
         raise BadRequest(message, field=name) from None

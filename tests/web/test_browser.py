@@ -186,6 +186,14 @@ def test_each_role_signs_in_and_sees_only_its_pages(signed_in: Callable[..., obj
     ]
     admin.goto(f"{demo.base}/admin")  # type: ignore[attr-defined]
     shot(admin, "admin")
+    for path, table, name in (
+        ("/syslog", "#syslog", "syslog"),
+        ("/admin/users", "#users", "admin-users"),
+        ("/admin/rules", "#rules", "admin-rules"),
+    ):
+        admin.goto(f"{demo.base}{path}")  # type: ignore[attr-defined]
+        assert admin.locator(table).count() == 1, path  # type: ignore[attr-defined]
+        shot(admin, name)
     planner = signed_in("planner")
     assert "/alerts" not in menu(planner) and "/syslog" not in menu(planner) and "/admin" not in menu(planner)
     # Through the page's own cookies, without navigating (a refused navigation logs a console error).
@@ -259,6 +267,7 @@ def test_a_security_officer_acknowledges_the_firing_alert_and_silences_it(
     page.wait_for_url(re.compile(r"/silences"))  # type: ignore[attr-defined]
     row = page.locator("#silences tbody tr").first.inner_text()  # type: ignore[attr-defined]
     assert "token:demo-security" in row and "Theo dõi thêm trong ca trực" in row
+    shot(page, "silences")
     acked = client.get("/api/v1/alerts", params={"category": "security", "acked_by": "demo-security"})
     assert acked.json()["count"] == 1
 

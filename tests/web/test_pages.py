@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from eams.alerts.models import Alert, Silence
+from eams.auth import create_token
 from eams.services import Services
 from inventory.models import Device, Role
 from tests.web.conftest import SignIn, csrf_of
@@ -22,10 +23,17 @@ def device_names(html: str) -> list[str]:
     return re.findall(r'<a href="/devices/\d+">([^<]+)</a>', html)
 
 
-def add_alert(services: Services, *, category: str, device: str = "dc-fw-01", rule: str = "fw-attack") -> int:
+def add_alert(
+    services: Services,
+    *,
+    category: str,
+    device: str = "dc-fw-01",
+    rule: str = "fw-attack",
+    started_at: dt.datetime | None = None,
+) -> int:
     with services.db.session() as session:
         device_id = session.scalar(select(Device.id).where(Device.name == device))
-        now = dt.datetime.now(dt.UTC)
+        now = started_at or dt.datetime.now(dt.UTC)
         alert = Alert(
             fingerprint=f"fp-{rule}-{device}-{category}",
             rule_name=rule,
@@ -556,8 +564,14 @@ def test_the_syslog_page_filters_and_scopes_what_the_api_lists(
     assert "switch reboot" in by_device and "thất bại" not in by_device
     in_march = security.get("/syslog?since=2026-03-01&until=2026-03-01").text
     assert "port1 up" in in_march and "thất bại" not in in_march
-    bad_day = security.get("/syslog?since=01/03/2026")
-    assert bad_day.status_code == 400 and "since" in bad_day.text
+    # The form's day fields are written DD/MM/YYYY; ISO (older bookmarks) gives the same answer.
+    form = security.get("/syslog").text
+    assert 'name="since"' in form and 'placeholder="dd/mm/yyyy"' in form and 'type="date"' not in form
+    as_written = security.get("/syslog?since=01/03/2026&until=1/3/2026").text
+    assert rows_of(as_written) == rows_of(in_march)
+    for bad in ("31/02/2026", "2026-13-01", "hôm qua"):
+        bad_day = security.get("/syslog", params={"since": bad})
+        assert bad_day.status_code == 400 and "since" in bad_day.text, bad
     unknown_filter = security.get("/syslog?colour=red")
     assert unknown_filter.status_code == 400  # the API's own refusal of an unknown filter
     scoped = sign_in("security", agency_code="SL.HLS").get("/syslog").text
@@ -682,3 +696,46 @@ def test_a_person_sees_their_sessions_and_ends_the_others(example_services: Serv
     # Someone else's session (or one that is gone) is not found, and says so.
     gone = here.post(f"/profile/sessions/{others[0]}/end", data={"csrf_token": token})
     assert gone.status_code == 404
+
+
+def rows_of(html: str) -> list[str]:
+    """The rows of a page's first table body, as text: what a person reads in it."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.sub(r"<[^>]+>|\s+", " ", row).strip() for row in body.split("</tr>") if row.strip()]
+
+
+def test_day_filters_take_the_day_as_people_write_it(sign_in: SignIn, example_services: Services) -> None:
+    """An alert list filter `started_at__gte=DD/MM/YYYY` (the alerts page's field) starts at midnight
+    in the province, on the page and through the API. A report's `as_of` takes DD/MM/YYYY too."""
+    utc = dt.UTC
+    add_alert(
+        example_services,
+        category="operational",
+        rule="after-midnight",
+        started_at=dt.datetime(2026, 2, 28, 17, 30, tzinfo=utc),  # 00:30 on 01/03 in Hà Nội
+    )
+    add_alert(
+        example_services,
+        category="operational",
+        rule="before-midnight",
+        started_at=dt.datetime(2026, 2, 28, 16, 30, tzinfo=utc),  # 23:30 on 28/02
+    )
+    operator = sign_in("operator")
+    page = operator.get("/alerts", params={"started_at__gte": "01/03/2026", "rule_name__ic": "midnight"})
+    assert page.status_code == 200 and 'value="01/03/2026"' in page.text
+    assert "after-midnight" in page.text and "before-midnight" not in page.text
+    with example_services.db.session() as session:
+        _, token = create_token(session, name="web-days", role=Role.operator)
+    api = TestClient(operator.app, headers={"Authorization": f"Bearer {token}"})
+    by_day = api.get("/api/v1/alerts", params={"started_at__gte": "01/03/2026", "rule_name__ic": "midnight"})
+    assert by_day.status_code == 200
+    assert [a["rule_name"] for a in by_day.json()["results"]] == ["after-midnight"]
+    refused = api.get("/api/v1/alerts", params={"started_at__gte": "30/02/2026"})
+    assert refused.status_code == 400 and "started_at__gte" in refused.text
+    planner = sign_in("planner")
+    report = planner.get("/reports/roadmap", params={"as_of": "15/11/2026"})
+    assert report.status_code == 200 and 'value="15/11/2026"' in report.text
+    same = planner.get("/reports/roadmap", params={"as_of": "2026-11-15"})
+    assert rows_of(same.text) == rows_of(report.text)
+    wrong = planner.get("/reports/roadmap", params={"as_of": "15/13/2026"})
+    assert wrong.status_code == 400 and "as_of" in wrong.text
