@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -64,3 +65,33 @@ def test_the_cli_refuses_a_foreign_data_folder_with_a_sentence(tmp_path: Path) -
     assert "was not made by `eams demo`; choose another --data-dir" in done.stderr
     assert "Traceback" not in done.stderr
     assert (foreign / "thesis.txt").exists()
+
+
+def test_the_demos_syslog_lines_are_what_the_shipped_formats_and_rules_expect() -> None:
+    """The demo's lines go through the real parser: five failed FortiGate sign-ins from one address
+    (what the burst rule counts), a policy edit, an sshd refusal, each typed without errors."""
+    from collectors.syslog.formats import load_formats
+    from collectors.syslog.header import parse
+    from collectors.syslog.parsing import Parser
+    from eams.demo.syslog_feed import ATTACKER, FAILED_SIGN_INS, demo_syslog_lines
+
+    parser = Parser(load_formats())
+    now = dt.datetime(2026, 12, 1, 14, 5, tzinfo=dt.UTC)
+    seen = []
+    for device, line in demo_syslog_lines(now):
+        header = parse(line.encode(), now)
+        parsed = parser.parse(header)
+        assert parsed.format is not None and not parsed.type_errors, line
+        context = {"device": device, "source": "127.0.0.1", "hostname": device}
+        event = Parser.match_event(parsed, header, context)
+        assert event is not None, line
+        seen.append((device, parsed.format.name, event.name, event.labels.get("src_ip")))
+    failed = [s for s in seen if s[:3] == ("dc-fw-01", "fortigate", "admin_login_failed")]
+    assert len(failed) == FAILED_SIGN_INS and {s[3] for s in failed} == {ATTACKER}
+    assert ("dc-fw-01", "fortigate", "config_changed") in [s[:3] for s in seen]
+    # sshd's refusal is a failed sign-in too, from the same address, on another device.
+    assert [s for s in seen if s[0] == "dc-srv-mail-01"] == [
+        ("dc-srv-mail-01", "linux", "admin_login_failed", ATTACKER)
+    ]
+    # The FortiGate's own clock is the province's: 21:05 there at 14:05 UTC.
+    assert "time=21:05:00" in demo_syslog_lines(now)[0][1]

@@ -81,7 +81,8 @@ def demo(
                 )
                 firewall = _device_id(services, "dc-fw-dmz-01")
                 # The server handles SIGINT/SIGTERM itself while it serves (see DemoServer).
-                asyncio.run(serve(server, duration, services, firewall))
+                sources = {device.device: device.host for device in running.devices}
+                asyncio.run(serve(server, duration, services, firewall, sources))
         say(f"Stopped ({server.stopped_by or 'duration reached'}); stopping the lab.")
     except DemoInterrupted as exc:
         say(f"Stopped ({exc}) while starting; stopping the lab.")

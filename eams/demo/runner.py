@@ -300,6 +300,7 @@ async def serve(
     duration: float | None,
     services: Services | None = None,
     firewall_id: int | None = None,
+    syslog_sources: dict[str, str] | None = None,
 ) -> None:
     if duration is not None:
         asyncio.get_running_loop().call_later(duration, setattr, server, "should_exit", True)
@@ -309,7 +310,7 @@ async def serve(
         listen = services.settings.syslog.listen
         if listen:
             host, port = parse_address(listen, 514)
-            feeds.append(asyncio.create_task(send_demo_syslog(host, port)))
+            feeds.append(asyncio.create_task(send_demo_syslog(host, port, syslog_sources or {})))
     try:
         await server.serve()
     finally:
