@@ -108,6 +108,11 @@ class FormatSpec(_Strict):
     serial_fields: list[str] = Field(default_factory=list)
     severity_field: str | None = None
     severity_map: dict[str, int] = Field(default_factory=dict, description="vendor level -> 0..7")
+    text_fields: list[str] = Field(
+        default_factory=list,
+        description="fields holding the device's own sentence for the message (FortiGate `msg`); "
+        "pages show the first one present instead of the whole key=value line",
+    )
     events: list[EventSpec] = Field(default_factory=list)
 
     @field_validator("vendor")

@@ -186,6 +186,9 @@ def test_each_role_signs_in_and_sees_only_its_pages(signed_in: Callable[..., obj
     ]
     admin.goto(f"{demo.base}/admin")  # type: ignore[attr-defined]
     shot(admin, "admin")
+    api = httpx.Client(base_url=demo.base, headers={"Authorization": f"Bearer {demo.admin}"})
+    # The demo's firewall sends its syslog lines a few seconds after start.
+    wait_until(lambda: api.get("/api/v1/syslog").json()["count"] >= 7, 60, "the demo's syslog lines")
     for path, table, name in (
         ("/syslog", "#syslog", "syslog"),
         ("/admin/users", "#users", "admin-users"),
@@ -194,6 +197,14 @@ def test_each_role_signs_in_and_sees_only_its_pages(signed_in: Callable[..., obj
         admin.goto(f"{demo.base}{path}")  # type: ignore[attr-defined]
         assert admin.locator(table).count() == 1, path  # type: ignore[attr-defined]
         shot(admin, name)
+    admin.goto(f"{demo.base}/syslog?event=admin_login_failed")  # type: ignore[attr-defined]
+    rows = admin.locator("#syslog tbody tr").all_inner_texts()  # type: ignore[attr-defined]
+    senders = sorted(row.split("\t")[2] for row in rows)  # the device column
+    assert senders == ["dc-fw-01"] * 5 + ["dc-srv-mail-01"], rows
+    # A FortiGate row reads as the firewall's own sentence (its format's text_fields), not key=value.
+    firewall = [row for row in rows if "\tdc-fw-01\t" in row]
+    assert all("Administrator admin login failed from https(203.0.113.77)" in row for row in firewall), rows
+    assert not any('devname="' in row for row in firewall), rows
     planner = signed_in("planner")
     assert "/alerts" not in menu(planner) and "/syslog" not in menu(planner) and "/admin" not in menu(planner)
     # Through the page's own cookies, without navigating (a refused navigation logs a console error).
