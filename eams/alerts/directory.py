@@ -68,8 +68,13 @@ class DeviceInfo:
         return keys
 
 
+# What an alert about no inventory device names as its device when nothing better is known: the
+# service's own alerts (its event loop, refused notifications) are about eams itself.
+SERVICE_NAME = "eams"
+
+
 def unknown_device(device_id: int | None) -> DeviceInfo:
-    return DeviceInfo(id=device_id or 0, name=f"device {device_id}" if device_id else "unknown")
+    return DeviceInfo(id=device_id or 0, name=f"device {device_id}" if device_id else SERVICE_NAME)
 
 
 class DeviceDirectory:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import update
 
 from eams.alerts.clock import aware
-from eams.alerts.directory import DeviceDirectory
+from eams.alerts.directory import SERVICE_NAME, DeviceDirectory, DeviceInfo
 from eams.alerts.dispatch.dispatcher import Dispatcher
 from eams.alerts.dispatch.groups import AlertSnapshot, Escalated, OutboxItem
 from eams.alerts.messages import texts
@@ -71,9 +71,19 @@ class AlertRecorder:
             self._record_notified(session, items)
         return items
 
+    def _device_of(self, instance: Instance) -> DeviceInfo:
+        """The device an alert is about. One outside the inventory (the service itself, a trap
+        sender known only by its address) is the last part of the instance's entity, as the
+        evaluator named it from the event's source: the alert and its mail say "eams" or
+        "192.0.2.7", not "unknown"."""
+        if instance.device_id is not None:
+            return self.directory.get(instance.device_id)
+        sender = instance.entity[-1] if len(instance.entity) > len(instance.rule.entity) else None
+        return DeviceInfo(id=0, name=str(sender or SERVICE_NAME))
+
     def _new_alert(self, instance: Instance, now: datetime) -> Alert:
         rule = instance.rule
-        device = self.directory.get(instance.device_id)
+        device = self._device_of(instance)
         entity_labels = dict(zip(rule.entity, instance.entity, strict=False))
         labels: dict[str, Any] = {
             "alertname": rule.name,
@@ -121,7 +131,7 @@ class AlertRecorder:
 
     def _fire(self, session: Any, instance: Instance, alert: Alert, now: datetime) -> None:
         rule = instance.rule
-        device = self.directory.get(instance.device_id)
+        device = self._device_of(instance)
         labels, summary, summary_vi = alert.labels, alert.summary, alert.summary_vi
         note(session, alert.id, "firing", now, detail=summary)
         instance.alert_id = alert.id
@@ -269,7 +279,11 @@ class AlertRecorder:
                 instance.acked = True
 
     def snapshot_from_row(self, row: Alert) -> AlertSnapshot:
-        device = self.directory.get(row.device_id)
+        device = (
+            self.directory.get(row.device_id)
+            if row.device_id is not None
+            else DeviceInfo(id=0, name=str((row.labels or {}).get("device") or SERVICE_NAME))
+        )
         body = {
             "alert_id": row.id,
             "fingerprint": row.fingerprint,

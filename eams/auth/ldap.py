@@ -7,6 +7,7 @@ user is a member of; a user in no mapped group cannot sign in.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 from dataclasses import dataclass
@@ -84,7 +85,10 @@ def authenticate(config: LdapConfig, username: str, password: str) -> LdapIdenti
     except LDAPException as exc:
         raise LdapUnavailable(f"{config.url}: {type(exc).__name__}") from None
     finally:
-        connection.unbind()
+        # After a refused TLS handshake the socket is already closed and the unbind's send fails;
+        # that must not replace the LdapUnavailable above with a traceback.
+        with contextlib.suppress(LDAPException):
+            connection.unbind()
 
 
 def _identity(connection: Connection, config: LdapConfig, username: str, bind_dn: str) -> LdapIdentity:

@@ -30,7 +30,8 @@ from inventory.models import (
     Site,
     SiteKind,
 )
-from tests.alerts.receivers import HttpReceiver, SmtpServer, self_signed_certificate
+from tests.alerts.receivers import HttpReceiver, SmtpServer
+from tests.support.tls import self_signed_certificate
 
 HOOK_SECRET = "khoá-bí-mật-webhook"
 

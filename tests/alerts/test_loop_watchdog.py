@@ -61,6 +61,10 @@ async def test_a_blocked_loop_is_recorded_as_lag_and_raises_the_shipped_alert(
         with services.db.session() as session:
             [alert] = session.scalars(select(Alert).where(Alert.rule_name == "event-loop-lagging")).all()
         assert alert.state == "firing" and "late" in alert.summary
+        # About the service itself, not an inventory device: named "eams", not "unknown"; and so
+        # is what a restart restores from the row (what a notification after it would carry).
+        assert alert.device_id is None and alert.labels["device"] == "eams"
+        assert engine.recorder.snapshot_from_row(alert).body["device"] == "eams"
         await until(lambda: any(e.name == "loop_ok" for e in recorder.events), "the loop back on time")
         # Before stopping the watchdog: stopping cancels a report still handing its event on to the
         # consumers after the recorder (the engine), and the engine records on its worker thread.

@@ -15,12 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.alerts.receivers import SmtpServer, self_signed_certificate
+from tests.alerts.receivers import SmtpServer
 from tests.support.peers import free_port, running, tcp_open, wait_until
+from tests.support.tls import self_signed_certificate
 
 EAMS = str(Path(sys.executable).with_name("eams"))
 GROUP_WAIT_S = 8  # long enough to stop the service inside it, short enough to wait out
@@ -129,16 +131,22 @@ def test_an_alert_firing_when_the_service_stops_inside_group_wait_is_mailed_afte
     with serving(service, tmp_path / "serve-1.log") as first:
         device_id = _prepare(service, smtp)
         _fire(service, device_id)
-        assert smtp.received == [], "still inside group_wait: nothing sent yet"
+        assert about_the_trap(smtp) == [], "still inside group_wait: nothing sent yet"
         os.killpg(first.pid, stop_signal)
         first.wait(60)
-    assert smtp.received == [], "the service stopped before the group wait ended"
+    assert about_the_trap(smtp) == [], "the service stopped before the group wait ended"
 
     with serving(service, tmp_path / "serve-2.log"):
-        wait_until(lambda: len(smtp.received) >= 1, 90, "the FIRING e-mail after the restart")
-        [mail] = smtp.received
+        wait_until(lambda: len(about_the_trap(smtp)) >= 1, 90, "the FIRING e-mail after the restart")
+        [mail] = about_the_trap(smtp)
         assert "[FIRING:1] snmp-trap-auth-failure fw-dmz-01" in mail.message["Subject"]
         with service.client() as http:  # a later pass of the outbox does not send it again
             listed = http.get("/api/v1/alerts", params={"state": "firing"}).json()["results"]
-            assert len(listed) == 1
-    assert len(smtp.received) == 1
+            assert [a["rule_name"] for a in listed].count("snmp-trap-auth-failure") == 1
+    assert len(about_the_trap(smtp)) == 1
+
+
+def about_the_trap(smtp: SmtpServer) -> list[Any]:
+    """The mails about this test's alert. The service may mail about itself too (on a loaded
+    machine its event-loop-lagging alert fires and goes to the same receiver): not counted."""
+    return [m for m in smtp.received if "snmp-trap-auth-failure" in str(m.message["Subject"])]

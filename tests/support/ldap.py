@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.peers import free_port, require_program, running, tcp_open
+from tests.support.tls import self_signed_certificate
 
 SUFFIX = "dc=sonlam,dc=gov,dc=vn"
 ROOT_DN = f"cn=admin,{SUFFIX}"
@@ -37,6 +38,8 @@ DIRECTORY: dict[str, tuple[str, str, list[str]]] = {
 class Slapd:
     url: str
     suffix: str = SUFFIX
+    ldaps_url: str | None = None  # with tls=True: the same directory over LDAPS
+    ca_file: Path | None = None  # the certificate that signed slapd's (a client's CA file)
 
     def group_dn(self, name: str) -> str:
         return f"cn={name},{GROUPS}"
@@ -45,10 +48,16 @@ class Slapd:
         return f"uid={uid},{PEOPLE}"
 
 
-def _config(folder: Path) -> str:
+def _config(folder: Path, tls: tuple[Path, Path] | None = None) -> str:
     schema = "/etc/ldap/schema"
+    tls_lines = (
+        [f"TLSCACertificateFile {tls[0]}", f"TLSCertificateFile {tls[0]}", f"TLSCertificateKeyFile {tls[1]}"]
+        if tls
+        else []
+    )
     return "\n".join(
         [
+            *tls_lines,
             f"include {schema}/core.schema",
             f"include {schema}/cosine.schema",
             f"include {schema}/inetorgperson.schema",
@@ -99,23 +108,33 @@ def _b64(text: str) -> str:
 
 
 @contextmanager
-def running_slapd(folder: Path) -> Iterator[Slapd]:
+def running_slapd(folder: Path, *, tls: bool = False) -> Iterator[Slapd]:
+    """slapd on ldap:// (StartTLS offered when `tls`), and with `tls` on ldaps:// too, its
+    certificate made for 127.0.0.1 (tests.support.tls)."""
     slapd = require_program("/usr/sbin/slapd")
     ldapadd = require_program("ldapadd")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "data").mkdir(exist_ok=True)
+    material = self_signed_certificate(folder, "slapd") if tls else None
     config = folder / "slapd.conf"
-    config.write_text(_config(folder))
+    config.write_text(_config(folder, material))
     port = free_port()
     url = f"ldap://127.0.0.1:{port}"
+    listen = [f"{url}/"]
+    ldaps_url = None
+    if tls:
+        ldaps_port = free_port()
+        ldaps_url = f"ldaps://127.0.0.1:{ldaps_port}"
+        listen.append(f"{ldaps_url}/")
     try:
         with running(
-            [slapd, "-f", str(config), "-h", f"{url}/", "-d", "0"],
+            [slapd, "-f", str(config), "-h", " ".join(listen), "-d", "0"],
             ready=lambda: tcp_open("127.0.0.1", port),
             what="slapd",
             log_path=folder / "slapd.log",
         ):
-            yield _loaded(url, ldapadd, folder)
+            _loaded(url, ldapadd, folder)
+            yield Slapd(url=url, ldaps_url=ldaps_url, ca_file=material[0] if material else None)
     finally:
         _stop_by_pidfile(folder / "slapd.pid")
 
@@ -146,7 +165,7 @@ def _stop_by_pidfile(pidfile: Path) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _loaded(url: str, ldapadd: str, folder: Path) -> Slapd:
+def _loaded(url: str, ldapadd: str, folder: Path) -> None:
     ldif = folder / "base.ldif"
     ldif.write_text(_entries(), encoding="utf-8")
     subprocess.run(
@@ -155,4 +174,3 @@ def _loaded(url: str, ldapadd: str, folder: Path) -> Slapd:
         capture_output=True,
         timeout=30,
     )
-    return Slapd(url=url)

@@ -19,6 +19,7 @@ from eams.services import Services
 from eams.settings import Settings
 from tests.ssh.conftest import login_key  # noqa: F401 (a fixture: the SSH backup test's key)
 from tests.support.peers import free_port, require_program, wait_until
+from tests.support.tls import self_signed_certificate
 
 
 @dataclass
@@ -57,14 +58,7 @@ def free_tcp_and_udp_port() -> int:
 @pytest.fixture(scope="session")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
     """A self-signed certificate for localhost / 127.0.0.1 (the listener's; rsyslog trusts it)."""
-    openssl = require_program("openssl")
-    folder = tmp_path_factory.mktemp("syslog-tls")
-    cert, key = folder / "server.pem", folder / "server.key"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path_factory.mktemp("syslog-tls"))
     return Tls(cert, key)
 
 
