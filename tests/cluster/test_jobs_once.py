@@ -33,7 +33,9 @@ from collectors.ssh.scheduler import SshSchedule
 from eams.cluster.singleton import AdvisoryLockSingletons
 from eams.components import Components
 from eams.components.cluster import cluster_jobs_component
+from eams.components.remote import collector_watch_component
 from eams.services import Services
+from eams.settings import Settings
 from inventory.db import Database
 from inventory.secretbox import SecretBox
 from tests.support.database import TEST_DATABASE_ENV, backend
@@ -134,16 +136,20 @@ async def test_a_job_due_on_two_instances_runs_once_and_the_other_runs_it_after_
 
 @needs_postgresql
 async def test_the_collectors_watch_announces_a_silence_once_and_moves_when_its_holder_stops(
-    db: Database,
+    settings: Settings, db: Database
 ) -> None:
-    config = CollectorWatchConfig(silent_after=60, check_interval=3600)
-    first, second = AdvisoryLockSingletons(db.url), AdvisoryLockSingletons(db.url)
+    """Two services on one database, wired as `eams serve` wires them."""
     heard = [Events(), Events()]
-    watches = []
-    for singletons, events in zip((first, second), heard, strict=True):
-        pipeline = Pipeline()
-        pipeline.add_event_consumer(events)
-        watches.append(CollectorWatch(db, pipeline, config, singletons))
+    instances = []
+    watch_config = CollectorWatchConfig(silent_after=60, check_interval=3600)
+    for events in heard:
+        services = Services.from_settings(settings.model_copy(update={"collector": watch_config}), db=db)
+        services.pipeline.add_event_consumer(events)
+        components = Components(services, [cluster_jobs_component, collector_watch_component])
+        await components.start()
+        instances.append((services, components))
+    watches = [components.running[-1] for _, components in instances]
+    assert all(isinstance(watch, CollectorWatch) for watch in watches)
     long_ago = datetime.now(UTC) - timedelta(minutes=5)
     try:
         with db.session() as session:
@@ -152,17 +158,17 @@ async def test_the_collectors_watch_announces_a_silence_once_and_moves_when_its_
         checked = [await watch.check_if_ours() for watch in watches for _ in range(2)]
         assert checked == [True, True, False, False]
         assert [[e.name for e in events.events] for events in heard] == [["silent"], []]
-        assert second.skipped["collectors.watch"] == 2
+        assert instances[1][0].singletons.skipped["collectors.watch"] == 2
 
-        await first.stop()  # the holder stops: its session ends
+        await instances[0][1].stop()  # the holder stops: its session ends
         with db.session() as session:
             session.add(RemoteCollector(name="soc-son", last_seen=long_ago))
         assert await watches[1].check_if_ours()
         assert [e.labels["collector"] for e in heard[1].events] == ["soc-son"]
         assert len(heard[0].events) == 1
     finally:
-        first.close()
-        second.close()
+        for _, components in instances:
+            await components.stop()
 
 
 @needs_postgresql
