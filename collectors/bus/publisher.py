@@ -1,4 +1,5 @@
-"""The collector side of the bus: samples and events -> per-partition batches -> spool -> JetStream.
+"""The collector side of the bus: samples, events and discovered facts -> per-partition batches ->
+spool -> JetStream.
 
 Every batch goes through a local spool (`collectors.sinks.spool.Spool`) before it is published,
 so a collector that loses the bus keeps polling and loses nothing: the spool grows while the bus
@@ -29,9 +30,10 @@ from nats.js import JetStreamContext
 from collectors.bus import messages
 from collectors.bus.config import BusConfig
 from collectors.bus.connection import connect, ensure_stream
-from collectors.bus.subjects import EVENTS, SAMPLES, partition_of, subject
+from collectors.bus.subjects import EVENTS, FACTS, SAMPLES, partition_of, subject
 from collectors.samples import Event, Sample
 from collectors.sinks.spool import Spool, SpoolRecord
+from inventory.discovery import Observation
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ MAX_BACKOFF = 2.0
 class PublisherStats:
     samples: int = 0  # sealed into batches
     events: int = 0
+    facts: int = 0  # observations of devices (discovered facts)
     batches: int = 0  # sealed and spooled
     published: int = 0  # stored by JetStream
     duplicates: int = 0  # a retry JetStream already had (its first ack was lost)
@@ -80,6 +83,7 @@ class BusPublisher:
         self.stats = PublisherStats()
         self._samples: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        self._facts: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._buffered = 0
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -103,31 +107,51 @@ class BusPublisher:
         if self._buffered >= MAX_BATCH_ITEMS:
             await self.seal()
 
+    async def consume_facts(self, observations: list[Observation]) -> None:
+        """What this collector read of its devices, for the inventory's discovered-facts staging:
+        on the device's partition, so that the instance leading it stages them."""
+        for observation in observations:
+            device = observation.device
+            key = device_key(device.device_id, device.hostname or device.address)
+            self._facts[partition_of(key, self.config.partitions)].append(
+                messages.encode_observation(observation)
+            )
+        self._buffered += len(observations)
+        if self._buffered >= MAX_BATCH_ITEMS:
+            await self.seal()
+
     # --- batches --------------------------------------------------------------------------------
 
     async def seal(self) -> None:
         """Spool what is buffered: one batch per partition, each with its message id."""
         if not self._buffered:
             return
-        samples, events = self._samples, self._events
-        self._samples, self._events, self._buffered = defaultdict(list), defaultdict(list), 0
+        samples, events, facts = self._samples, self._events, self._facts
+        self._samples, self._events, self._facts = defaultdict(list), defaultdict(list), defaultdict(list)
+        self._buffered = 0
         now = time.time_ns()
-        records: list[tuple[str, bytes, int, int]] = []
+        records: list[tuple[str, bytes, tuple[int, int, int]]] = []  # subject, body, counts
         prefix = self.config.subject_prefix
         for partition in sorted(samples):
             for chunk, body in self._bodies(
                 samples[partition], lambda c: messages.encode(c, [], now, self.source)
             ):
-                records.append((subject(prefix, SAMPLES, partition), body, len(chunk), 0))
+                records.append((subject(prefix, SAMPLES, partition), body, (len(chunk), 0, 0)))
         for partition in sorted(events):
             for chunk, body in self._bodies(
                 events[partition], lambda c: messages.encode([], c, now, self.source)
             ):
-                records.append((subject(prefix, EVENTS, partition), body, 0, len(chunk)))
-        for name, body, sample_count, event_count in records:
+                records.append((subject(prefix, EVENTS, partition), body, (0, len(chunk), 0)))
+        for partition in sorted(facts):
+            for chunk, body in self._bodies(
+                facts[partition], lambda c: messages.encode([], [], now, self.source, facts=c)
+            ):
+                records.append((subject(prefix, FACTS, partition), body, (0, 0, len(chunk))))
+        for name, body, (sample_count, event_count, fact_count) in records:
             if await asyncio.to_thread(self.spool.append, spool_record(uuid.uuid4().hex, name, body)):
                 self.stats.samples += sample_count
                 self.stats.events += event_count
+                self.stats.facts += fact_count
                 self.stats.batches += 1
         self.stats.max_buffered = max(self.stats.max_buffered, len(self.spool))
         self._wake.set()
