@@ -24,13 +24,14 @@ from collectors.snmp.engine import Credentials, Endpoint
 from collectors.snmp.engines import make_engine
 from collectors.snmp.poller import PollTarget
 from collectors.snmp.profile import ProfileSet
+from eams.cluster.leadership import supports_leadership
 from eams.components.bus import bus_consumer_component, fact_stager
 from eams.services import Services
 from inventory import migrate
 from inventory.db import Database
 from inventory.discovery import Observation, ObservedDevice, ObservedNeighbour
 from inventory.models import Device, DeviceRole, DiscoveredFact, FactKind, FactSource, FactState
-from tests.support.database import scratch_database_url
+from tests.support.database import TEST_DATABASE_ENV, scratch_database_url
 from tests.support.nats import NatsServer
 from tests.support.snmp_agents import Agent
 
@@ -198,3 +199,43 @@ async def test_facts_are_acknowledged_only_after_their_commit(nats: NatsServer, 
             assert (staged, kind) == (1, FactKind.new_device)
         finally:
             db.dispose()
+
+
+async def test_on_postgresql_only_the_partitions_leader_stages_facts_and_the_next_one_after_it(
+    services: Services, nats: NatsServer, tmp_path: Path
+) -> None:
+    if not supports_leadership(services.db.url):
+        pytest.skip(f"two instances need PostgreSQL: set {TEST_DATABASE_ENV}")
+    instances = []
+    for _ in range(2):
+        settings = services.settings.model_copy(deep=True)
+        settings.bus = settings.bus.model_copy(update=bus_settings(nats))
+        instances.append(Services(settings=settings, db=services.db, secret_box=services.secret_box))
+    first, second = (bus_consumer_component(instance) for instance in instances)
+    assert first is not None and second is not None
+    publisher = BusPublisher(instances[0].settings.bus, Spool(tmp_path / "spool", fsync=False), source="da")
+
+    async def publish(name: str) -> None:
+        await publisher.consume_facts([Observation(ObservedDevice(FactSource.snmp, hostname=name))])
+        await publisher.seal()
+        while await publisher.publish_one():
+            pass
+
+    await first.start()
+    try:
+        await until(lambda: len(first.partitions) == PARTITIONS, "the first instance leads")
+        await second.start()
+        await second.consumer.wait_ready()
+        await publish("sw-new-1")
+        await until(lambda: first.consumer.stats.facts == 1, "the leader staged it")
+        assert second.partitions == [] and second.consumer.stats.facts == 0
+
+        await first.stop()  # its partitions are free (kill -9: tests/bus/test_leadership.py)
+        await until(lambda: len(second.partitions) == PARTITIONS, "the second instance took over")
+        await publish("sw-new-2")
+        await until(lambda: second.consumer.stats.facts == 1, "the new leader staged it")
+    finally:
+        await publisher.stop(drain_timeout=0)
+        await first.stop()
+        await second.stop()
+    assert sorted(shape[3] or "" for shape in fact_shapes(services.db)) == ["sw-new-1", "sw-new-2"]
