@@ -3,7 +3,8 @@ spool -> JetStream.
 
 Every batch goes through a local spool (`collectors.sinks.spool.Spool`) before it is published,
 so a collector that loses the bus keeps polling and loses nothing: the spool grows while the bus
-is away and is drained oldest first when it is back (one order, as with the HTTP uplink).
+is away and is drained oldest first when it is back (`collectors.spooled.SpooledSender`, the
+discipline the HTTP uplink shares).
 
 Each batch gets its message id (`Nats-Msg-Id`) when it is sealed, and that id is spooled with it.
 A publish whose acknowledgement was lost is sent again with the same id, and JetStream stores it
@@ -33,6 +34,7 @@ from collectors.bus.connection import connect, ensure_stream
 from collectors.bus.subjects import EVENTS, FACTS, SAMPLES, partition_of, subject
 from collectors.samples import Event, Sample
 from collectors.sinks.spool import Spool, SpoolRecord
+from collectors.spooled import SpooledSender
 from inventory.discovery import Observation
 
 log = logging.getLogger(__name__)
@@ -71,14 +73,17 @@ def device_key(device_id: int | None, name: str | None) -> object:
     return device_id if device_id is not None else (name or "")
 
 
-class BusPublisher:
+class BusPublisher(SpooledSender):
     """A sample and event consumer (for a `Pipeline`) that publishes to JetStream."""
 
     name = "bus publisher"
+    retryable = (nats.errors.Error, OSError)
+    min_backoff = 0.1
+    max_backoff = MAX_BACKOFF
 
     def __init__(self, config: BusConfig, spool: Spool, *, source: str = "collector") -> None:
+        super().__init__(spool, config.flush_interval_s)
         self.config = config
-        self.spool = spool
         self.source = source
         self.stats = PublisherStats()
         self._samples: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -87,8 +92,6 @@ class BusPublisher:
         self._buffered = 0
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
-        self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
 
     # --- consumers ------------------------------------------------------------------------------
 
@@ -170,15 +173,11 @@ class BusPublisher:
         half = len(items) // 2
         return self._bodies(items[:half], encode) + self._bodies(items[half:], encode)
 
-    def pending(self) -> int:
-        """Batches spooled and not yet stored by JetStream."""
-        return len(self.spool)
-
     async def publish_one(self) -> bool:
         """Publish the oldest spooled batch. True when JetStream stored it (or had it already)."""
-        record: SpoolRecord | None = await asyncio.to_thread(self.spool.peek)
-        if record is None:
-            return False
+        return await self.deliver_one()
+
+    async def send_one(self, record: SpoolRecord) -> None:
         js = await self._jetstream()
         msg_id, subject_name, body = parse_record(record.payload)
         try:
@@ -198,49 +197,20 @@ class BusPublisher:
             # The server's max_payload is below ours: this batch can never succeed; the next can.
             log.error("the bus refuses a %d-byte batch as too large, dropping it", len(body))
             self.stats.rejected += 1
-            await asyncio.to_thread(self.spool.ack, record)
-            return True
+            return
         if ack.duplicate:
             self.stats.duplicates += 1
         else:
             self.stats.published += 1
-        await asyncio.to_thread(self.spool.ack, record)
-        return True
 
-    async def drain(self, timeout: float) -> bool:
-        """Publish everything spooled, for at most `timeout` seconds. True when nothing is left."""
-        deadline = time.monotonic() + timeout
-        while len(self.spool) and time.monotonic() < deadline:
-            try:
-                await asyncio.wait_for(self.publish_one(), max(0.1, deadline - time.monotonic()))
-            except (TimeoutError, nats.errors.Error, OSError) as error:
-                self._failed(error)
-                await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
-        return len(self.spool) == 0
+    def can_drain(self) -> bool:
+        return self._js is not None  # never connected: connecting would wait for the bus
 
-    # --- background -----------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._seal_forever()),
-            asyncio.create_task(self._publish_forever()),
-        ]
-
-    async def stop(self, drain_timeout: float = 5.0) -> None:
-        """Seal what is buffered, try to publish it, close (what is left stays in the spool)."""
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
-        await self.seal()
-        if self._js is not None:
-            await self.drain(drain_timeout)
+    async def close(self) -> None:
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.close()
         self._nc = self._js = None
-        self.spool.close()
 
     async def _jetstream(self) -> JetStreamContext:
         if self._js is None:
@@ -254,37 +224,12 @@ class BusPublisher:
     def _redeclare(self) -> None:
         self._js = None  # the stream is declared again before the next publish
 
-    def _failed(self, error: BaseException) -> None:
+    def failed(self, error: BaseException) -> None:
         if self.stats.retries == 0 or self.stats.last_error is None:
             log.warning("the bus does not take batches (%s); spooling until it does", error)
         self.stats.retries += 1
         self.stats.last_error = str(error) or type(error).__name__
 
-    async def _seal_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.flush_interval_s)
-            try:
-                await self.seal()
-            except Exception:
-                log.exception("spooling a batch for the bus failed")
-
-    async def _publish_forever(self) -> None:
-        backoff = 0.0
-        while True:
-            try:
-                if not await self.publish_one():
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.config.flush_interval_s)
-                    continue
-                if backoff:
-                    log.info("the bus takes batches again")
-                backoff = 0.0
-                self.stats.last_error = None
-            except (TimeoutError, nats.errors.Error, OSError) as error:
-                self._failed(error)
-                backoff = min(MAX_BACKOFF, max(0.1, backoff * 2))
-                await asyncio.sleep(backoff)
-            except Exception:
-                log.exception("publishing a batch to the bus failed")
-                await asyncio.sleep(1.0)
+    def recovered(self) -> None:
+        log.info("the bus takes batches again")
+        self.stats.last_error = None
