@@ -11,6 +11,7 @@ from typing import Any
 
 from collectors.context import CollectorContext
 from collectors.pipeline import Pipeline
+from collectors.singleton import RunHere, Singletons
 from eams.settings import Settings
 from inventory.db import Database
 from inventory.secretbox import SecretBox
@@ -25,6 +26,9 @@ class Services:
     pipeline: Pipeline = field(default_factory=Pipeline)
     # Parts added by later layers (collectors, alert engine ...) register themselves here by name.
     extras: dict[str, Any] = field(default_factory=dict)
+    # Who runs the jobs that must run once across instances (eams.components.cluster sets the
+    # PostgreSQL one at start; alone, every job runs here).
+    singletons: Singletons = field(default_factory=RunHere)
 
     @property
     def collector_context(self) -> CollectorContext:

@@ -71,6 +71,15 @@ class ObservedNeighbour:
         _compose_text(self)
 
 
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What a collector saw of one device (its answers and its LLDP/CDP neighbours), staged as one
+    unit: the facts a remote collector sends over the bus (`stage_observation`)."""
+
+    device: ObservedDevice
+    neighbours: tuple[ObservedNeighbour, ...] = ()
+
+
 def _compose_text(observed: Any) -> None:
     """What an agent answered, composed to NFC like every other text that reaches the inventory."""
     for name in observed.__slots__:
@@ -192,6 +201,24 @@ def stage_device(session: Session, observed: ObservedDevice) -> list[DiscoveredF
             )
     session.flush()
     return [fact for fact in staged if fact is not None]
+
+
+def stage_observation(session: Session, observation: Observation) -> list[DiscoveredFact]:
+    """Stages a collector's observation of one device; returns the new facts. Keyed like every
+    staging here: the same observation staged again adds no fact (the pending one is seen once
+    more), so a redelivered message is harmless."""
+    observed = observation.device
+    staged = stage_device(session, observed)
+    if observation.neighbours:
+        device_id = observed.device_id
+        if device_id is None:
+            device, _reason = match_device(
+                session, serial=observed.serial, address=observed.address, name=observed.hostname
+            )
+            device_id = device.id if device is not None else None
+        if device_id is not None and session.get(Device, device_id) is not None:
+            staged += stage_neighbours(session, observed.source, device_id, observation.neighbours)
+    return staged
 
 
 def _observed_data(observed: ObservedDevice) -> dict[str, Any]:

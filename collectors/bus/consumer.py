@@ -6,6 +6,11 @@ led by one service instance among several. A message is acknowledged only after 
 consumers (the InfluxDB sink, the alert engine ...) have taken its batch; one the service dies
 holding is delivered again after `ack_wait_s`. A message that is not a batch is terminated and
 counted: it can never succeed.
+
+Discovered facts (`<prefix>.facts.<N>`) go to `stage_facts` (the service stages them in the
+inventory) and are acknowledged after that transaction committed; if it fails (the database is
+away) the message is not acknowledged and comes again after `ack_wait_s`. The staging is keyed,
+so a redelivery of facts already committed stages nothing new.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collectors.bus.config import BusConfig
 from collectors.bus.connection import connect, ensure_stream
 from collectors.bus.subjects import partition_filter
 from collectors.samples import Event, Sample
+from inventory.discovery import Observation
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,7 @@ TAKEN_REMEMBERED = 100_000  # stream sequences kept to recognise a redelivery al
 
 PublishSamples = Callable[[list[Sample]], Awaitable[None]]
 PublishEvent = Callable[[Event], Awaitable[None]]
+StageFacts = Callable[[list[Observation]], Awaitable[None]]
 
 
 @dataclass
@@ -42,6 +49,9 @@ class ConsumerStats:
     messages: int = 0  # acknowledged
     samples: int = 0
     events: int = 0
+    facts: int = 0  # observations staged
+    facts_ignored: int = 0  # observations that came to a consumer with nowhere to stage them
+    stage_errors: int = 0  # staging failed: the message was left unacknowledged, to come again
     redelivered: int = 0  # delivered more than once (a consumer died holding it, or ack_wait passed)
     duplicates: int = 0  # redelivered after this consumer had taken it (its ack was lost): skipped
     rejected: int = 0  # not a batch: terminated
@@ -60,10 +70,12 @@ class BusConsumer:
         *,
         partitions: Iterable[int] | None = None,
         fetch_timeout_s: float = 1.0,
+        stage_facts: StageFacts | None = None,
     ) -> None:
         self.config = config
         self.publish_samples = publish_samples
         self.publish_event = publish_event
+        self.stage_facts = stage_facts
         self.partitions = (
             sorted(set(partitions)) if partitions is not None else list(range(config.partitions))
         )
@@ -219,6 +231,16 @@ class BusConsumer:
             await self.publish_samples(batch.samples)
         for event in batch.events:
             await self.publish_event(event)
+        if batch.facts:
+            if self.stage_facts is None:
+                self.stats.facts_ignored += len(batch.facts)
+            else:
+                try:
+                    await self.stage_facts(batch.facts)
+                except Exception as error:  # not committed: left unacknowledged, it comes again
+                    self.stats.stage_errors += 1
+                    log.warning("staging %d discovered facts failed: %s", len(batch.facts), error)
+                    return
         try:
             await message.ack()
         except (nats.errors.Error, OSError) as error:
@@ -233,6 +255,7 @@ class BusConsumer:
         self.stats.messages += 1
         self.stats.samples += len(batch.samples)
         self.stats.events += len(batch.events)
+        self.stats.facts += len(batch.facts) if self.stage_facts is not None else 0
 
     def _fetch_failed(self, error: BaseException) -> None:
         self.stats.fetch_errors += 1

@@ -1,17 +1,26 @@
-"""The body of one bus message: a JSON batch of samples and events of one partition.
+"""The body of one bus message: a JSON batch of samples, events or discovered facts of one
+partition.
 
 The shapes are those of the HTTP uplink (`collectors.remote.wire`), so both transports carry the
-same data.
+same data. Facts are `inventory.discovery.Observation`s, staged by the service as they come.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.remote.wire import event_from_json, event_to_json, sample_from_json, sample_to_json
+from collectors.remote.wire import (
+    event_from_json,
+    event_to_json,
+    observation_from_json,
+    observation_to_json,
+    sample_from_json,
+    sample_to_json,
+)
 from collectors.samples import Event, Sample
+from inventory.discovery import Observation
 
 
 class BadMessage(ValueError):
@@ -24,12 +33,19 @@ class Batch:
     events: list[Event]
     created_ns: int
     source: str
+    facts: list[Observation] = field(default_factory=list)
 
 
 def encode(
-    samples: list[dict[str, Any]], events: list[dict[str, Any]], created_ns: int, source: str
+    samples: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    created_ns: int,
+    source: str,
+    facts: list[dict[str, Any]] | None = None,
 ) -> bytes:
-    body = {"created_ns": created_ns, "source": source, "samples": samples, "events": events}
+    body: dict[str, Any] = {"created_ns": created_ns, "source": source, "samples": samples, "events": events}
+    if facts:
+        body["facts"] = facts
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -41,6 +57,10 @@ def encode_event(event: Event) -> dict[str, Any]:
     return event_to_json(event)
 
 
+def encode_observation(observation: Observation) -> dict[str, Any]:
+    return observation_to_json(observation)
+
+
 def decode(data: bytes) -> Batch:
     try:
         body = json.loads(data)
@@ -49,6 +69,7 @@ def decode(data: bytes) -> Batch:
             events=[event_from_json(e) for e in body.get("events", [])],
             created_ns=int(body.get("created_ns", 0)),
             source=str(body.get("source", "")),
+            facts=[observation_from_json(f) for f in body.get("facts", [])],
         )
     except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise BadMessage(f"not a batch of samples and events: {error}") from error
+        raise BadMessage(f"not a batch of samples, events or facts: {error}") from error

@@ -1,8 +1,10 @@
-"""The collector side of the bus: samples and events -> per-partition batches -> spool -> JetStream.
+"""The collector side of the bus: samples, events and discovered facts -> per-partition batches ->
+spool -> JetStream.
 
 Every batch goes through a local spool (`collectors.sinks.spool.Spool`) before it is published,
 so a collector that loses the bus keeps polling and loses nothing: the spool grows while the bus
-is away and is drained oldest first when it is back (one order, as with the HTTP uplink).
+is away and is drained oldest first when it is back (`collectors.spooled.SpooledSender`, the
+discipline the HTTP uplink shares).
 
 Each batch gets its message id (`Nats-Msg-Id`) when it is sealed, and that id is spooled with it.
 A publish whose acknowledgement was lost is sent again with the same id, and JetStream stores it
@@ -29,9 +31,11 @@ from nats.js import JetStreamContext
 from collectors.bus import messages
 from collectors.bus.config import BusConfig
 from collectors.bus.connection import connect, ensure_stream
-from collectors.bus.subjects import EVENTS, SAMPLES, partition_of, subject
+from collectors.bus.subjects import EVENTS, FACTS, SAMPLES, partition_of, subject
 from collectors.samples import Event, Sample
 from collectors.sinks.spool import Spool, SpoolRecord
+from collectors.spooled import SpooledSender
+from inventory.discovery import Observation
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ MAX_BACKOFF = 2.0
 class PublisherStats:
     samples: int = 0  # sealed into batches
     events: int = 0
+    facts: int = 0  # observations of devices (discovered facts)
     batches: int = 0  # sealed and spooled
     published: int = 0  # stored by JetStream
     duplicates: int = 0  # a retry JetStream already had (its first ack was lost)
@@ -68,23 +73,25 @@ def device_key(device_id: int | None, name: str | None) -> object:
     return device_id if device_id is not None else (name or "")
 
 
-class BusPublisher:
+class BusPublisher(SpooledSender):
     """A sample and event consumer (for a `Pipeline`) that publishes to JetStream."""
 
     name = "bus publisher"
+    retryable = (nats.errors.Error, OSError)
+    min_backoff = 0.1
+    max_backoff = MAX_BACKOFF
 
     def __init__(self, config: BusConfig, spool: Spool, *, source: str = "collector") -> None:
+        super().__init__(spool, config.flush_interval_s)
         self.config = config
-        self.spool = spool
         self.source = source
         self.stats = PublisherStats()
         self._samples: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        self._facts: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._buffered = 0
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
-        self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
 
     # --- consumers ------------------------------------------------------------------------------
 
@@ -103,31 +110,51 @@ class BusPublisher:
         if self._buffered >= MAX_BATCH_ITEMS:
             await self.seal()
 
+    async def consume_facts(self, observations: list[Observation]) -> None:
+        """What this collector read of its devices, for the inventory's discovered-facts staging:
+        on the device's partition, so that the instance leading it stages them."""
+        for observation in observations:
+            device = observation.device
+            key = device_key(device.device_id, device.hostname or device.address)
+            self._facts[partition_of(key, self.config.partitions)].append(
+                messages.encode_observation(observation)
+            )
+        self._buffered += len(observations)
+        if self._buffered >= MAX_BATCH_ITEMS:
+            await self.seal()
+
     # --- batches --------------------------------------------------------------------------------
 
     async def seal(self) -> None:
         """Spool what is buffered: one batch per partition, each with its message id."""
         if not self._buffered:
             return
-        samples, events = self._samples, self._events
-        self._samples, self._events, self._buffered = defaultdict(list), defaultdict(list), 0
+        samples, events, facts = self._samples, self._events, self._facts
+        self._samples, self._events, self._facts = defaultdict(list), defaultdict(list), defaultdict(list)
+        self._buffered = 0
         now = time.time_ns()
-        records: list[tuple[str, bytes, int, int]] = []
+        records: list[tuple[str, bytes, tuple[int, int, int]]] = []  # subject, body, counts
         prefix = self.config.subject_prefix
         for partition in sorted(samples):
             for chunk, body in self._bodies(
                 samples[partition], lambda c: messages.encode(c, [], now, self.source)
             ):
-                records.append((subject(prefix, SAMPLES, partition), body, len(chunk), 0))
+                records.append((subject(prefix, SAMPLES, partition), body, (len(chunk), 0, 0)))
         for partition in sorted(events):
             for chunk, body in self._bodies(
                 events[partition], lambda c: messages.encode([], c, now, self.source)
             ):
-                records.append((subject(prefix, EVENTS, partition), body, 0, len(chunk)))
-        for name, body, sample_count, event_count in records:
+                records.append((subject(prefix, EVENTS, partition), body, (0, len(chunk), 0)))
+        for partition in sorted(facts):
+            for chunk, body in self._bodies(
+                facts[partition], lambda c: messages.encode([], [], now, self.source, facts=c)
+            ):
+                records.append((subject(prefix, FACTS, partition), body, (0, 0, len(chunk))))
+        for name, body, (sample_count, event_count, fact_count) in records:
             if await asyncio.to_thread(self.spool.append, spool_record(uuid.uuid4().hex, name, body)):
                 self.stats.samples += sample_count
                 self.stats.events += event_count
+                self.stats.facts += fact_count
                 self.stats.batches += 1
         self.stats.max_buffered = max(self.stats.max_buffered, len(self.spool))
         self._wake.set()
@@ -146,15 +173,11 @@ class BusPublisher:
         half = len(items) // 2
         return self._bodies(items[:half], encode) + self._bodies(items[half:], encode)
 
-    def pending(self) -> int:
-        """Batches spooled and not yet stored by JetStream."""
-        return len(self.spool)
-
     async def publish_one(self) -> bool:
         """Publish the oldest spooled batch. True when JetStream stored it (or had it already)."""
-        record: SpoolRecord | None = await asyncio.to_thread(self.spool.peek)
-        if record is None:
-            return False
+        return await self.deliver_one()
+
+    async def send_one(self, record: SpoolRecord) -> None:
         js = await self._jetstream()
         msg_id, subject_name, body = parse_record(record.payload)
         try:
@@ -174,49 +197,20 @@ class BusPublisher:
             # The server's max_payload is below ours: this batch can never succeed; the next can.
             log.error("the bus refuses a %d-byte batch as too large, dropping it", len(body))
             self.stats.rejected += 1
-            await asyncio.to_thread(self.spool.ack, record)
-            return True
+            return
         if ack.duplicate:
             self.stats.duplicates += 1
         else:
             self.stats.published += 1
-        await asyncio.to_thread(self.spool.ack, record)
-        return True
 
-    async def drain(self, timeout: float) -> bool:
-        """Publish everything spooled, for at most `timeout` seconds. True when nothing is left."""
-        deadline = time.monotonic() + timeout
-        while len(self.spool) and time.monotonic() < deadline:
-            try:
-                await asyncio.wait_for(self.publish_one(), max(0.1, deadline - time.monotonic()))
-            except (TimeoutError, nats.errors.Error, OSError) as error:
-                self._failed(error)
-                await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
-        return len(self.spool) == 0
+    def can_drain(self) -> bool:
+        return self._js is not None  # never connected: connecting would wait for the bus
 
-    # --- background -----------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._seal_forever()),
-            asyncio.create_task(self._publish_forever()),
-        ]
-
-    async def stop(self, drain_timeout: float = 5.0) -> None:
-        """Seal what is buffered, try to publish it, close (what is left stays in the spool)."""
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
-        await self.seal()
-        if self._js is not None:
-            await self.drain(drain_timeout)
+    async def close(self) -> None:
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.close()
         self._nc = self._js = None
-        self.spool.close()
 
     async def _jetstream(self) -> JetStreamContext:
         if self._js is None:
@@ -230,37 +224,12 @@ class BusPublisher:
     def _redeclare(self) -> None:
         self._js = None  # the stream is declared again before the next publish
 
-    def _failed(self, error: BaseException) -> None:
+    def failed(self, error: BaseException) -> None:
         if self.stats.retries == 0 or self.stats.last_error is None:
             log.warning("the bus does not take batches (%s); spooling until it does", error)
         self.stats.retries += 1
         self.stats.last_error = str(error) or type(error).__name__
 
-    async def _seal_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.flush_interval_s)
-            try:
-                await self.seal()
-            except Exception:
-                log.exception("spooling a batch for the bus failed")
-
-    async def _publish_forever(self) -> None:
-        backoff = 0.0
-        while True:
-            try:
-                if not await self.publish_one():
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.config.flush_interval_s)
-                    continue
-                if backoff:
-                    log.info("the bus takes batches again")
-                backoff = 0.0
-                self.stats.last_error = None
-            except (TimeoutError, nats.errors.Error, OSError) as error:
-                self._failed(error)
-                backoff = min(MAX_BACKOFF, max(0.1, backoff * 2))
-                await asyncio.sleep(backoff)
-            except Exception:
-                log.exception("publishing a batch to the bus failed")
-                await asyncio.sleep(1.0)
+    def recovered(self) -> None:
+        log.info("the bus takes batches again")
+        self.stats.last_error = None

@@ -1,4 +1,5 @@
-"""Subjects and partitions: `<prefix>.samples.<p>` and `<prefix>.events.<p>`, p = hash(device) mod N.
+"""Subjects and partitions: `<prefix>.samples.<p>`, `<prefix>.events.<p>` and `<prefix>.facts.<p>`
+(discovered facts for the inventory), p = hash(device) mod N.
 
 The hash is CRC-32 of the device key (its id, else its name), not Python's `hash()`, which is
 salted per process: every collector and every service instance must put one device on the same
@@ -11,6 +12,7 @@ import zlib
 
 SAMPLES = "samples"
 EVENTS = "events"
+FACTS = "facts"
 
 
 def partition_of(key: object, partitions: int) -> int:
@@ -28,5 +30,5 @@ def stream_subjects(prefix: str) -> list[str]:
 
 
 def partition_filter(prefix: str, partition: int) -> str:
-    """The filter of one partition's consumer: its samples and its events, in publish order."""
+    """The filter of one partition's consumer: its samples, events and facts, in publish order."""
     return f"{prefix}.*.{partition}"

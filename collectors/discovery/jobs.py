@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
@@ -19,6 +20,7 @@ from collectors.discovery.models import DiscoveryJob, JobState
 from collectors.discovery.reader import DeviceReport
 from collectors.discovery.stage import StageSummary, stage_sweep
 from collectors.discovery.sweep import Probe, SweepResult, SweepSettings, sweep
+from collectors.singleton import RunHere, Singletons
 from collectors.snmp.engine import Engine
 from collectors.snmp.engines import make_engine
 from collectors.snmp.targets import _VERSIONS, credentials_from_profile
@@ -31,6 +33,13 @@ log = logging.getLogger(__name__)
 
 # Progress is written to the job row at most this often (seconds).
 PROGRESS_EVERY_S = 0.5
+# A queued job younger than this may be about to be claimed by the instance that queued it.
+QUEUED_GRACE = timedelta(seconds=60)
+
+
+def job_lock(job_id: int) -> str:
+    """The cluster-wide name the instance running a job holds until the job ends."""
+    return f"discovery.job.{job_id}"
 
 
 class DiscoveryInputError(ValueError):
@@ -134,18 +143,57 @@ async def run_discovery(
 
 
 class DiscoveryJobs:
-    """Discovery jobs of the API, run as tasks on the service's event loop."""
+    """Discovery jobs of the API, run as tasks on the service's event loop.
 
-    def __init__(self, db: Database) -> None:
+    With several service instances on one database a job runs on the instance that queued it,
+    and only there: that instance holds the job's lock (`job_lock`, through `singletons`) while
+    it runs, and claims the row (`queued` -> `running`, a conditional update) before it sweeps.
+    A job whose lock is free while its row says queued or running has lost its instance (stopped,
+    killed): `mark_interrupted`, at start and then every minute on every instance, says so.
+    """
+
+    def __init__(self, db: Database, singletons: Singletons | None = None) -> None:
         self.db = db
-        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.singletons = singletons or RunHere()
+        self.tasks: dict[int, asyncio.Task[bool]] = {}
+        self.interrupted = 0  # jobs this instance found orphaned and marked interrupted
 
-    def mark_interrupted(self) -> int:
-        """Jobs left queued or running by a previous process cannot be resumed: say so."""
+    async def mark_interrupted(self) -> int:
+        """Jobs left queued or running by an instance that is gone cannot be resumed: say so."""
+        orphans = 0
+        for job_id in await asyncio.to_thread(self._unfinished):
+            if job_id in self.tasks:
+                continue  # this instance runs it
+            name = job_lock(job_id)
+            if not await self.singletons.claim(name):
+                continue  # another instance runs it
+            try:
+                orphans += await asyncio.to_thread(self._interrupt, job_id)
+            finally:
+                await self.singletons.release(name)
+        self.interrupted += orphans
+        return orphans
+
+    def _unfinished(self) -> list[int]:
+        young = utcnow() - QUEUED_GRACE
+        with self.db.session() as session:
+            return list(
+                session.scalars(
+                    select(DiscoveryJob.id).where(
+                        (DiscoveryJob.state == JobState.running)
+                        | ((DiscoveryJob.state == JobState.queued) & (DiscoveryJob.created_at < young))
+                    )
+                )
+            )
+
+    def _interrupt(self, job_id: int) -> int:
         with self.db.session(actor="discovery") as session:
             outcome = session.execute(
                 update(DiscoveryJob)
-                .where(DiscoveryJob.state.in_((JobState.queued, JobState.running)))
+                .where(
+                    DiscoveryJob.id == job_id,
+                    DiscoveryJob.state.in_((JobState.queued, JobState.running)),
+                )
                 .values(
                     state=JobState.interrupted,
                     finished_at=utcnow(),
@@ -154,12 +202,40 @@ class DiscoveryJobs:
             )
         return int(getattr(outcome, "rowcount", 0) or 0)
 
+    def _claim_row(self, job_id: int) -> bool:
+        """queued -> running, only if still queued: one instance runs a job, once."""
+        with self.db.session(actor="discovery") as session:
+            outcome = session.execute(
+                update(DiscoveryJob)
+                .where(DiscoveryJob.id == job_id, DiscoveryJob.state == JobState.queued)
+                .values(state=JobState.running, started_at=utcnow())
+            )
+        return int(getattr(outcome, "rowcount", 0) or 0) == 1
+
     def start(
         self, job_id: int, addresses: list[str], probes: list[Probe], settings: SweepSettings, actor: str
     ) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(job_id, addresses, probes, settings, actor))
+        claimed = self._claimed(job_id, addresses, probes, settings, actor)
+        task = asyncio.get_running_loop().create_task(claimed)
         self.tasks[job_id] = task
         task.add_done_callback(lambda _task: self.tasks.pop(job_id, None))
+
+    async def _claimed(
+        self, job_id: int, addresses: list[str], probes: list[Probe], settings: SweepSettings, actor: str
+    ) -> bool:
+        """Run the job if this instance can claim it (its lock, then its row); True if it ran."""
+        name = job_lock(job_id)
+        if not await self.singletons.claim(name):
+            log.warning("discovery job %s is held by another instance: not run here", job_id)
+            return False
+        try:
+            if not await asyncio.to_thread(self._claim_row, job_id):
+                log.warning("discovery job %s is no longer queued: not run here", job_id)
+                return False
+            await self._run(job_id, addresses, probes, settings, actor)
+            return True
+        finally:
+            await self.singletons.release(name)
 
     async def _run(
         self, job_id: int, addresses: list[str], probes: list[Probe], settings: SweepSettings, actor: str
@@ -177,7 +253,6 @@ class DiscoveryJobs:
                 last_write = now
                 self._update(job_id, **counts)
 
-        self._update(job_id, state=JobState.running, started_at=utcnow())
         try:
             result, summary = await run_discovery(
                 self.db, addresses, probes, settings, actor, progress=progress

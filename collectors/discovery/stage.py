@@ -46,7 +46,7 @@ def _observed(report: DeviceReport) -> discovery.ObservedDevice:
     )
 
 
-def _by_chassis_mac(reports: list[DeviceReport]) -> dict[str, DeviceReport]:
+def by_chassis_mac(reports: list[DeviceReport]) -> dict[str, DeviceReport]:
     owners: dict[str, DeviceReport] = {}
     for report in reports:
         for interface in report.interfaces:
@@ -74,7 +74,7 @@ def stage_sweep(session: Session, swept: Iterable[str], result: SweepResult) -> 
                 "interfaces": len(report.interfaces),
                 "addresses": report.addresses[:20],
             }
-    owners = _by_chassis_mac(result.reports)
+    owners = by_chassis_mac(result.reports)
     for report in result.reports:
         if report.address not in summary.matched or not report.neighbours:
             continue

@@ -5,7 +5,9 @@
 
 With a bus (`eams collect --bus nats://...`) every sample and event goes to NATS JetStream
 instead (`BusPublisher`, its own spool), and the service instances write InfluxDB and feed the
-alert engine from there; the API keeps targets, heartbeats and syslog.
+alert engine from there; the API keeps targets, heartbeats and syslog. With the bus the collector
+also reads its devices' facts every `facts_every_s` (`collectors.remote.facts`) and publishes
+them for the inventory's review.
 
 Targets are refreshed every `refresh_s`; a failed fetch keeps the current ones, and at start-up
 falls back to the targets cached on disk by the last successful fetch. A heartbeat reports the
@@ -28,6 +30,7 @@ from collectors.bus.publisher import BusPublisher
 from collectors.pipeline import Pipeline
 from collectors.remote.cache import TargetCache
 from collectors.remote.client import ServiceClient, ServiceRefused, ServiceUnavailable
+from collectors.remote.facts import DEFAULT_FACTS_EVERY_S, observations, read_reports
 from collectors.remote.uplink import Uplink
 from collectors.remote.watch import EVENT_KIND
 from collectors.remote.wire import target_from_json
@@ -62,6 +65,7 @@ class CollectorConfig:
     interval_s: float | None = None  # overrides the poll interval the service sends
     engine: str = DEFAULT_ENGINE
     drain_timeout_s: float = 5.0
+    facts_every_s: float = DEFAULT_FACTS_EVERY_S  # with the bus; 0: no facts
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,9 @@ class RemoteCollector:
             self.pipeline.add_sample_consumer(self.influx)
             self.pipeline.add_sample_consumer(self.uplink)
             self.pipeline.add_event_consumer(self.uplink)
+        self.profiles = ProfileSet.load()
         self.scheduler = PollScheduler(
-            Poller(make_engine(config.engine), ProfileSet.load()),
+            Poller(make_engine(config.engine), self.profiles),
             self.pipeline.publish_samples,
             targets=self._targets,
             refresh_s=config.refresh_s,
@@ -168,6 +173,30 @@ class RemoteCollector:
             return self._apply(cached)
         await asyncio.to_thread(self.cache.save, document)
         return self._apply(document)
+
+    # --- facts ------------------------------------------------------------------------------------
+
+    async def read_facts(self) -> int:
+        """Read every current target and publish what answered as facts; how many answered."""
+        assert self.bus is not None
+        targets = [schedule.target for schedule in self.scheduler.devices.values()]
+        engine = make_engine(self.config.engine)
+        try:
+            answered = await read_reports(engine, targets, self.profiles)
+        finally:
+            await engine.close()
+        found = observations(answered)
+        await self.bus.consume_facts(found)
+        log.info("facts: %d of %d devices answered", len(found), len(targets))
+        return len(found)
+
+    async def _facts_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.facts_every_s)
+            try:
+                await self.read_facts()
+            except Exception:
+                log.exception("reading the devices' facts failed")
 
     # --- heartbeat --------------------------------------------------------------------------------
 
@@ -238,13 +267,16 @@ class RemoteCollector:
                 raise CollectorRefused(str(error)) from None
         await self.scheduler.start()
         await self.pipeline.publish_event(self._event("started", f"collector {self.config.name} started"))
-        heartbeat = asyncio.create_task(self._heartbeat_forever())
+        background = [asyncio.create_task(self._heartbeat_forever())]
+        if self.bus is not None and self.config.facts_every_s > 0:
+            background.append(asyncio.create_task(self._facts_forever()))
         try:
             await stop.wait()
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self.scheduler.stop()
             if self.syslog is not None:
                 await self.syslog.stop()

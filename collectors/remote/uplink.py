@@ -1,10 +1,9 @@
 """The collector's link to the service: samples and events -> batches -> on-disk spool -> the API.
 
-Every batch goes through the spool (`collectors.sinks.spool.Spool`), so the order is one order
-whether the service is up or down, and a batch is on disk before it is sent. One task delivers
-the oldest batch, and acknowledges it only when the service took it (or said it had it already:
-batch ids make a replay harmless). While the service is unreachable the task backs off and the
-spool grows; when it answers again the spool is replayed oldest first.
+The spool discipline is `collectors.spooled.SpooledSender`'s (the bus publisher shares it): every
+batch is on disk before it is sent, one order whether the service is up or down, the oldest batch
+acknowledged only when the service took it (or said it had it already: batch ids make a replay
+harmless), backing off while the service is unreachable.
 
 A batch the service refuses as data (422) can never succeed: it is dropped, logged and counted.
 A refused token (401/403) is kept and retried: an operator can fix that without losing data.
@@ -13,7 +12,6 @@ A refused token (401/403) is kept and retried: an operator can fix that without 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -25,6 +23,7 @@ from collectors.remote.client import ServiceClient, ServiceRefused, ServiceUnava
 from collectors.remote.wire import event_to_json, sample_to_json
 from collectors.samples import Event, Sample
 from collectors.sinks.spool import Spool, SpoolRecord
+from collectors.spooled import SpooledSender
 from collectors.syslog.records import SyslogRecord
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,12 @@ class UplinkStats:
     last_error: str | None = None
 
 
-class Uplink:
+class Uplink(SpooledSender):
+    name = "uplink"
+    retryable = (ServiceUnavailable, ServiceRefused)
+    min_backoff = 0.25
+    max_backoff = MAX_BACKOFF
+
     def __init__(
         self,
         spool: Spool,
@@ -58,9 +62,8 @@ class Uplink:
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         measurements: set[str] | None = None,
     ) -> None:
-        self.spool = spool
+        super().__init__(spool, flush_interval)
         self.client = client
-        self.flush_interval = flush_interval
         # None forwards every sample; a set forwards what the service's alert rules read.
         self.measurements = measurements
         self.stats = UplinkStats()
@@ -68,9 +71,6 @@ class Uplink:
         self._events: list[dict[str, Any]] = []
         self._syslog: list[dict[str, Any]] = []
         self._syslog_bytes = 0
-        self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._backoff = 0.0
 
     # --- consumers ------------------------------------------------------------------------------
 
@@ -127,11 +127,7 @@ class Uplink:
         created = json.loads(record.payload).get("created_ns") or time.time_ns()
         return max(0.0, (time.time_ns() - created) / 1e9)
 
-    async def deliver_one(self) -> bool:
-        """Send the oldest spooled batch. True when it is done with (taken, known or dropped)."""
-        record: SpoolRecord | None = await asyncio.to_thread(self.spool.peek)
-        if record is None:
-            return False
+    async def send_one(self, record: SpoolRecord) -> None:
         try:
             answer = await self.client.post_batch(record.payload)
         except ServiceRefused as refused:
@@ -139,68 +135,14 @@ class Uplink:
             if refused.status in (400, 413, 422):
                 log.error("the service refused a batch as data, dropping it: %s", refused)
                 self.stats.rejected_batches += 1
-            else:
-                raise
+                return
+            raise
+        if answer.get("duplicate"):
+            self.stats.duplicate_batches += 1
         else:
-            if answer.get("duplicate"):
-                self.stats.duplicate_batches += 1
-            else:
-                self.stats.delivered_batches += 1
-        await asyncio.to_thread(self.spool.ack, record)
-        return True
+            self.stats.delivered_batches += 1
 
-    async def drain(self, timeout: float) -> bool:
-        """Deliver everything spooled, for at most `timeout` seconds. True when the spool is empty."""
-        deadline = time.monotonic() + timeout
-        while len(self.spool) and time.monotonic() < deadline:
-            try:
-                await self.deliver_one()
-            except (ServiceUnavailable, ServiceRefused) as error:
-                self.stats.last_error = str(error)
-                await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
-        return len(self.spool) == 0
-
-    # --- background -----------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._seal_forever()),
-            asyncio.create_task(self._deliver_forever()),
-        ]
-
-    async def stop(self, drain_timeout: float = 5.0) -> None:
-        """Seal what is buffered, try to deliver it, and close the spool (what is left stays on disk)."""
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.seal()
-        await self.drain(drain_timeout)
-        self.spool.close()
-
-    async def _seal_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_interval)
-            try:
-                await self.seal()
-            except Exception:
-                log.exception("spooling a batch for the service failed")
-
-    async def _deliver_forever(self) -> None:
-        while True:
-            try:
-                if not await self.deliver_one():
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.flush_interval)
-                    continue
-                self._backoff = 0.0
-            except (ServiceUnavailable, ServiceRefused) as error:
-                if self._backoff == 0.0:
-                    log.warning("the service does not take batches (%s); spooling until it does", error)
-                self.stats.last_error = str(error)
-                self._backoff = min(MAX_BACKOFF, max(0.25, self._backoff * 2))
-                await asyncio.sleep(self._backoff)
-            except Exception:
-                log.exception("delivering a batch to the service failed")
-                await asyncio.sleep(1.0)
+    def failed(self, error: BaseException) -> None:
+        if self._backoff == 0.0:
+            log.warning("the service does not take batches (%s); spooling until it does", error)
+        self.stats.last_error = str(error) or type(error).__name__

@@ -5,6 +5,9 @@ A collector whose last heartbeat or batch is older than `collector.silent_after`
 `Event(kind="collector", name="silent")` is published; the shipped rule `collector-silent` turns
 it into an alert, and the `back` event its heartbeat publishes resolves it. The sender is
 `collector:<name>`, so each collector has its own alert.
+
+With several service instances one of them watches (`singletons`): two would each mark and
+announce the same silence.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collectors.pipeline import Pipeline
 from collectors.remote.config import CollectorWatchConfig
 from collectors.remote.models import CollectorBatch, RemoteCollector
 from collectors.samples import Event, Severity
+from collectors.singleton import RunHere, Singletons, run_once
 from inventory.db import Database
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 EVENT_KIND = "collector"
 # Batch ids are kept this long: a collector replays its spool long before that.
 BATCH_ID_RETENTION = timedelta(days=7)
+WATCH_JOB = "collectors.watch"
 
 
 def silent_event(name: str, last_seen: datetime | None) -> Event:
@@ -67,8 +72,15 @@ def find_silent(db: Database, silent_after: timedelta, now: datetime) -> list[tu
 class CollectorWatch:
     name = "collector-watch"
 
-    def __init__(self, db: Database, pipeline: Pipeline, config: CollectorWatchConfig) -> None:
+    def __init__(
+        self,
+        db: Database,
+        pipeline: Pipeline,
+        config: CollectorWatchConfig,
+        singletons: Singletons | None = None,
+    ) -> None:
         self.db = db
+        self.singletons = singletons or RunHere()
         self.pipeline = pipeline
         self.silent_after = timedelta(seconds=config.silent_after)
         self.check_s = config.check_s
@@ -81,11 +93,15 @@ class CollectorWatch:
             await self.pipeline.publish_event(silent_event(name, last_seen))
         return len(newly)
 
+    async def check_if_ours(self) -> bool:
+        """One round of the watch, if this instance is the one that watches; True when it checked."""
+        return await run_once(self.singletons, WATCH_JOB, self.check)
+
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(self.check_s)
             try:
-                await self.check()
+                await self.check_if_ours()
             except Exception:
                 log.exception("checking remote collectors failed")
 

@@ -1,4 +1,4 @@
-"""JSON shapes shared by `eams collect` and the service: poll targets, samples and events.
+"""JSON shapes shared by `eams collect` and the service: poll targets, samples, events and facts.
 
 Both sides use these functions, so the shapes cannot drift apart.
 """
@@ -11,6 +11,11 @@ from typing import Any
 from collectors.samples import Event, FieldValue, Sample, Severity
 from collectors.snmp.engine import Credentials, Endpoint, SnmpVersion
 from collectors.snmp.poller import PollTarget
+from inventory.discovery import Observation, ObservedDevice, ObservedNeighbour
+from inventory.models import FactSource
+
+OBSERVED_FIELDS = ("address", "hostname", "serial", "model", "firmware_version", "vendor", "device_id")
+NEIGHBOUR_FIELDS = ("protocol", "local_port", "name", "address", "remote_port")
 
 
 def target_to_json(target: PollTarget) -> dict[str, Any]:
@@ -92,3 +97,45 @@ def event_from_json(data: dict[str, Any]) -> Event:
         data=dict(data.get("data", {})),
         time_ns=int(data["time_ns"]),
     )
+
+
+def observation_to_json(observation: Observation) -> dict[str, Any]:
+    device = observation.device
+    return {
+        "source": device.source.value,
+        **{name: getattr(device, name) for name in OBSERVED_FIELDS},
+        "neighbours": [
+            {**{name: getattr(n, name) for name in NEIGHBOUR_FIELDS}, "data": dict(n.data)}
+            for n in observation.neighbours
+        ],
+    }
+
+
+def observation_from_json(data: dict[str, Any]) -> Observation:
+    """A ValueError, TypeError or KeyError for what is not an observation."""
+
+    def text(value: Any) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"expected a text or null, got {type(value).__name__}")
+        return value
+
+    device_id = data.get("device_id")
+    if device_id is not None and (not isinstance(device_id, int) or isinstance(device_id, bool)):
+        raise TypeError("device_id must be an integer or null")
+    device = ObservedDevice(
+        source=FactSource(data["source"]),
+        device_id=device_id,
+        **{name: text(data.get(name)) for name in OBSERVED_FIELDS if name != "device_id"},
+    )
+    neighbours = tuple(
+        ObservedNeighbour(
+            protocol=str(n["protocol"]),
+            local_port=text(n.get("local_port")),
+            name=text(n.get("name")),
+            address=text(n.get("address")),
+            remote_port=text(n.get("remote_port")),
+            data=dict(n.get("data") or {}),
+        )
+        for n in data.get("neighbours", [])
+    )
+    return Observation(device, neighbours)

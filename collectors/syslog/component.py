@@ -19,6 +19,7 @@ from typing import Any
 
 from collectors.pipeline import Pipeline
 from collectors.samples import Event
+from collectors.singleton import RunHere, Singletons, run_once
 from collectors.syslog.config import SyslogConfig
 from collectors.syslog.counts import SyslogCounts
 from collectors.syslog.formats import Format, FormatError, load_formats
@@ -32,6 +33,7 @@ from inventory.db import Database
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0
+PRUNE_JOB = "syslog.prune"  # one instance prunes the shared history (collectors.singleton)
 MAX_DIFF_CHARS = 4_000
 
 
@@ -63,8 +65,10 @@ class SyslogComponent:
         forward: Forwarder | None = None,
         resolver: DeviceResolver | None = None,
         formats: list[Format] | None = None,
+        singletons: Singletons | None = None,
     ) -> None:
         self.config = config
+        self.singletons = singletons or RunHere()
         self.pipeline = pipeline
         self.store = SyslogStore(db) if db is not None else None
         self.resolver = resolver or DeviceResolver(db)
@@ -205,15 +209,18 @@ class SyslogComponent:
             await asyncio.sleep(self.config.counts_interval_s)
             await self.pipeline.publish_samples(self.counts.drain())
 
-    async def _prune_forever(self) -> None:
+    async def prune(self) -> None:
         assert self.store is not None
+        removed = await asyncio.to_thread(
+            self.store.prune, timedelta(days=self.config.history_days), self.config.history_max_rows
+        )
+        if removed:
+            log.info("pruned %d old syslog messages", removed)
+
+    async def _prune_forever(self) -> None:
         while True:
             try:
-                removed = await asyncio.to_thread(
-                    self.store.prune, timedelta(days=self.config.history_days), self.config.history_max_rows
-                )
-                if removed:
-                    log.info("pruned %d old syslog messages", removed)
+                await run_once(self.singletons, PRUNE_JOB, self.prune)
             except Exception:
                 log.exception("pruning the syslog history failed")
             await asyncio.sleep(PRUNE_EVERY_S)

@@ -15,6 +15,7 @@ from typing import Any
 
 from collectors.pipeline import Pipeline
 from collectors.senders import SenderDirectory
+from collectors.singleton import RunHere, Singletons, run_once
 from collectors.traps.config import TrapConfig, TrapReceiverConfig
 from collectors.traps.mappings import MappingError, load_mappings
 from collectors.traps.processor import TrapProcessor
@@ -25,13 +26,21 @@ from inventory.db import Database
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0
+PRUNE_JOB = "traps.prune"  # one instance prunes the shared history (collectors.singleton)
 
 
 class TrapReceiverComponent:
     name = "trap-receiver"
 
-    def __init__(self, config: TrapReceiverConfig, db: Database, pipeline: Pipeline) -> None:
+    def __init__(
+        self,
+        config: TrapReceiverConfig,
+        db: Database,
+        pipeline: Pipeline,
+        singletons: Singletons | None = None,
+    ) -> None:
         self.config = config
+        self.singletons = singletons or RunHere()
         self.store = TrapStore(db)
         self.devices = SenderDirectory(db)
         try:
@@ -54,14 +63,17 @@ class TrapReceiverComponent:
             self._pruner = None
         await self.receiver.stop()
 
+    async def prune(self) -> None:
+        removed = await asyncio.to_thread(
+            self.store.prune, timedelta(days=self.config.history_days), self.config.history_max_rows
+        )
+        if removed:
+            log.info("pruned %d old traps", removed)
+
     async def _prune_forever(self) -> None:
         while True:
             try:
-                removed = await asyncio.to_thread(
-                    self.store.prune, timedelta(days=self.config.history_days), self.config.history_max_rows
-                )
-                if removed:
-                    log.info("pruned %d old traps", removed)
+                await run_once(self.singletons, PRUNE_JOB, self.prune)
             except Exception:
                 log.exception("pruning the trap history failed")
             await asyncio.sleep(PRUNE_EVERY_S)

@@ -13,6 +13,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from collectors.remote.facts import DEFAULT_FACTS_EVERY_S
 from collectors.remote.runner import CollectorConfig, CollectorRefused, CollectorRuntime, RemoteCollector
 from collectors.sinks.spool import SpoolError
 from collectors.snmp.engines import DEFAULT_ENGINE
@@ -72,6 +73,14 @@ def collect(
             "stream and partitions from EAMS_BUS_*) instead of InfluxDB and the API"
         ),
     ] = None,
+    facts_every: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="With --bus: seconds between readings of the devices' serial, model, firmware and "
+            "neighbours, sent as discovered facts for review (0: never)",
+        ),
+    ] = DEFAULT_FACTS_EVERY_S,
 ) -> None:
     """Poll a site's devices for the service: metrics straight to InfluxDB (EAMS_INFLUX_*), alert
     samples and events to the service, both spooled on disk (EAMS_DATA_DIR) while unreachable."""
@@ -96,6 +105,7 @@ def collect(
         heartbeat_s=heartbeat,
         interval_s=interval,
         engine=engine,
+        facts_every_s=facts_every,
     )
     try:
         runtime = CollectorRuntime(
@@ -117,8 +127,9 @@ def collect(
     if collector.bus is not None:
         sent = collector.bus.stats
         console.print(
-            f"stopped: {sent.samples} samples and {sent.events} events in {sent.batches} batches to the "
-            f"bus, {sent.retries} publish retries, {collector.bus.pending()} batches still spooled"
+            f"stopped: {sent.samples} samples, {sent.events} events and {sent.facts} device facts in "
+            f"{sent.batches} batches to the bus, {sent.retries} publish retries, "
+            f"{collector.bus.pending()} batches still spooled"
         )
         return
     stats = collector.uplink.stats

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from eams.components.alerts import alert_engine_component
 from eams.components.bus import bus_consumer_component
+from eams.components.cluster import cluster_jobs_component
 from eams.components.discovery import discovery_jobs_component
 from eams.components.loop_watch import loop_watchdog_component
 from eams.components.metrics import metric_store_component
@@ -41,6 +42,7 @@ ComponentFactory = Callable[[Services], "Component | None"]
 
 # Order matters: consumers (sinks, alert engine) before producers (pollers, receivers).
 COMPONENT_FACTORIES: list[ComponentFactory] = [
+    cluster_jobs_component,  # first: the jobs of every later one claim their locks through it
     planner_statistics_component,  # first: every reader after it gets the planner's statistics
     influx_sink_component,
     metric_store_component,

@@ -5,15 +5,24 @@ On PostgreSQL (and `bus.leadership`, the default) several `eams serve` instances
 consumes only the partitions it leads (`eams.cluster.leadership`), so one device's samples meet
 one alert engine; when an instance dies another takes its partitions over. On SQLite there is
 one instance, and it consumes every partition.
+
+Discovered facts that collectors publish (`eams.facts.<p>`) are staged in the inventory (the
+discovered-facts review) by the instance leading their partition, in one transaction per message,
+which is acknowledged after the commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
-from collectors.bus.consumer import BusConsumer
+from collectors.bus.consumer import BusConsumer, StageFacts
 from eams.cluster.leadership import PartitionLeadership, supports_leadership
 from eams.services import Services
+from inventory.db import Database
+from inventory.discovery import Observation, stage_observation
+
+FACTS_ACTOR = "collector:bus"
 
 EXTRAS_KEY = "bus"
 
@@ -48,7 +57,11 @@ def bus_consumer_component(services: Services) -> BusComponent | None:
     led = config.leadership and supports_leadership(database_url)
     every: Iterable[int] = () if led else range(config.partitions)
     consumer = BusConsumer(
-        config, services.pipeline.publish_samples, services.pipeline.publish_event, partitions=every
+        config,
+        services.pipeline.publish_samples,
+        services.pipeline.publish_event,
+        partitions=every,
+        stage_facts=fact_stager(services.db),
     )
     leadership = None
     if led:
@@ -66,3 +79,18 @@ def bus_consumer_component(services: Services) -> BusComponent | None:
     component = BusComponent(consumer, leadership)
     services.extras[EXTRAS_KEY] = component
     return component
+
+
+def fact_stager(db: Database) -> StageFacts:
+    """Stages a message's observations in one transaction, off the event loop; returns after the
+    commit (the consumer acknowledges then)."""
+
+    def stage(observations: list[Observation]) -> None:
+        with db.session(actor=FACTS_ACTOR) as session:
+            for observation in observations:
+                stage_observation(session, observation)
+
+    async def stage_facts(observations: list[Observation]) -> None:
+        await asyncio.to_thread(stage, observations)
+
+    return stage_facts

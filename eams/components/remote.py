@@ -7,4 +7,4 @@ from eams.services import Services
 
 
 def collector_watch_component(services: Services) -> CollectorWatch:
-    return CollectorWatch(services.db, services.pipeline, services.settings.collector)
+    return CollectorWatch(services.db, services.pipeline, services.settings.collector, services.singletons)

@@ -1,5 +1,9 @@
 """The in-service SNMP poller: polls the inventory's targets and publishes to the pipeline; off with
-`snmp.polling` (EAMS_SNMP_POLLING=off); `snmp.interval_s` and `snmp.engine` set how."""
+`snmp.polling` (EAMS_SNMP_POLLING=off); `snmp.interval_s` and `snmp.engine` set how.
+
+With several service instances on one database, one of them polls (`services.singletons`, job
+`snmp.polling`): the others load no targets and claim again at every refresh (at most a minute),
+so when the poller dies another one polls from its next refresh."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from collectors.snmp.targets import load_targets
 from eams.services import Services
 
 log = logging.getLogger(__name__)
+
+POLLING_JOB = "snmp.polling"
 
 
 class SnmpPollingComponent:
@@ -36,6 +42,10 @@ class SnmpPollingComponent:
         services.extras["snmp_scheduler"] = self.scheduler
 
     async def _targets(self) -> list[PollTarget]:
+        if not await self.services.singletons.claim(POLLING_JOB):
+            self.services.singletons.skipped[POLLING_JOB] += 1
+            return []  # another instance polls the inventory
+        self.services.singletons.ran[POLLING_JOB] += 1
         # The database is synchronous: read it off the event loop.
         return await asyncio.to_thread(
             load_targets, self.services.db, self.services.secret_box, interval_s=self.interval_s

@@ -26,7 +26,9 @@ class SshComponent:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.schedule = SshSchedule(shared_ssh_collector(services), services.settings.ssh)
+        self.schedule = SshSchedule(
+            shared_ssh_collector(services), services.settings.ssh, services.singletons
+        )
 
     async def start(self) -> None:
         await self.schedule.start()

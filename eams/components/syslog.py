@@ -24,7 +24,13 @@ def syslog_component(services: Services) -> SyslogComponent | None:
     config = services.settings.syslog
     if not config.enabled:
         return None
-    component = SyslogComponent(config, services.pipeline, services.db, backup=ssh_backup_requester(services))
+    component = SyslogComponent(
+        config,
+        services.pipeline,
+        services.db,
+        backup=ssh_backup_requester(services),
+        singletons=services.singletons,
+    )
     services.extras[EXTRAS_KEY] = component
     return component
 

@@ -14,6 +14,6 @@ def trap_receiver_component(services: Services) -> TrapReceiverComponent | None:
     config = TrapReceiverConfig.from_section(services.settings.trap)
     if config is None:
         return None
-    component = TrapReceiverComponent(config, services.db, services.pipeline)
+    component = TrapReceiverComponent(config, services.db, services.pipeline, services.singletons)
     services.extras[EXTRAS_KEY] = component
     return component

@@ -121,3 +121,61 @@ def test_a_collector_on_the_bus_loses_nothing_while_the_bus_is_down(
             assert any(down_from_ms < t < down_until_ms for t in times), "polls made while the bus was down"
     finally:
         vm.stop()
+
+
+def test_facts_a_collector_reads_at_its_site_reach_the_review_of_the_service(
+    tmp_path: Path, nats: NatsServer
+) -> None:
+    """`eams collect --bus --facts-every 1` reads a Cisco C3560 (snmpsim recording: ENTITY-MIB
+    chassis, CDP) that the inventory knows only by name and address; `eams serve` stages its serial,
+    model and firmware as facts once, however many rounds the collector reads."""
+    from tests.discovery.conftest import trimmed_recording
+    from tests.support.snmp_agents import snmpsim_agent
+
+    community = "cisco/c3560"
+    folder = trimmed_recording(community)
+    with (
+        snmpsim_agent(tmp_path / "snmpsim", [community], data=folder) as cisco,
+        scratch_database_url(tmp_path) as database_url,
+    ):
+        service = Service(tmp_path, database_url)
+        service.env.update(EAMS_BUS_ENABLED="true", EAMS_BUS_URL=nats.url, **bus_env(nats))
+        collector_env = clean_env(EAMS_DATA_DIR=str(tmp_path / "collector"), **bus_env(nats))
+        with service.running():
+            admin_token = service.token("admin", "admin")
+            collector_token = service.token("collector", "dong-anh")
+            admin = httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {admin_token}"})
+            site = admin.post("/api/v1/sites", json={"name": SITE, "kind": "server_room"}).json()
+            credentials = admin.post(
+                "/api/v1/credentials",
+                json={"name": "c3560", "kind": "snmp_v2c", "community": community, "port": cisco.port},
+            ).json()
+            device = admin.post(
+                "/api/v1/devices",
+                json={
+                    "name": "sw-da-01", "role": "switch", "site_id": site["id"],
+                    "management_ip": cisco.host, "credentials_id": credentials["id"],
+                },
+            ).json()  # fmt: skip
+
+            def staged() -> list[dict[str, Any]]:
+                answer = admin.get("/api/v1/discovered-facts", params={"device_id": device["id"]})
+                return list(answer.json()["results"])
+
+            argv = [EAMS, "collect", "--server", service.url, "--token", collector_token, "--site", SITE]
+            argv += ["--name", "dong-anh", "--refresh", "1", "--heartbeat", "0.5", "--interval", "5"]
+            argv += ["--bus", nats.url, "--facts-every", "1"]
+            log_path = tmp_path / "collect.log"
+            collector = start_collector(argv, collector_env, log_path)
+            try:
+                wait_until(lambda: len(staged()) >= 3, 90, "the device's facts staged")
+                wait_until(lambda: min(f["times_seen"] for f in staged()) >= 3, 90, "three more rounds")
+                terminate(collector, log_path)
+            finally:
+                stop(collector)
+            facts = staged()
+            assert sorted(f["field"] for f in facts) == ["firmware_version", "model", "serial"]
+            assert {(f["kind"], f["source"], f["state"]) for f in facts} == {
+                ("changed_field", "snmp", "pending")
+            }
+            assert bus_stats(tmp_path / "collector" / "collector-stats.json")["facts"] >= 3
