@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from collectors.bus.consumer import BusConsumer
+from eams.alerts.engine import AlertEngine
 from eams.cluster.leadership import PartitionLeadership, supports_leadership
 from eams.services import Services
 
@@ -55,6 +56,11 @@ def bus_consumer_component(services: Services) -> BusComponent | None:
 
         async def lead(held: frozenset[int]) -> None:
             await consumer.set_partitions(held)
+            # Then the engine: a partition given up has handed its last batch over by now, so
+            # nothing of it reaches the engine after it forgot the partition's alerts.
+            engine = services.extras.get("alerts")
+            if isinstance(engine, AlertEngine) and engine.ownership is not None:
+                await engine.lead(held)
 
         leadership = PartitionLeadership(
             database_url,
