@@ -11,13 +11,13 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from collectors.samples import Event, Severity
 from collectors.bus.subjects import partition_of
+from collectors.samples import Event, Severity
 from eams.alerts.clock import ManualClock
+from eams.alerts.dispatch.groups import OutboxItem
 from eams.alerts.engine import AlertEngine
 from eams.alerts.models import Alert, OutboxMessage
 from eams.alerts.outbox import enqueue
-from eams.alerts.dispatch.groups import OutboxItem
 from eams.alerts.ownership import SERVICE_PARTITION, PartitionOwnership
 from eams.cluster.singleton import ClusterLock
 from eams.services import Services
@@ -138,8 +138,10 @@ async def test_device_less_alerts_come_back_with_the_service_partition(
     """
     partitions = 4
     a = clustered(make_engine, rules, partitions)
-    lag = Event(kind="service", name="loop_lagging", severity=Severity.critical, message="late", source="eams",
-                labels={"instance": "a"})  # fmt: skip
+    lag = Event(
+        kind="service", name="loop_lagging", severity=Severity.critical, message="late", source="eams",
+        labels={"instance": "a"},
+    )  # fmt: skip
     await a.consume_event(lag)  # a leads nothing: an event about itself is still its own
     assert firing(services) == {None: 1}
     await a.lead(frozenset({SERVICE_PARTITION}))  # already in memory: not restored twice
@@ -159,8 +161,9 @@ async def test_one_outbox_row_is_delivered_by_one_of_two_engines(
     if backend() != "postgresql":
         pytest.skip(f"the delivery lock is a PostgreSQL advisory lock: set {TEST_DATABASE_ENV}")
     save_routing(services, webhook_routing(hook, group_wait="0s"))
+
     def join(engine: AlertEngine) -> None:
-        engine.join_cluster(PartitionOwnership(4), ClusterLock(services.db.url, "alert notification delivery"))
+        engine.join_cluster(PartitionOwnership(4), ClusterLock(services.db.url, "notification delivery"))
 
     engines = [make_engine(UNREACHABLE, before_open=join), make_engine(UNREACHABLE, before_open=join)]
 
