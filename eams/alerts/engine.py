@@ -173,7 +173,8 @@ class AlertEngine:
             # Devices of a new partition that never reported start their absence window now.
             self.evaluator.started_at = self.clock.now()
             restored = self._restore(lambda device_id: ownership.partition(device_id) in gained)
-            log.info("restored %d alerts of bus partitions %s", restored, sorted(gained))
+            # A warning, as the leadership's own: what a takeover brought back is worth seeing.
+            log.warning("restored %d alerts of bus partitions %s", restored, sorted(gained))
 
     def _forget_partitions(self, ownership: PartitionOwnership, lost: frozenset[int]) -> None:
         """Another instance leads these partitions now, and restores their alerts from the
@@ -190,7 +191,7 @@ class AlertEngine:
         self.dispatcher.forget(lambda snapshot: moved(snapshot.body.get("device_id")))
         # Changes the database refused: the new owner decides again from its own evaluation.
         self._unrecorded = [(i, c) for i, c in self._unrecorded if not moved(i.device_id)]
-        log.info("forgot %d alert instances of bus partitions %s", len(dropped), sorted(lost))
+        log.warning("forgot %d alert instances of bus partitions %s", len(dropped), sorted(lost))
 
     # ------------------------------------------------------------------------------------------
     # Start, stop, reload
