@@ -8,7 +8,10 @@ leading that device's partition (the first one, which leads them all) is killed 
 other takes the partitions over (the takeover time is printed); the agent is started again: the
 alert resolves, and its RESOLVED is sent once. Every poll is stored in VictoriaMetrics at most
 once (a second copy would show as a repeated timestamp); the polls lost with the killed instance's
-unflushed sink are printed, not hidden."""
+unflushed sink are printed, not hidden.
+
+PostgreSQL only (EAMS_TEST_DATABASE_URL). The processes run the installed `eams`: from a git
+worktree, run with PYTHONPATH=<worktree> so that they run its code."""
 
 from __future__ import annotations
 
