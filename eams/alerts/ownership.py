@@ -5,12 +5,16 @@ publisher files the device's samples under (`collectors.bus.publisher.device_key
 engine that evaluates a device's samples is also the one that restores its alerts, runs its
 periodic checks (stale, absence, unreachable, inventory) and forgets them when the partition moves.
 
-Alerts without a device (event-loop-lagging, collector-silent, notification-refused, failed
-sign-ins, a sender outside the inventory) are evaluated where their event arrives: the service
-raises them about itself (its own event loop, the notifications it delivers, the sign-ins it
-answers), so no other instance could see them. What survives of them in the database after a
+Alerts without a device (event-loop-lagging, notification-refused, failed sign-ins,
+collector-silent, a sender outside the inventory) are evaluated where their event arrives. Most
+are an instance's facts about itself (its own event loop, the notifications only the delivering
+instance sends, the sign-ins it answers): no other instance sees them, so sending them to a
+partition's leader would only add a hop that can fail. A sender outside the inventory comes on
+the bus to its partition's leader like any device. What survives of them in the database after a
 restart or a takeover is restored by the leader of partition 0 (`SERVICE_PARTITION`): one owner,
-picked by a rule every instance computes alike, with no extra lock or election.
+picked by a rule every instance computes alike, with no extra lock or election. (collector-silent
+is the exception that does not fit: the silent and back events may be raised by two instances;
+see collectors/bus/README.md, "Limits".)
 
 Without the bus's leadership (SQLite, bus off, `bus.leadership` false) the engine has no
 ownership at all and owns everything, as a single instance does.
