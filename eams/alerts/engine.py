@@ -136,6 +136,7 @@ class AlertEngine:
         # Several instances (join_cluster): the partitions whose devices this engine owns.
         self.ownership: PartitionOwnership | None = None
         self._delivery_lock: ClusterLock | None = None
+        self._restore_owed: set[int] = set()  # partitions gained whose alerts are not restored yet
 
     # ------------------------------------------------------------------------------------------
     # The worker thread
@@ -169,12 +170,27 @@ class AlertEngine:
         ownership.held = held
         if lost:
             self._forget_partitions(ownership, lost)
+            self._restore_owed -= lost
         if gained:
             # Devices of a new partition that never reported start their absence window now.
             self.evaluator.started_at = self.clock.now()
-            restored = self._restore(lambda device_id: ownership.partition(device_id) in gained)
-            # A warning, as the leadership's own: what a takeover brought back is worth seeing.
-            log.warning("restored %d alerts of bus partitions %s", restored, sorted(gained))
+            self._restore_owed |= gained
+            self._restore_partitions()
+
+    def _restore_partitions(self) -> None:
+        """Restore the gained partitions whose restore is owed; if the database refuses, the next
+        tick tries again (the leadership loop must never wait on it, nor die of it)."""
+        ownership, owed = self.ownership, frozenset(self._restore_owed)
+        if ownership is None or not owed:
+            return
+        try:
+            restored = self._restore(lambda device_id: ownership.partition(device_id) in owed)
+        except SQLAlchemyError:
+            log.exception("restoring the alerts of bus partitions %s failed; retried", sorted(owed))
+            return
+        self._restore_owed -= owed
+        # A warning, as the leadership's own: what a takeover brought back is worth seeing.
+        log.warning("restored %d alerts of bus partitions %s", restored, sorted(owed))
 
     def _forget_partitions(self, ownership: PartitionOwnership, lost: frozenset[int]) -> None:
         """Another instance leads these partitions now, and restores their alerts from the
@@ -401,6 +417,8 @@ class AlertEngine:
         """The periodic stage itself (on the worker thread; `tick` hands it there)."""
         now = self.clock.now()
         self.reload()
+        if self._restore_owed:
+            self._restore_partitions()
         if self._directory_at is None or now - self._directory_at >= timedelta(
             seconds=self.options.directory_refresh_seconds
         ):

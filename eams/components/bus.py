@@ -9,12 +9,15 @@ one instance, and it consumes every partition.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from collectors.bus.consumer import BusConsumer
 from eams.alerts.engine import AlertEngine
 from eams.cluster.leadership import PartitionLeadership, supports_leadership
 from eams.services import Services
+
+log = logging.getLogger(__name__)
 
 EXTRAS_KEY = "bus"
 
@@ -60,7 +63,10 @@ def bus_consumer_component(services: Services) -> BusComponent | None:
             # nothing of it reaches the engine after it forgot the partition's alerts.
             engine = services.extras.get("alerts")
             if isinstance(engine, AlertEngine) and engine.ownership is not None:
-                await engine.lead(held)
+                try:
+                    await engine.lead(held)
+                except Exception:  # the leadership loop goes on; the engine retries its restore
+                    log.exception("handing bus partitions %s to the alert engine failed", sorted(held))
 
         leadership = PartitionLeadership(
             database_url,
