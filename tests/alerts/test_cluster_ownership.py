@@ -17,6 +17,7 @@ from eams.alerts.clock import ManualClock
 from eams.alerts.dispatch.groups import OutboxItem
 from eams.alerts.engine import AlertEngine
 from eams.alerts.models import Alert, OutboxMessage
+from eams.alerts.notify.base import Notification
 from eams.alerts.outbox import enqueue
 from eams.alerts.ownership import SERVICE_PARTITION, PartitionOwnership
 from eams.cluster.singleton import ClusterLock
@@ -185,3 +186,34 @@ async def test_one_outbox_row_is_delivered_by_one_of_two_engines(
     with services.db.session() as session:
         statuses = session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
     assert statuses == ["delivered", "delivered"]
+
+
+async def test_a_send_cut_off_before_it_was_recorded_is_sent_again_by_the_next_holder(
+    make_engine: EngineFactory, services: Services, clock: ManualClock, hook: HttpReceiver
+) -> None:
+    """The holder sends a row and dies before marking it delivered (kill -9 between the two):
+    the survivor sends it again under the same key, so the receiver can drop the copy."""
+    if backend() != "postgresql":
+        pytest.skip(f"the delivery lock is a PostgreSQL advisory lock: set {TEST_DATABASE_ENV}")
+    save_routing(services, webhook_routing(hook, group_wait="0s"))
+
+    def join(engine: AlertEngine) -> None:
+        engine.join_cluster(PartitionOwnership(4), ClusterLock(services.db.url, "notification delivery"))
+
+    dying, survivor = make_engine(UNREACHABLE, before_open=join), make_engine(UNREACHABLE, before_open=join)
+    with services.db.session() as session:
+        item = OutboxItem("ops-hook", "cut-off", {"alerts": [], "status": "firing"}, order_key="g")
+        enqueue(session, [item], clock.now())
+    await dying.tick()  # routing loaded, channels built
+    rows = await dying.in_worker(dying.outbox.due_rows, clock.now())  # takes the lock
+    assert [row.dedup_key for row in rows] == ["cut-off"]
+    assert await survivor.deliver() == 0  # the lock is held: the survivor waits
+    channel = dying.channels["ops-hook"]
+    await channel.send(Notification("ops-hook", rows[0].dedup_key, rows[0].payload))
+    await dying.stop()  # dies before record_outcomes: the row is still pending, the lock free
+
+    assert await survivor.deliver() == 1
+    keys = [r.headers.get("Idempotency-Key") for r in hook.requests]
+    assert keys == ["cut-off", "cut-off"]  # at least once, with the key to drop the copy
+    with services.db.session() as session:
+        assert session.scalars(select(OutboxMessage.status)).all() == ["delivered"]
