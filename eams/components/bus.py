@@ -44,6 +44,13 @@ class BusComponent:
         return list(self.consumer.partitions)
 
 
+async def hand_to_engine(engine: AlertEngine, held: frozenset[int]) -> None:
+    try:
+        await engine.lead(held)
+    except Exception:  # the leadership loop goes on; the engine retries its restores at its tick
+        log.exception("handing bus partitions %s to the alert engine failed", sorted(held))
+
+
 def bus_consumer_component(services: Services) -> BusComponent | None:
     config = services.settings.bus
     if not config.enabled:
@@ -58,15 +65,16 @@ def bus_consumer_component(services: Services) -> BusComponent | None:
     if led:
 
         async def lead(held: frozenset[int]) -> None:
-            await consumer.set_partitions(held)
-            # Then the engine: a partition given up has handed its last batch over by now, so
-            # nothing of it reaches the engine after it forgot the partition's alerts.
             engine = services.extras.get("alerts")
-            if isinstance(engine, AlertEngine) and engine.ownership is not None:
-                try:
-                    await engine.lead(held)
-                except Exception:  # the leadership loop goes on; the engine retries its restore
-                    log.exception("handing bus partitions %s to the alert engine failed", sorted(held))
+            ownership = engine.ownership if isinstance(engine, AlertEngine) else None
+            # The engine takes the partitions gained before their first batch can arrive (their
+            # alerts restored first), and gives up those lost only after the consumer handed the
+            # last batch of them over: no batch meets an engine that does not own its devices.
+            if isinstance(engine, AlertEngine) and ownership is not None:
+                await hand_to_engine(engine, ownership.held | held)
+            await consumer.set_partitions(held)
+            if isinstance(engine, AlertEngine) and ownership is not None:
+                await hand_to_engine(engine, held)
 
         leadership = PartitionLeadership(
             database_url,
