@@ -20,6 +20,12 @@ evaluation and recording of each batch, the periodic tick (reloads, directory re
 outbox's reads and writes run there, one after another, in the order they were asked for. The
 event loop only hands work over and awaits it, so a slow or exhausted database pool delays alerts
 but never stops polling, the sinks or the API.
+
+Several `eams serve` instances on one PostgreSQL database (the bus with partition leadership):
+each engine owns the alerts of the devices on the partitions its instance leads (ownership.py):
+it evaluates only their samples, restores their alerts when it gains a partition and forgets
+them, unresolved and unnotified, when it loses one; one instance at a time delivers the outbox.
+Without that (SQLite, bus off) the engine owns everything and none of it costs anything.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from eams.alerts.evaluator import RuleEvaluator
 from eams.alerts.models import Alert, AlertHistory, AlertRouting, AlertRule, OutboxMessage, Silence
 from eams.alerts.notify.base import Channel
 from eams.alerts.outbox import Backoff, OutboxDeliverer
+from eams.alerts.ownership import PartitionOwnership
 from eams.alerts.recorder import AlertRecorder
 from eams.alerts.retired_rules import retire_replaced_rules
 from eams.alerts.rules.compiled import CompiledRule
@@ -56,6 +63,7 @@ from eams.alerts.silences import SilenceBook
 from eams.alerts.state import Change, FlapPolicy, Instance, Status, fingerprint
 from eams.alerts.store import active_alerts, resolutions_owed
 from eams.alerts.suppression import DependencySuppressor
+from eams.cluster.singleton import JobLock
 from inventory.db import Database
 from inventory.secretbox import SecretBox
 
@@ -125,6 +133,10 @@ class AlertEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._retired_channels: list[Channel] = []
         self._unrecorded: list[tuple[Instance, Change]] = []
+        # Several instances (join_cluster): the partitions whose devices this engine owns.
+        self.ownership: PartitionOwnership | None = None
+        self._delivery_lock: JobLock | None = None
+        self._restore_owed: set[int] = set()  # partitions gained whose alerts are not restored yet
 
     # ------------------------------------------------------------------------------------------
     # The worker thread
@@ -136,6 +148,68 @@ class AlertEngine:
         return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
 
     # ------------------------------------------------------------------------------------------
+    # Several instances on one database
+
+    def join_cluster(self, ownership: PartitionOwnership, delivery_lock: JobLock | None) -> None:
+        """Before start: own only the devices of the partitions `lead` hands over (none until
+        then), and deliver the outbox only while holding `delivery_lock` (None: always)."""
+        self.ownership = ownership
+        self.evaluator.owns = ownership.owns
+        self._delivery_lock = delivery_lock
+        self.outbox.gate = delivery_lock.hold if delivery_lock is not None else None
+
+    async def lead(self, held: frozenset[int]) -> None:
+        """This instance leads these partitions now (after the bus consumer moved to them)."""
+        await self.in_worker(self._lead, frozenset(held))
+
+    def _lead(self, held: frozenset[int]) -> None:
+        ownership = self.ownership
+        if ownership is None:
+            return
+        gained, lost = held - ownership.held, ownership.held - held
+        ownership.held = held
+        if lost:
+            self._forget_partitions(ownership, lost)
+            self._restore_owed -= lost
+        if gained:
+            # Devices of a new partition that never reported start their absence window now.
+            self.evaluator.started_at = self.clock.now()
+            self._restore_owed |= gained
+            self._restore_partitions()
+
+    def _restore_partitions(self) -> None:
+        """Restore the gained partitions whose restore is owed; if the database refuses, the next
+        tick tries again (the leadership loop must never wait on it, nor die of it)."""
+        ownership, owed = self.ownership, frozenset(self._restore_owed)
+        if ownership is None or not owed:
+            return
+        try:
+            restored = self._restore(lambda device_id: ownership.partition(device_id) in owed)
+        except SQLAlchemyError:
+            log.exception("restoring the alerts of bus partitions %s failed; retried", sorted(owed))
+            return
+        self._restore_owed -= owed
+        # A warning, as the leadership's own: what a takeover brought back is worth seeing.
+        log.warning("restored %d alerts of bus partitions %s", restored, sorted(owed))
+
+    def _forget_partitions(self, ownership: PartitionOwnership, lost: frozenset[int]) -> None:
+        """Another instance leads these partitions now, and restores their alerts from the
+        database: drop them here without resolving or notifying anything."""
+
+        def moved(device_id: int | None) -> bool:
+            return ownership.partition(device_id) in lost
+
+        dropped = self.evaluator.forget(lambda instance: moved(instance.device_id))
+        for instance in dropped:
+            self.recorder.snapshots.pop(instance.fingerprint, None)
+            if instance.rule.kind == "unreachable":
+                self.suppressor.mark_down(instance.device_id, False)
+        self.dispatcher.forget(lambda snapshot: moved(snapshot.body.get("device_id")))
+        # Changes the database refused: the new owner decides again from its own evaluation.
+        self._unrecorded = [(i, c) for i, c in self._unrecorded if not moved(i.device_id)]
+        log.warning("forgot %d alert instances of bus partitions %s", len(dropped), sorted(lost))
+
+    # ------------------------------------------------------------------------------------------
     # Start, stop, reload
 
     def open(self) -> None:
@@ -145,7 +219,8 @@ class AlertEngine:
         self.reload(force=True)
         self.directory.refresh()
         self._directory_at = self.clock.now()
-        self._restore()
+        if self.ownership is None:  # in a cluster, each partition's alerts come with its leadership
+            self._restore()
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -163,6 +238,8 @@ class AlertEngine:
                 await task
         self._tasks.clear()
         await self._close_channels()
+        if self._delivery_lock is not None:
+            await self.in_worker(self._delivery_lock.dispose)  # another instance delivers now
         if self._worker is not None:
             worker, self._worker = self._worker, None
             await asyncio.get_running_loop().run_in_executor(None, worker.shutdown)
@@ -246,19 +323,30 @@ class AlertEngine:
         self.channels = {receiver.name: receiver.channel() for receiver in config.receivers}
         self.dispatcher.reconfigure(config, self.clock.now())
 
-    def _restore(self) -> None:
+    def _restore(self, owned: Callable[[int | None], bool] | None = None) -> int:
+        """The alerts still firing, and the resolutions still owed, come back into memory: all of
+        them at start-up, or those of the devices `owned` picks (a partition gained)."""
         with self.db.session() as session:
             rows = active_alerts(session)
             owed_resolutions = resolutions_owed(session)
+        if owned is not None:
+            rows = [row for row in rows if owned(row.device_id)]
+            owed_resolutions = [row for row in owed_resolutions if owned(row.device_id)]
         rules = {rule.name: rule for rule in self.evaluator.index.rules}
         now = self.clock.now()
+        restored = 0
         for row in rows:
             rule = rules.get(row.rule_name)
             if rule is None:
                 continue
             entity = tuple(str(row.labels.get(name, "")) for name in rule.entity)
             if fingerprint(rule.name, row.device_id, entity) != row.fingerprint:
-                entity = (*entity, str(row.labels.get("device", "")))  # a sender outside the inventory
+                # A sender outside the inventory (rows from before `sender` was kept: the name).
+                entity = (*entity, str(row.labels.get("sender", row.labels.get("device", ""))))
+            known = self.evaluator.instances.get((rule.name, row.device_id, entity))
+            if known is not None and known.active:
+                continue  # raised here since (a device-less alert this instance saw itself)
+            restored += 1
             instance = self.evaluator.instance(rule, row.device_id, entity)
             instance.status = Status.firing
             instance.condition = True
@@ -284,6 +372,7 @@ class AlertEngine:
             self.dispatcher.restore(snapshot, now, notified=row.notified == "firing")
         for row in owed_resolutions:
             self.dispatcher.restore(self.recorder.snapshot_from_row(row), now, notified=True)
+        return restored
 
     # ------------------------------------------------------------------------------------------
     # Consuming samples and events (the hot path)
@@ -295,12 +384,19 @@ class AlertEngine:
         await self.in_worker(self._consume_event, event, time.perf_counter_ns())
 
     def _consume_samples(self, samples: list[Sample], arrived: int) -> None:
+        ownership = self.ownership
+        if ownership is not None:  # in a cluster: only the devices of the partitions led here
+            owns = ownership.owns
+            samples = [s for s in samples if s.device_id is None or owns(s.device_id)]
         now = self.clock.now()
         changes = self.evaluator.evaluate(samples, now, arrived)
         if changes or self._unrecorded:
             self._apply(changes, now)
 
     def _consume_event(self, event: Event, arrived: int) -> None:
+        ownership = self.ownership
+        if ownership is not None and event.device_id is not None and not ownership.owns(event.device_id):
+            return  # another instance leads this device's partition
         now = self.clock.now()
         device = self.directory.resolve(event.device_id, event.source)
         changes = self.evaluator.evaluate_event(event, device, now, arrived)
@@ -321,6 +417,8 @@ class AlertEngine:
         """The periodic stage itself (on the worker thread; `tick` hands it there)."""
         now = self.clock.now()
         self.reload()
+        if self._restore_owed:
+            self._restore_partitions()
         if self._directory_at is None or now - self._directory_at >= timedelta(
             seconds=self.options.directory_refresh_seconds
         ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,9 @@ class RuleEvaluator:
         self.inventory_at: datetime | None = None
         self.samples_seen = 0
         self.evaluations = 0
+        # Several instances: only the devices of the partitions this one leads (absence and
+        # inventory checks walk the whole directory). None: every device.
+        self.owns: Callable[[int], bool] | None = None
 
     def install_rules(self, compiled: list[CompiledRule]) -> None:
         by_name = {rule.name: rule for rule in compiled}
@@ -264,6 +268,20 @@ class RuleEvaluator:
                     changes.append((instance, change))
         return changes
 
+    def forget(self, moved: Callable[[Instance], bool]) -> list[Instance]:
+        """Drop the instances another service instance owns now, without resolving them: their
+        alerts keep firing in the database, and the new owner restores them from there."""
+        dropped: list[Instance] = []
+        for key, instance in list(self.instances.items()):
+            if not moved(instance):
+                continue
+            del self.instances[key]
+            if instance.active:
+                instance.status = Status.inactive
+                self.track(instance)  # out of the threshold groups' lists of active instances
+            dropped.append(instance)
+        return dropped
+
     def forget_missing_devices(self, now: datetime) -> list[tuple[Instance, Change]]:
         """After a directory refresh: instances of devices no longer in the inventory resolve (if
         they fire) and are dropped, so nothing keeps a deleted device's alert firing forever."""
@@ -293,7 +311,10 @@ class RuleEvaluator:
         return [i for key, i in self.instances.items() if key[0] == rule.name]
 
     def _devices_in_scope(self, rule: CompiledRule) -> list[DeviceInfo]:
-        return [d for d in self.directory.devices.values() if rule.in_scope(d)]
+        owns = self.owns
+        if owns is None:
+            return [d for d in self.directory.devices.values() if rule.in_scope(d)]
+        return [d for d in self.directory.devices.values() if owns(d.id) and rule.in_scope(d)]
 
     def evaluate_event(
         self, event: Event, device: DeviceInfo, now: datetime, arrived: int

@@ -8,6 +8,11 @@
 - Delivery is therefore at least once; the key travels with the message (Idempotency-Key,
   Message-ID) so receivers can drop a repeat.
 - Any engine over the same database delivers what another queued (restart, fail-over).
+- With several instances at once, one delivers at a time: `gate` (a cluster-wide advisory lock,
+  `eams.cluster.singleton.JobLock`) is asked before each pass. One deliverer keeps the order
+  per group without row claims, and a row another instance sent and did not mark (killed
+  mid-send) is sent again by the next holder under the same key: at least once, de-duplicated
+  by the receiver.
 """
 
 from __future__ import annotations
@@ -118,8 +123,12 @@ class OutboxDeliverer:
         # with (receiver, None) when that receiver next accepts a notification.
         self.on_refused: Callable[[str, str | None], Awaitable[None]] | None = None
         self._refusing: set[str] = set()
+        # Asked (in the worker thread) before each pass: False while another instance delivers.
+        self.gate: Callable[[], bool] | None = None
 
     def due_rows(self, now: datetime) -> list[OutboxMessage]:
+        if self.gate is not None and not self.gate():
+            return []
         earlier = aliased(OutboxMessage)
         waits_for_earlier = (
             select(earlier.id)

@@ -101,6 +101,10 @@ class AlertRecorder:
             **entity_labels,
             **rule.spec.labels,
         }
+        if len(instance.entity) > len(rule.entity):
+            # A sender outside the inventory (its address, or the service itself) is part of the
+            # alert's identity: kept so that a restart or a takeover restores the same instance.
+            labels["sender"] = instance.entity[-1]
         summary, summary_vi = texts(
             rule.spec.summary.en,
             rule.spec.summary.vi,

@@ -129,3 +129,22 @@ class AdvisoryLockSingletons:
             with contextlib.suppress(Exception):
                 self._connection.close()
             self._connection = None
+
+
+class JobLock:
+    """One job of `singletons` asked from a worker thread before each of its passes (the alert
+    engine's outbox delivery): `hold()` keeps the job or takes it if it is free, `dispose()` gives
+    it up (and ends the session too when this lock was made with singletons of its own)."""
+
+    def __init__(self, singletons: AdvisoryLockSingletons, job: str, *, owned: bool = False) -> None:
+        self.singletons = singletons
+        self.job = job
+        self.owned = owned
+
+    def hold(self) -> bool:
+        return self.singletons.claim_now(self.job)
+
+    def dispose(self) -> None:
+        self.singletons.release_now(self.job)
+        if self.owned:
+            self.singletons.close()

@@ -14,15 +14,19 @@ which is acknowledged after the commit.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 
 from collectors.bus.consumer import BusConsumer, StageFacts
+from eams.alerts.engine import AlertEngine
 from eams.cluster.leadership import PartitionLeadership, supports_leadership
 from eams.services import Services
 from inventory.db import Database
 from inventory.discovery import Observation, stage_observation
 
 FACTS_ACTOR = "collector:bus"
+
+log = logging.getLogger(__name__)
 
 EXTRAS_KEY = "bus"
 
@@ -49,6 +53,13 @@ class BusComponent:
         return list(self.consumer.partitions)
 
 
+async def hand_to_engine(engine: AlertEngine, held: frozenset[int]) -> None:
+    try:
+        await engine.lead(held)
+    except Exception:  # the leadership loop goes on; the engine retries its restores at its tick
+        log.exception("handing bus partitions %s to the alert engine failed", sorted(held))
+
+
 def bus_consumer_component(services: Services) -> BusComponent | None:
     config = services.settings.bus
     if not config.enabled:
@@ -67,7 +78,16 @@ def bus_consumer_component(services: Services) -> BusComponent | None:
     if led:
 
         async def lead(held: frozenset[int]) -> None:
+            engine = services.extras.get("alerts")
+            ownership = engine.ownership if isinstance(engine, AlertEngine) else None
+            # The engine takes the partitions gained before their first batch can arrive (their
+            # alerts restored first), and gives up those lost only after the consumer handed the
+            # last batch of them over: no batch meets an engine that does not own its devices.
+            if isinstance(engine, AlertEngine) and ownership is not None:
+                await hand_to_engine(engine, ownership.held | held)
             await consumer.set_partitions(held)
+            if isinstance(engine, AlertEngine) and ownership is not None:
+                await hand_to_engine(engine, held)
 
         leadership = PartitionLeadership(
             database_url,

@@ -135,7 +135,12 @@ EngineFactory = Callable[..., AlertEngine]
 async def make_engine(services: Services, clock: ManualClock, tmp_path: Path) -> AsyncIterator[EngineFactory]:
     built: list[AlertEngine] = []
 
-    def make(rules: str | None = None, *, flap: FlapPolicy | None = None) -> AlertEngine:
+    def make(
+        rules: str | None = None,
+        *,
+        flap: FlapPolicy | None = None,
+        before_open: Callable[[AlertEngine], None] | None = None,
+    ) -> AlertEngine:
         paths: tuple[Path, ...] = ()
         if rules is not None:
             path = tmp_path / f"rules-{len(built)}.yaml"
@@ -143,6 +148,8 @@ async def make_engine(services: Services, clock: ManualClock, tmp_path: Path) ->
             paths = (path,)
         options = EngineOptions(rule_paths=paths, flap=flap or FlapPolicy())
         engine = AlertEngine(services.db, services.secret_box, clock=clock, options=options)
+        if before_open is not None:  # what a component does before the engine starts
+            before_open(engine)
         engine.open()
         built.append(engine)
         return engine

@@ -14,6 +14,7 @@ from collectors.samples import Event, Sample
 from collectors.sinks.spool import Spool
 from eams.cluster.leadership import supports_leadership
 from eams.components import COMPONENT_FACTORIES
+from eams.components.alerts import alert_engine_component
 from eams.components.bus import EXTRAS_KEY, bus_consumer_component
 from eams.services import Services
 from eams.settings import Settings
@@ -149,3 +150,31 @@ async def test_two_instances_on_postgresql_one_leads_and_the_other_takes_over(
 
     # Each round consumed once, by the instance that led then (order is per partition only).
     assert by_device(recorders[0].samples) == first_round and by_device(recorders[1].samples) == second_round
+
+
+async def test_the_alert_engine_follows_the_partitions_only_with_leadership(
+    services: Services, nats: NatsServer
+) -> None:
+    """On PostgreSQL with the bus the engine joins the cluster and is handed the partitions the
+    instance leads; on SQLite (one instance) it owns everything and is never handed any."""
+    instance = bus_services(services, nats)
+    engine = alert_engine_component(instance)
+    component = bus_consumer_component(instance)
+    assert component is not None
+    await engine.start()
+    await component.start()
+    try:
+        if not supports_leadership(services.db.url):
+            assert engine.ownership is None
+            await component.consumer.wait_ready()
+            assert component.partitions == [0, 1, 2, 3]
+        else:
+            await until(
+                lambda: engine.ownership is not None and engine.ownership.held == {0, 1, 2, 3},
+                "the engine owns the partitions the instance leads",
+            )
+    finally:
+        await component.stop()
+        led_after_stop = None if engine.ownership is None else set(engine.ownership.held)
+        await engine.stop()
+    assert led_after_stop in (None, set())  # a stopping instance's engine gives its devices up

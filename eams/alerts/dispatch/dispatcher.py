@@ -3,6 +3,7 @@ items (notifications, repeats, escalations)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from eams.alerts.dispatch.config import RoutingConfig
@@ -65,6 +66,18 @@ class Dispatcher:
             self._dirty.add(f"{group.route.id}|{group.labels}")
         if snapshot.state == "resolved":
             self._by_alert.pop(snapshot.fingerprint, None)
+
+    def forget(self, moved: Callable[[AlertSnapshot], bool]) -> None:
+        """Another service instance owns these alerts now: they leave their groups unnotified (the
+        new owner restores them, with what was notified, from the database)."""
+        for key, group in list(self.groups.items()):
+            for fingerprint in [fp for fp, snapshot in group.alerts.items() if moved(snapshot)]:
+                del group.alerts[fingerprint]
+                group.notified.discard(fingerprint)
+                self._by_alert.pop(fingerprint, None)
+            if not group.alerts:
+                del self.groups[key]
+                self._dirty.discard(key)
 
     def redo(self, now: datetime) -> None:
         """The items of the last flush were not stored: flush every group again (same content
