@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 
@@ -35,7 +36,8 @@ def add_alert(
         device_id = session.scalar(select(Device.id).where(Device.name == device))
         now = started_at or dt.datetime.now(dt.UTC)
         alert = Alert(
-            fingerprint=f"fp-{rule}-{device}-{category}",
+            # 32 characters, as the engine's own (the column's width on PostgreSQL).
+            fingerprint=hashlib.sha256(f"{rule}|{device}|{category}".encode()).hexdigest()[:32],
             rule_name=rule,
             rule_kind="event",
             category=category,
