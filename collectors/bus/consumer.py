@@ -59,6 +59,15 @@ class ConsumerStats:
     last_error: str | None = None
 
 
+class _Skipped:
+    """A redelivery of a message already handed on (its ack was lost): acknowledged, not handed on."""
+
+
+SKIPPED = _Skipped()
+
+Settle = Callable[[], Awaitable[None]]
+
+
 class BusConsumer:
     name = "bus consumer"
 
@@ -71,8 +80,11 @@ class BusConsumer:
         partitions: Iterable[int] | None = None,
         fetch_timeout_s: float = 1.0,
         stage_facts: StageFacts | None = None,
+        settle: Settle | None = None,
     ) -> None:
         self.config = config
+        # Awaited before a fetch's messages are acknowledged: the sinks hold them durably then.
+        self.settle = settle
         self.publish_samples = publish_samples
         self.publish_event = publish_event
         self.stage_facts = stage_facts
@@ -190,8 +202,7 @@ class BusConsumer:
                     self._fetch_failed(error)
                     await asyncio.sleep(0.5)
                     continue
-                for message in batch:
-                    await self._handle(message)
+                await self._handle_all(batch)
         finally:
             if subscription is not None:
                 with contextlib.suppress(Exception):
@@ -211,22 +222,38 @@ class BusConsumer:
             await ensure_stream(self._js, self.config)
         return None
 
+    async def _handle_all(self, fetched: list[Msg]) -> None:
+        """Hand a fetch's messages on, let the sinks settle (`settle`: the InfluxDB sink has
+        written or spooled them), then acknowledge them. A service killed before the
+        acknowledgements loses nothing: the bus delivers the batch again to the next leader."""
+        taken = [(message, took) for message in fetched if (took := await self._take(message)) is not None]
+        if not taken:
+            return
+        if self.settle is not None and any(
+            isinstance(took, messages.Batch) and took.samples for _, took in taken
+        ):
+            await self.settle()
+        for message, took in taken:
+            await self._acknowledge(message, took)
+
     async def _handle(self, message: Msg) -> None:
+        await self._handle_all([message])
+
+    async def _take(self, message: Msg) -> messages.Batch | _Skipped | None:
+        """Hand one message on; what to acknowledge it with (None: leave it unacknowledged)."""
         try:
             batch = messages.decode(message.data)
         except messages.BadMessage as error:
             log.error("a bus message on %s is not a batch, dropping it: %s", message.subject, error)
             self.stats.rejected += 1
             await message.term()
-            return
+            return None
         sequence = message.metadata.sequence.stream if message.metadata.sequence else None
         if message.metadata.num_delivered and message.metadata.num_delivered > 1:
             self.stats.redelivered += 1
             if sequence is not None and sequence in self._taken:
                 self.stats.duplicates += 1
-                with contextlib.suppress(nats.errors.Error, OSError):
-                    await message.ack()
-                return
+                return SKIPPED
         if batch.samples:
             await self.publish_samples(batch.samples)
         for event in batch.events:
@@ -240,7 +267,16 @@ class BusConsumer:
                 except Exception as error:  # not committed: left unacknowledged, it comes again
                     self.stats.stage_errors += 1
                     log.warning("staging %d discovered facts failed: %s", len(batch.facts), error)
-                    return
+                    return None
+        return batch
+
+    async def _acknowledge(self, message: Msg, took: messages.Batch | _Skipped) -> None:
+        if isinstance(took, _Skipped):
+            with contextlib.suppress(nats.errors.Error, OSError):
+                await message.ack()
+            return
+        batch = took
+        sequence = message.metadata.sequence.stream if message.metadata.sequence else None
         try:
             await message.ack()
         except (nats.errors.Error, OSError) as error:

@@ -17,9 +17,13 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from collectors.bus.consumer import BusConsumer, StageFacts
+from collectors.bus.consumer import BusConsumer, Settle, StageFacts
+from collectors.sinks.influx import SpoolingInfluxSink
+from collectors.sinks.store.sink import MetricStoreSink
 from eams.alerts.engine import AlertEngine
 from eams.cluster.leadership import PartitionLeadership, supports_leadership
+from eams.components.sinks import EXTRAS_KEY as INFLUX_SINK_KEY
+from eams.metrics.wiring import STORE_KEY
 from eams.services import Services
 from inventory.db import Database
 from inventory.discovery import Observation, stage_observation
@@ -73,6 +77,7 @@ def bus_consumer_component(services: Services) -> BusComponent | None:
         services.pipeline.publish_event,
         partitions=every,
         stage_facts=fact_stager(services.db),
+        settle=sinks_settled(services),
     )
     leadership = None
     if led:
@@ -99,6 +104,23 @@ def bus_consumer_component(services: Services) -> BusComponent | None:
     component = BusComponent(consumer, leadership)
     services.extras[EXTRAS_KEY] = component
     return component
+
+
+def sinks_settled(services: Services) -> Settle:
+    """What the consumer awaits before it acknowledges a fetch: the InfluxDB sink has written or
+    spooled its samples and the metrics store has written them. Acknowledged earlier, a service
+    killed with samples still in a sink's memory lost them for good (the bus forgot them); now
+    the next leader is given them again, and the sinks keep one point per series and time."""
+
+    async def settle() -> None:
+        influx = services.extras.get(INFLUX_SINK_KEY)
+        if isinstance(influx, SpoolingInfluxSink):
+            await influx.flush()
+        store = services.extras.get(STORE_KEY)
+        if isinstance(store, MetricStoreSink):
+            await store.flush()
+
+    return settle
 
 
 def fact_stager(db: Database) -> StageFacts:

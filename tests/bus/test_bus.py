@@ -354,3 +354,47 @@ async def test_a_bus_restarted_on_an_empty_store_gets_its_stream_and_consumers_b
         await publisher.stop(drain_timeout=0)
         await consumer.stop()
     assert max(recorder.points.values()) == 1
+
+
+async def test_a_fetch_is_acknowledged_only_after_the_sinks_settled(nats: NatsServer, tmp_path: Path) -> None:
+    """The consumer waits for `settle` (the service's sinks written or spooled) before it acks:
+    a service that stops (or dies) while its sinks still hold the samples in memory leaves them
+    unacknowledged, and the bus hands them to the next consumer."""
+    config = bus_config(nats).model_copy(update={"partitions": 1, "ack_wait_s": 1.0})
+    first, second = Recorder(), Recorder()
+    settled = asyncio.Event()
+    settle_calls = 0
+
+    async def never_settles() -> None:  # the sink's write hangs: nothing may be acknowledged
+        nonlocal settle_calls
+        settle_calls += 1
+        await settled.wait()
+
+    dying = BusConsumer(
+        config, first.consume_samples, first.consume_event, fetch_timeout_s=0.2, settle=never_settles
+    )
+    publisher = BusPublisher(config, Spool(tmp_path / "spool", fsync=False), source="da")
+    samples = [
+        Sample("collector", {"device": f"sw-{n}"}, {"reachable": True}, time_ns=n + 1) for n in range(50)
+    ]
+    await dying.start()
+    try:
+        await dying.wait_ready()
+        await publisher.consume_samples(samples)
+        await publisher.seal()
+        while await publisher.publish_one():
+            pass
+        await until(lambda: sum(first.points.values()) == len(samples), "the samples handed to the sinks")
+        await until(lambda: settle_calls > 0, "the consumer waiting for the sinks")
+        assert dying.stats.messages == 0  # handed on, not acknowledged
+    finally:
+        await dying.stop()  # gone before its sinks settled
+        await publisher.stop(drain_timeout=0)
+    survivor = BusConsumer(config, second.consume_samples, second.consume_event, fetch_timeout_s=0.2)
+    await survivor.start()
+    try:
+        await survivor.wait_ready()
+        await until(lambda: sum(second.points.values()) == len(samples), "the samples given again", 30)
+    finally:
+        await survivor.stop()
+    assert survivor.stats.messages >= 1 and max(second.points.values()) == 1
