@@ -47,7 +47,7 @@ POLL_S = 2
 LEADS_ALL = f"leading bus partitions {list(range(PARTITIONS))}"
 SITES = {"sw-da-01": "Huyện Đông Anh", "sw-ss-01": "Huyện Sóc Sơn"}
 DOWN = "sw-da-01"  # the device whose agent is stopped
-DELIVERS = "now does alert notification delivery for the cluster"  # eams/cluster/singleton.py
+DELIVERS = "this instance now runs the cluster job alerts.delivery"  # the delivery lock taken
 
 
 def bus_env(nats: NatsServer) -> dict[str, str]:
