@@ -30,14 +30,20 @@ at a 60 s interval.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 
 from bench.scale.agents_leg import AgentsConfig, run_agents
 from bench.scale.run import Config, run
 
+SNMPD = "/usr/sbin/snmpd"
+
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="./dev bench scale", description=__doc__.splitlines()[3])
+    parser = argparse.ArgumentParser(
+        prog="./dev bench scale", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--agents", action="store_true", help="real snmpd agents and collector processes")
     parser.add_argument("--devices", type=int, default=None, help="default 2,000; --agents 20,000")
     parser.add_argument("--rounds", type=int, default=None, help="default 5; --agents 3 measured")
@@ -61,6 +67,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--interval must be at least 1 second")
     if args.agents and args.devices > 60_000:
         parser.error("--devices must be at most 60,000 with --agents (one 127.0.x.y address each)")
+    missing = not os.path.exists(SNMPD) or not (shutil.which("nats-server") or args.url)
+    if args.agents and missing:
+        parser.error(f"--agents needs {SNMPD} (apt-get install snmpd) and nats-server (or --url)")
     progress = lambda message: print(message, file=sys.stderr)  # noqa: E731
     if args.agents:
         agents = AgentsConfig(

@@ -57,6 +57,8 @@ class LegRound:
     samples: int
     p50_ms: float
     p95_ms: float
+    poll_p95_ms: float  # the poll itself (its first request to its last answer)
+    handover_p95_ms: float  # from the poll's end to the service's pipeline
     polls: int
     missed: int
     cpu_s: dict[str, float]  # per group of processes: collectors, bus, service, agents
@@ -122,6 +124,12 @@ class AgentsReport:
                 f"{polls:>15} {sum(r.missed for r in leg.rounds):>7} {cpu:>12.2f} "
                 f"{self.cores_per_10k(cpu):>19.3f}"
             )
+        for leg in (bus, alone):
+            if leg is not None:
+                lines.append(
+                    f"{leg.label} latency p95 apart: the poll {leg.median(lambda r: r.poll_p95_ms):,.0f} ms, "
+                    f"poll end -> service pipeline {leg.median(lambda r: r.handover_p95_ms):,.0f} ms"
+                )
         per_sample = bus.median(lambda r: r.samples) or 1
         lines.append(
             "bus path CPU-s per round: "
@@ -313,7 +321,8 @@ def measured_rounds(
     by_number = {r["round"]: r for r in service["rounds"]}
     found = []
     for k in range(1, config.rounds + 1):
-        latency = by_number.get(k, {"samples": 0, "p50_ms": 0.0, "p95_ms": 0.0})
+        empty = {"samples": 0, "p50_ms": 0.0, "p95_ms": 0.0, "poll_p95_ms": 0.0, "handover_p95_ms": 0.0}
+        latency = by_number.get(k, empty)
         polls = sum(s[k]["polls"] - s[k - 1]["polls"] for s in schedules)
         missed = sum(s[k]["missed"] - s[k - 1]["missed"] for s in schedules)
         found.append(
@@ -321,6 +330,8 @@ def measured_rounds(
                 samples=latency["samples"],
                 p50_ms=latency["p50_ms"],
                 p95_ms=latency["p95_ms"],
+                poll_p95_ms=latency["poll_p95_ms"],
+                handover_p95_ms=latency["handover_p95_ms"],
                 polls=polls,
                 missed=missed,
                 cpu_s={group: cpu[k + 1][group] - cpu[k][group] for group in cpu[k]},

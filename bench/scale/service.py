@@ -35,7 +35,7 @@ from collectors.samples import Sample
 from collectors.scheduler import PollScheduler
 from collectors.sinks.influx import SpoolingInfluxSink
 from collectors.snmp.engines import DEFAULT_ENGINE, make_engine
-from collectors.snmp.poller import Poller
+from collectors.snmp.poller import STATUS_MEASUREMENT, Poller
 from collectors.snmp.profile import ProfileSet
 from eams.components import ComponentFactory, Components
 from eams.components.alerts import alert_engine_component
@@ -60,6 +60,10 @@ class Probe:
         self.interval_s = 1.0
         self.samples = 0
         self.latency_ms: dict[int, array[float]] = defaultdict(lambda: array("d"))
+        # From each poll's status sample (it carries the poll's duration): the poll itself, and
+        # the hand-over from the poll's end to here (publisher batching, bus, consumer, sink, engine).
+        self.poll_ms: dict[int, array[float]] = defaultdict(lambda: array("d"))
+        self.handover_ms: dict[int, array[float]] = defaultdict(lambda: array("d"))
 
     async def consume_samples(self, samples: list[Sample]) -> None:
         now_ns = time.time_ns()
@@ -68,7 +72,12 @@ class Probe:
             return
         for sample in samples:
             number = round_of(sample.time_ns / 1e9, self.t0, self.interval_s)
-            self.latency_ms[number].append((now_ns - sample.time_ns) / 1e6)
+            latency = (now_ns - sample.time_ns) / 1e6
+            self.latency_ms[number].append(latency)
+            if sample.measurement == STATUS_MEASUREMENT and sample.tags.get("component") == "snmp":
+                poll = float(sample.fields.get("duration_s") or 0) * 1000
+                self.poll_ms[number].append(poll)
+                self.handover_ms[number].append(latency - poll)
 
     async def start(self) -> None:
         return None
@@ -77,19 +86,23 @@ class Probe:
         return None
 
     def rounds(self) -> list[dict[str, Any]]:
-        found = []
-        for number in sorted(self.latency_ms):
-            values = sorted(self.latency_ms[number])
-            found.append(
-                {
-                    "round": number,
-                    "samples": len(values),
-                    "p50_ms": statistics.median(values),
-                    "p95_ms": values[min(len(values) - 1, round(0.95 * (len(values) - 1)))],
-                    "max_ms": values[-1],
-                }
-            )
-        return found
+        return [
+            {
+                "round": number,
+                "samples": len(self.latency_ms[number]),
+                "p50_ms": statistics.median(self.latency_ms[number]),
+                "p95_ms": p95(self.latency_ms[number]),
+                "max_ms": max(self.latency_ms[number]),
+                "poll_p95_ms": p95(self.poll_ms[number]),
+                "handover_p95_ms": p95(self.handover_ms[number]),
+            }
+            for number in sorted(self.latency_ms)
+        ]
+
+
+def p95(values: array[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else 0.0
 
 
 async def run(spec: WorkerSpec) -> dict[str, Any]:
