@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 
 from bench.scale.agents_leg import AgentsConfig, run_agents
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--agents needs {SNMPD} (apt-get install snmpd) and nats-server (or --url)")
     progress = lambda message: print(message, file=sys.stderr)  # noqa: E731
     if args.agents:
+        # Stopped (timeout, kill): unwind, so that the workers, nats-server and snmpd are stopped too.
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
         agents = AgentsConfig(
             args.devices, args.collectors, args.interval, args.rounds, args.partitions, args.per_agent,
             args.url, not args.no_in_process,
