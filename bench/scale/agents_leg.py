@@ -87,6 +87,12 @@ class Leg:
     def cpu(self, *groups: str) -> float:
         return self.median(lambda r: sum(r.cpu_s.get(group, 0.0) for group in groups))
 
+    def ms_per_poll(self, *groups: str) -> float:
+        """Median over rounds of the round's CPU over the polls it made."""
+        return self.median(
+            lambda r: sum(r.cpu_s.get(group, 0.0) for group in groups) / r.polls * 1000 if r.polls else 0.0
+        )
+
 
 @dataclass
 class AgentsReport:
@@ -96,9 +102,10 @@ class AgentsReport:
     in_process: Leg | None
     load_average: tuple[float, float, float]
 
-    def cores_per_10k(self, cpu_s_per_round: float, interval_s: float = 60.0) -> float:
-        """CPU per round is CPU per poll of every device: scaled to 10,000 devices each `interval_s`."""
-        return cpu_s_per_round / self.config.devices * 10_000 / interval_s
+    def cores_per_10k(self, leg: Leg, *groups: str, interval_s: float = 60.0) -> float:
+        """CPU per poll (a round's CPU over the polls it made: a leg that fell behind made fewer),
+        scaled to 10,000 devices polled every `interval_s`."""
+        return leg.ms_per_poll(*groups) / 1000 * 10_000 / interval_s
 
     def render(self) -> str:
         config, bus, alone = self.config, self.bus, self.in_process
@@ -110,19 +117,19 @@ class AgentsReport:
             f"interval {config.interval_s:g} s, 1 warm-up + {config.rounds} measured rounds (medians); "
             f"{os.cpu_count()} CPUs shared, load average {self.load_average[0]:.1f} at the end",
             f"{'path':<12} {'samples/poll':>12} {'samples/s':>10} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'polls/round':>15} {'missed':>7} {'CPU-s/round':>12} {'cores/10k dev @60s':>19}",
+            f"{'polls/round':>15} {'missed':>7} {'CPU-s/round':>12} {'CPU ms/poll':>12} "
+            f"{'cores/10k dev @60s':>19}",
         ]
         for leg, groups in ((bus, ours), (alone, ("service",))):
             if leg is None:
                 continue
             polls = f"{leg.median(lambda r: r.polls):,.0f}/{config.devices:,}"
-            cpu = leg.cpu(*groups)
             lines.append(
                 f"{leg.label:<12} {leg.samples_per_poll():>12.1f} "
                 f"{leg.median(lambda r: r.samples) / config.interval_s:>10,.0f} "
                 f"{leg.median(lambda r: r.p50_ms):>8,.0f} {leg.median(lambda r: r.p95_ms):>8,.0f} "
-                f"{polls:>15} {sum(r.missed for r in leg.rounds):>7} {cpu:>12.2f} "
-                f"{self.cores_per_10k(cpu):>19.3f}"
+                f"{polls:>15} {sum(r.missed for r in leg.rounds):>7} {leg.cpu(*groups):>12.2f} "
+                f"{leg.ms_per_poll(*groups):>12.2f} {self.cores_per_10k(leg, *groups):>19.3f}"
             )
         for leg in (bus, alone):
             if leg is not None:
@@ -135,7 +142,7 @@ class AgentsReport:
             "bus path CPU-s per round: "
             + ", ".join(
                 f"{name} {bus.cpu(group):.2f} ({bus.cpu(group) / per_sample * 1e6:.1f} us/sample, "
-                f"{self.cores_per_10k(bus.cpu(group)):.3f} cores/10k)"
+                f"{self.cores_per_10k(bus, group):.3f} cores/10k)"
                 for name, group in named
             )
         )
@@ -156,14 +163,20 @@ class AgentsReport:
             agents.append(f"in-process leg {alone.cpu('agents'):.2f}")
         lines.append(
             f"agents (snmpd, not ours) CPU-s per round: {', '.join(agents)} "
-            f"({self.cores_per_10k(bus.cpu('agents')):.3f} cores/10k dev @60s)"
+            f"({self.cores_per_10k(bus, 'agents'):.3f} cores/10k dev @60s)"
         )
-        if alone is not None and alone.cpu("service"):
+        if alone is not None and alone.ms_per_poll("service"):
             lines.append(
-                f"bus path / in-process CPU: {bus.cpu(*ours) / alone.cpu('service'):.2f}x; "
+                f"bus path / in-process CPU per poll: "
+                f"{bus.ms_per_poll(*ours) / alone.ms_per_poll('service'):.2f}x; "
                 f"in-process p95 {alone.median(lambda r: r.p95_ms):,.0f} ms vs bus "
                 f"{bus.median(lambda r: r.p95_ms):,.0f} ms"
             )
+            if alone.median(lambda r: r.polls) < 0.99 * config.devices:
+                lines.append(
+                    "the in-process leg fell behind: one process (one core at most, one event loop) "
+                    "did not poll every device each round here"
+                )
         lines.append(
             f"samples, all rounds: bus leg {bus.polled_samples:,} polled, {bus.sealed_samples:,} published, "
             f"{bus.consumed_samples:,} consumed ({bus.duplicates} duplicates skipped, "
@@ -175,12 +188,14 @@ class AgentsReport:
             )
         )
         rss = ", ".join(f"{name} {mib:,.0f}" for name, mib in bus.peak_rss_mib.items())
+        if alone is not None:
+            rss += f"; in-process {alone.peak_rss_mib.get('in-process', 0):,.0f}"
         lines.append(f"peak RSS MiB: {rss}")
         lines.append(
             f"projected cores per 10,000 devices at a 60 s interval: bus path "
-            f"{self.cores_per_10k(bus.cpu(*ours)):.3f}"
-            + (f", in process {self.cores_per_10k(alone.cpu('service')):.3f}" if alone is not None else "")
-            + f" (+ {self.cores_per_10k(bus.cpu('agents')):.3f} for the simulated agents)"
+            f"{self.cores_per_10k(bus, *ours):.3f}"
+            + (f", in process {self.cores_per_10k(alone, 'service'):.3f}" if alone is not None else "")
+            + f" (+ {self.cores_per_10k(bus, 'agents'):.3f} for the simulated agents)"
         )
         return "\n".join(lines)
 

@@ -44,7 +44,7 @@ def test_the_agents_leg_carries_every_polled_sample_through_the_bus() -> None:
     assert alone.consumed_samples == alone.polled_samples > 0
     text = report.render()
     assert "projected cores per 10,000 devices at a 60 s interval" in text
-    assert "bus path / in-process CPU" in text
+    assert "bus path / in-process CPU per poll" in text
 
 
 def test_the_scale_benchmark_refuses_nonsense_sizes(capsys: pytest.CaptureFixture[str]) -> None:
