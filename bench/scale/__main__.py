@@ -1,5 +1,5 @@
 """./dev bench scale [--devices N] [--rounds R] [--collectors C] [--partitions P] [--url nats://...]
-./dev bench scale --agents [--devices 20000] [--collectors 4] [--interval 180] [--rounds 3]
+./dev bench scale --agents [--devices 20000] [--collectors 4] [--interval 150] [--rounds 3]
 
 Two legs; each prints samples/s, end-to-end latency p95, CPU, and the projected cores per 10,000
 devices polled every 60 s. Collectors, service and bus share this machine (2 cores): the figures
@@ -12,7 +12,7 @@ through C collector-side `BusPublisher`s (spool, per-partition batches, PubAck) 
 consumer per partition, ack after the pipeline). Back-to-back rounds: the bus path's capacity and
 its CPU per sample; latency from paced rounds.
 
---agents: real SNMP polling in real processes, paced at --interval (default 180 s, long enough
+--agents: real SNMP polling in real processes, paced at --interval (default 150 s, long enough
 for 20,000 devices on 2 shared cores). snmpd answers on N loopback addresses (127.0.x.y, one per
 device, --per-agent addresses per snmpd process); C collector processes each poll N/C devices with
 what `eams collect --bus` runs (RemoteCollector: PollScheduler, default engine, BusPublisher);
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--collectors", type=int, default=4)
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--url", default=None, help="an existing NATS server (default: start one)")
-    parser.add_argument("--interval", type=float, default=180.0, help="--agents: seconds per round")
+    parser.add_argument("--interval", type=float, default=150.0, help="--agents: seconds per round")
     parser.add_argument("--per-agent", type=int, default=1_000, help="--agents: addresses per snmpd")
     parser.add_argument("--no-in-process", action="store_true", help="--agents: skip the in-process leg")
     args = parser.parse_args(argv)

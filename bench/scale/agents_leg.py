@@ -44,7 +44,7 @@ DATABASE = "eams.sqlite3"  # the default file name under a data folder (Settings
 class AgentsConfig:
     devices: int = 20_000
     collectors: int = 4
-    interval_s: float = 180.0
+    interval_s: float = 150.0
     rounds: int = 3  # measured, after one warm-up round
     partitions: int = 16
     per_agent: int = 1_000  # loopback addresses one snmpd answers on
