@@ -1,8 +1,9 @@
-"""Simulated devices for the benchmark: net-snmp snmpd listening on many 127.0.1.x addresses.
+"""Simulated devices for the benchmarks: net-snmp snmpd listening on many 127.0.x.y addresses.
 
 Each loopback address is one "device" to the pollers. One snmpd process answers on up to
-`per_process` of them (snmpd's config lines are limited to about 4 KiB, hence 100); several
-processes share the load. Bound to loopback only, stopped by PID.
+`per_process` of them, given as listening addresses on its command line (a config file's
+`agentAddress` line is limited to about 4 KiB, some 100 addresses; the command line is not);
+several processes share the load. Bound to loopback only, stopped by PID.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.peers import free_udp_port, stop
 
+# dontLogTCPWrappersConnects: snmpd otherwise logs every request ("Connection from UDP ..."),
+# which at thousands of polls a minute costs the agents more than answering.
 CONFIG = """\
-agentAddress {addresses}
 rocommunity public 127.0.0.0/8
 sysName bench-agent
 disk / 10000
 load 12 10 5
+dontLogTCPWrappersConnects yes
 """
 
 
@@ -31,9 +35,16 @@ def device_addresses(count: int) -> list[str]:
     return [f"127.0.{1 + n // 254}.{1 + n % 254}" for n in range(count)]
 
 
+@dataclass(frozen=True)
+class AgentFleet:
+    addresses: list[str]
+    port: int
+    pids: list[int]  # the snmpd processes, for their CPU time
+
+
 @contextmanager
-def snmpd_devices(count: int, per_process: int = 100) -> Iterator[tuple[list[str], int]]:
-    """Start snmpd processes answering on `count` loopback addresses; yields (addresses, port)."""
+def snmpd_fleet(count: int, per_process: int = 100) -> Iterator[AgentFleet]:
+    """Start snmpd processes answering on `count` loopback addresses (`per_process` each)."""
     addresses = device_addresses(count)
     port = free_udp_port()
     folder = Path(tempfile.mkdtemp(prefix="eams-bench-snmpd-"))
@@ -44,7 +55,7 @@ def snmpd_devices(count: int, per_process: int = 100) -> Iterator[tuple[list[str
             work = folder / f"agent{start}"
             work.mkdir()
             config = work / "snmpd.conf"
-            config.write_text(CONFIG.format(addresses=",".join(f"udp:{a}:{port}" for a in chunk)))
+            config.write_text(CONFIG)
             log = open(work / "log", "wb")  # noqa: SIM115 - closed with the process
             processes.append(
                 subprocess.Popen(
@@ -59,6 +70,7 @@ def snmpd_devices(count: int, per_process: int = 100) -> Iterator[tuple[list[str
                         str(config),
                         "-p",
                         str(work / "pid"),
+                        *(f"udp:{address}:{port}" for address in chunk),
                     ],
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -66,12 +78,20 @@ def snmpd_devices(count: int, per_process: int = 100) -> Iterator[tuple[list[str
                     start_new_session=True,
                 )
             )
-        _wait_ready(addresses[0], port)
+        for start in range(0, count, per_process):
+            _wait_ready(addresses[start], port)
         _wait_ready(addresses[-1], port)
-        yield addresses, port
+        yield AgentFleet(addresses, port, [process.pid for process in processes])
     finally:
         for process in processes:
             stop(process)
+
+
+@contextmanager
+def snmpd_devices(count: int, per_process: int = 100) -> Iterator[tuple[list[str], int]]:
+    """Start snmpd processes answering on `count` loopback addresses; yields (addresses, port)."""
+    with snmpd_fleet(count, per_process) as fleet:
+        yield fleet.addresses, fleet.port
 
 
 def _wait_ready(address: str, port: int) -> None:

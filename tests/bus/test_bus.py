@@ -9,6 +9,8 @@ import collections
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -320,6 +322,51 @@ async def test_a_batch_larger_than_a_bus_message_is_split_and_arrives_whole(
         await consumer.stop()
     assert sum(recorder.points.values()) == len(samples) and max(recorder.points.values()) == 1
     assert publisher.stats.rejected == 0
+
+
+class SlowDiskSpool(Spool):
+    """The real spool on a slow disk: each append takes a while, so a stop can come mid-seal."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory, fsync=False)
+        self.appending = threading.Event()
+
+    def append(self, payload: bytes) -> bool:
+        self.appending.set()
+        time.sleep(0.2)
+        return super().append(payload)
+
+
+async def test_a_collector_stopping_in_the_middle_of_a_seal_loses_no_sample(
+    nats: NatsServer, tmp_path: Path
+) -> None:
+    # Bug found by bench/scale: stop() cancelled the seal loop while it was spooling a flush's
+    # batches one by one; those not yet appended were gone (about a second of samples per stop).
+    config = bus_config(nats).model_copy(update={"flush_interval_s": 0.05})
+    recorder = Recorder()
+    consumer = BusConsumer(config, recorder.consume_samples, recorder.consume_event, fetch_timeout_s=0.2)
+    spool = SlowDiskSpool(tmp_path / "spool")
+    publisher = BusPublisher(config, spool, source="da")
+    samples = [
+        Sample("cpu", {"device": f"sw-{n % 8}"}, {"usage": float(n)}, time_ns=n + 1, device_id=n % 8)
+        for n in range(40)
+    ]
+    assert len({partition_of(n, config.partitions) for n in range(8)}) > 1  # several batches a seal
+    await consumer.start()
+    try:
+        await consumer.wait_ready()
+        await publisher.start()
+        await publisher.consume_samples(samples[:1])  # connected: stop() drains to the bus
+        await until(lambda: publisher.stats.published == 1, "the first batch published")
+        spool.appending.clear()
+        await publisher.consume_samples(samples[1:])
+        await until(spool.appending.is_set, "the seal loop spooling")
+        await publisher.stop(drain_timeout=30)
+        await until(lambda: sum(recorder.points.values()) >= len(samples), "every sample consumed")
+    finally:
+        await consumer.stop()
+    assert publisher.stats.samples == len(samples) and publisher.pending() == 0
+    assert sum(recorder.points.values()) == len(samples) and max(recorder.points.values()) == 1
 
 
 async def test_a_bus_restarted_on_an_empty_store_gets_its_stream_and_consumers_back(
