@@ -34,7 +34,9 @@ class StageSummary:
             self.by_kind[fact.kind.value] = self.by_kind.get(fact.kind.value, 0) + 1
 
 
-def _observed(report: DeviceReport) -> discovery.ObservedDevice:
+def observed_device(report: DeviceReport, device_id: int | None = None) -> discovery.ObservedDevice:
+    """What SNMP said a device is, as the inventory's staging compares it (`device_id`: the
+    inventory device it is known to be, when a collector read its own target)."""
     return discovery.ObservedDevice(
         source=FactSource.snmp,
         address=report.address,
@@ -43,7 +45,29 @@ def _observed(report: DeviceReport) -> discovery.ObservedDevice:
         model=report.model,
         firmware_version=report.firmware,
         vendor=report.vendor,
+        device_id=device_id,
     )
+
+
+def observed_neighbours(
+    report: DeviceReport, owners: dict[str, DeviceReport]
+) -> list[discovery.ObservedNeighbour]:
+    """The report's LLDP/CDP neighbours; one known only by its chassis MAC is named after the
+    report in `owners` (`by_chassis_mac`) that owns that MAC."""
+    neighbours = []
+    for neighbour in report.neighbours:
+        owner = owners.get(neighbour.chassis_id or "")
+        neighbours.append(
+            discovery.ObservedNeighbour(
+                protocol=neighbour.protocol,
+                local_port=neighbour.local_port,
+                name=neighbour.name or (owner.sys_name if owner else None),
+                address=neighbour.address or (owner.address if owner else None),
+                remote_port=neighbour.remote_port,
+                data={"chassis_id": neighbour.chassis_id} if neighbour.chassis_id else {},
+            )
+        )
+    return neighbours
 
 
 def by_chassis_mac(reports: list[DeviceReport]) -> dict[str, DeviceReport]:
@@ -58,7 +82,7 @@ def by_chassis_mac(reports: list[DeviceReport]) -> dict[str, DeviceReport]:
 def stage_sweep(session: Session, swept: Iterable[str], result: SweepResult) -> StageSummary:
     summary = StageSummary()
     for report in result.reports:
-        facts = discovery.stage_device(session, _observed(report))
+        facts = discovery.stage_device(session, observed_device(report))
         summary.add(facts)
         device, reason = discovery.match_device(
             session, serial=report.serial, address=report.address, name=report.sys_name
@@ -78,19 +102,7 @@ def stage_sweep(session: Session, swept: Iterable[str], result: SweepResult) -> 
     for report in result.reports:
         if report.address not in summary.matched or not report.neighbours:
             continue
-        neighbours = []
-        for neighbour in report.neighbours:
-            owner = owners.get(neighbour.chassis_id or "")
-            neighbours.append(
-                discovery.ObservedNeighbour(
-                    protocol=neighbour.protocol,
-                    local_port=neighbour.local_port,
-                    name=neighbour.name or (owner.sys_name if owner else None),
-                    address=neighbour.address or (owner.address if owner else None),
-                    remote_port=neighbour.remote_port,
-                    data={"chassis_id": neighbour.chassis_id} if neighbour.chassis_id else {},
-                )
-            )
+        neighbours = observed_neighbours(report, owners)
         summary.add(
             discovery.stage_neighbours(
                 session, FactSource.snmp, summary.matched[report.address][0], neighbours

@@ -15,13 +15,12 @@ import asyncio
 from collections.abc import Sequence
 
 from collectors.discovery.reader import DeviceReport
-from collectors.discovery.stage import by_chassis_mac
+from collectors.discovery.stage import by_chassis_mac, observed_device, observed_neighbours
 from collectors.discovery.sweep import Probe, SweepSettings, probe_address
 from collectors.snmp.engine import Engine
 from collectors.snmp.poller import PollTarget
 from collectors.snmp.profile import ProfileSet
-from inventory.discovery import Observation, ObservedDevice, ObservedNeighbour
-from inventory.models import FactSource
+from inventory.discovery import Observation
 
 CONCURRENCY = 16
 DEFAULT_FACTS_EVERY_S = 6 * 3600.0
@@ -50,30 +49,7 @@ def observations(answered: list[tuple[PollTarget, DeviceReport]]) -> list[Observ
     """One observation per answering target, about its own inventory device; a neighbour known
     only by its LLDP chassis MAC is named after the target of this round that owns that MAC."""
     owners = by_chassis_mac([report for _target, report in answered])
-    found = []
-    for target, report in answered:
-        neighbours = []
-        for neighbour in report.neighbours:
-            owner = owners.get(neighbour.chassis_id or "")
-            neighbours.append(
-                ObservedNeighbour(
-                    protocol=neighbour.protocol,
-                    local_port=neighbour.local_port,
-                    name=neighbour.name or (owner.sys_name if owner else None),
-                    address=neighbour.address or (owner.address if owner else None),
-                    remote_port=neighbour.remote_port,
-                    data={"chassis_id": neighbour.chassis_id} if neighbour.chassis_id else {},
-                )
-            )
-        device = ObservedDevice(
-            source=FactSource.snmp,
-            address=report.address,
-            hostname=report.sys_name,
-            serial=report.serial,
-            model=report.model,
-            firmware_version=report.firmware,
-            vendor=report.vendor,
-            device_id=target.device_id,
-        )
-        found.append(Observation(device, tuple(neighbours)))
-    return found
+    return [
+        Observation(observed_device(report, target.device_id), tuple(observed_neighbours(report, owners)))
+        for target, report in answered
+    ]
