@@ -4,7 +4,6 @@ fires in a real engine while the worst lag of an interval is past the bound, and
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from eams.components.loop_watch import LoopLagWatchdog
 from eams.services import Services
 from tests.alerts.conftest import EngineFactory
 from tests.alerts.test_delivery_order_and_refusals import shipped_rule
+from tests.support.peers import until
 
 
 class Recorder:
@@ -29,14 +29,6 @@ class Recorder:
 
     async def consume_event(self, event: Event) -> None:
         self.events.append(event)
-
-
-async def until(condition: object, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        await asyncio.sleep(0.05)
 
 
 async def test_a_blocked_loop_is_recorded_as_lag_and_raises_the_shipped_alert(

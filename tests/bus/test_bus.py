@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from collectors.snmp.engines import make_engine
 from collectors.snmp.poller import Poller, PollTarget
 from collectors.snmp.profile import ProfileSet
 from tests.support.nats import NatsServer
+from tests.support.peers import until
 from tests.support.snmp_agents import Agent
 from tests.support.tsdb import VictoriaMetrics
 
@@ -43,16 +44,6 @@ REACHABLE = "collector_reachable"
 
 
 OUTAGE_S = 60.0  # how long the bus is away in the outage test
-
-
-async def until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    """A readiness wait with a generous ceiling, not a timed assertion."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        await asyncio.sleep(0.05)
 
 
 class Recorder:

@@ -3,8 +3,6 @@ service's own pipeline (a real nats-server)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from eams.services import Services
 from eams.settings import Settings
 from tests.support.database import TEST_DATABASE_ENV
 from tests.support.nats import NatsServer
+from tests.support.peers import until
 
 pytestmark = pytest.mark.peer("nats-server")
 
@@ -33,16 +32,6 @@ class Recorder:
 
     async def consume_event(self, event: Event) -> None:
         return None
-
-
-async def until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    """A readiness wait with a generous ceiling, not a timed assertion."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        await asyncio.sleep(0.05)
 
 
 def test_the_bus_is_off_by_default(services: Services) -> None:

@@ -6,7 +6,7 @@ round's identical reading stages nothing twice. Real nats-server; SQLite or Post
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -33,21 +33,12 @@ from inventory.discovery import Observation, ObservedDevice, ObservedNeighbour
 from inventory.models import Device, DeviceRole, DiscoveredFact, FactKind, FactSource, FactState
 from tests.support.database import TEST_DATABASE_ENV, scratch_database_url
 from tests.support.nats import NatsServer
+from tests.support.peers import until
 from tests.support.snmp_agents import Agent
 
 pytestmark = pytest.mark.peer("nats-server")
 
 PARTITIONS = 4
-
-
-async def until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    """A readiness wait with a generous ceiling, not a timed assertion."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        await asyncio.sleep(0.05)
 
 
 class Nothing:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from collectors.sinks.influx import InfluxWriter, SpoolingInfluxSink
 from collectors.sinks.spool import Spool
 from tests.sinks import realistic
 from tests.sinks.support import RecordingWriter, expected_lines, target
+from tests.support.peers import until
 from tests.support.tsdb import InfluxDB1, VictoriaMetrics, influxdb1
 
 pytestmark = pytest.mark.peer("victoria-metrics")
@@ -49,16 +50,6 @@ async def started() -> AsyncIterator[list[SpoolingInfluxSink]]:
     for sink in sinks:
         if sink.running:
             await sink.stop()
-
-
-async def until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Wait (not a timed assertion: a readiness wait with a generous ceiling)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        await asyncio.sleep(0.05)
 
 
 def assert_every_poll_arrived_once(vm: VictoriaMetrics, polls: int, devices: int, interfaces: int) -> None:

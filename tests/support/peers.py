@@ -7,6 +7,7 @@ with a sentence saying how to install it (`./dev setup` does).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -53,6 +54,16 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: f
             pass  # not listening yet, or a busy peer answering later than the client waits
         time.sleep(interval)
     raise TimeoutError(f"{what} not ready after {timeout:.0f}s")
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """The event loop's readiness wait: a generous ceiling, not a timed assertion."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        await asyncio.sleep(0.05)
 
 
 def tcp_open(host: str, port: int) -> bool:
