@@ -311,6 +311,7 @@ HAND_MADE: dict[tuple[str, str], Call] = {
     ("get", "/api/v1/syslog/{message_id}"): Call("/api/v1/syslog/1"),
     ("get", "/api/v1/sinks/influx"): Call("/api/v1/sinks/influx"),
     ("get", "/api/v1/sinks/store"): Call("/api/v1/sinks/store"),
+    ("get", "/api/v1/cluster"): Call("/api/v1/cluster"),
     ("get", "/api/v1/discovered-facts"): Call("/api/v1/discovered-facts"),
     ("get", "/api/v1/discovered-facts/{fact_id}"): Call("/api/v1/discovered-facts/{fact}"),
     ("post", "/api/v1/discovered-facts/{fact_id}/accept"): Call("/api/v1/discovered-facts/{fact}/accept"),

@@ -15,6 +15,7 @@ from eams.api.routes import (
     audit,
     auth,
     changes,
+    cluster,
     collectors,
     device_csv,
     device_status,
@@ -89,6 +90,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     api.include_router(traps.router)
     api.include_router(syslog.router)
     api.include_router(sinks.router)
+    api.include_router(cluster.router)
     api.include_router(discovery.router)
     api.include_router(discovery_jobs.router)
     api.include_router(ssh.router)
