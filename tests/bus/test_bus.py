@@ -287,9 +287,15 @@ async def test_the_bus_dies_for_a_while_and_nothing_is_lost(stack, nats: NatsSer
     await all_delivered(collectors, consumer, "after the outage")
     assert sum(c.publisher.stats.retries for c in collectors) > 0  # counted
     assert all(c.publisher.stats.max_buffered >= rounds for c in collectors)
-    assert consumer.stats.samples == published_samples(collectors)
-    assert sum(recorder.points.values()) == published_samples(collectors)
-    assert max(recorder.points.values()) == 1
+    # Nothing lost: every published sample reached the pipeline, and what was handed on is
+    # counted. At least once, not exactly: a bus killed before it wrote its consumers'
+    # acknowledgements to disk may deliver an acknowledged batch again after its restart as a
+    # first delivery (seen once in CI after this minute-long outage: one batch of 23 samples
+    # twice), which the consumer cannot yet tell from a new message; VictoriaMetrics keeps one
+    # point per series and time, checked below.
+    published = published_samples(collectors)
+    assert len(recorder.points) == published
+    assert consumer.stats.samples == sum(recorder.points.values()) >= published
     polls = 1 + rounds
     await until(
         lambda: polls_in_vm(vm) >= polls, f"{polls} polls of six devices in VictoriaMetrics", timeout=30
