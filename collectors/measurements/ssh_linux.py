@@ -31,6 +31,7 @@ MEASUREMENTS = (
             FieldSchema("usage_user", "float"),
             FieldSchema("usage_system", "float"),
             FieldSchema("usage_iowait", "float"),
+            FieldSchema("usage_steal", "float"),
             FieldSchema("usage_idle", "float", meaning="cpu_idle_percent", unit="%"),
             FieldSchema("cpus", "int"),
         ],

@@ -2,7 +2,8 @@
 
 The script is the platform's `metrics:` sections run in one command, each introduced by a marker
 line, so a poll costs one round trip. Measurements (fields in README.md):
-  linux_cpu     usage_user, usage_system, usage_iowait, usage_idle (percent over 1 s), cpus
+  linux_cpu     usage_user, usage_system, usage_iowait, usage_steal, usage_idle
+                (percent over 1 s, summing to 100), cpus
   linux_mem     total, available, used, used_percent, swap_total, swap_free
   linux_disk    (extra tags mount, disk) total, used, free, used_percent
   linux_system  load1, load5, load15, uptime_s
@@ -53,6 +54,9 @@ def _cpu(lines: list[str]) -> dict[str, FieldValue]:
         "usage_system": round(100.0 * (delta[2] + delta[5] + delta[6]) / total, 2),
         "usage_idle": round(100.0 * delta[3] / total, 2),
         "usage_iowait": round(100.0 * delta[4] / total, 2),
+        # Time the hypervisor gave to other guests: on a busy host it is several percent, and
+        # without it the parts would not add up to the whole.
+        "usage_steal": round(100.0 * delta[7] / total, 2) if len(delta) > 7 else 0.0,
     }
     counts = [line for line in lines if line.strip().isdigit()]
     if counts:
