@@ -37,7 +37,7 @@ from inventory.discovery import Observation
 
 log = logging.getLogger(__name__)
 
-TAKEN_REMEMBERED = 100_000  # stream sequences kept to recognise a redelivery already handed on
+TAKEN_REMEMBERED = 100_000  # message ids kept to recognise a message already handed on
 
 PublishSamples = Callable[[list[Sample]], Awaitable[None]]
 PublishEvent = Callable[[Event], Awaitable[None]]
@@ -53,7 +53,7 @@ class ConsumerStats:
     facts_ignored: int = 0  # observations that came to a consumer with nowhere to stage them
     stage_errors: int = 0  # staging failed: the message was left unacknowledged, to come again
     redelivered: int = 0  # delivered more than once (a consumer died holding it, or ack_wait passed)
-    duplicates: int = 0  # redelivered after this consumer had taken it (its ack was lost): skipped
+    duplicates: int = 0  # delivered again after this consumer had taken it (its ack was lost): skipped
     rejected: int = 0  # not a batch: terminated
     fetch_errors: int = 0
     last_error: str | None = None
@@ -99,9 +99,12 @@ class BusConsumer:
         self._ready = asyncio.Event()
         self._loops: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._generation = 0  # bumped at every reconnection
-        # Stream sequences this consumer handed on: an ack the bus lost (killed right after it was
-        # sent) brings the message again, and handing it on twice would double the samples.
-        self._taken: OrderedDict[int, None] = OrderedDict()
+        # Message ids (the publisher's Nats-Msg-Id, fixed when the batch was sealed) this consumer
+        # handed on. An ack the bus lost brings the message again: as a redelivery (killed right
+        # after the ack was sent), or as a first delivery (killed before it wrote its consumers'
+        # acks to disk). Stream sequences would not do: a bus restarted on an empty store numbers
+        # its messages from 1 again.
+        self._taken: OrderedDict[str, None] = OrderedDict()
 
     def durable_name(self, partition: int) -> str:
         return f"{self.config.consumer}-p{partition}"
@@ -248,12 +251,12 @@ class BusConsumer:
             self.stats.rejected += 1
             await message.term()
             return None
-        sequence = message.metadata.sequence.stream if message.metadata.sequence else None
         if message.metadata.num_delivered and message.metadata.num_delivered > 1:
             self.stats.redelivered += 1
-            if sequence is not None and sequence in self._taken:
-                self.stats.duplicates += 1
-                return SKIPPED
+        msg_id = _message_id(message)
+        if msg_id is not None and msg_id in self._taken:
+            self.stats.duplicates += 1
+            return SKIPPED
         if batch.samples:
             await self.publish_samples(batch.samples)
         for event in batch.events:
@@ -276,7 +279,7 @@ class BusConsumer:
                 await message.ack()
             return
         batch = took
-        sequence = message.metadata.sequence.stream if message.metadata.sequence else None
+        msg_id = _message_id(message)
         try:
             await message.ack()
         except (nats.errors.Error, OSError) as error:
@@ -284,8 +287,8 @@ class BusConsumer:
             # series and time, so the replay is harmless.
             self._fetch_failed(error)
             return
-        if sequence is not None:
-            self._taken[sequence] = None
+        if msg_id is not None:
+            self._taken[msg_id] = None
             while len(self._taken) > TAKEN_REMEMBERED:
                 self._taken.popitem(last=False)
         self.stats.messages += 1
@@ -297,3 +300,8 @@ class BusConsumer:
         self.stats.fetch_errors += 1
         self.stats.last_error = str(error) or type(error).__name__
         log.warning("reading the bus failed: %s", self.stats.last_error)
+
+
+def _message_id(message: Msg) -> str | None:
+    """The publisher's id of the batch (None for a message published without one)."""
+    return message.headers.get("Nats-Msg-Id") if message.headers else None
