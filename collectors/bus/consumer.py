@@ -31,6 +31,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from collectors.bus import messages
 from collectors.bus.config import BusConfig
 from collectors.bus.connection import connect, ensure_stream
+from collectors.bus.settle import Settle, SharedSettle
 from collectors.bus.subjects import partition_filter
 from collectors.samples import Event, Sample
 from inventory.discovery import Observation
@@ -52,6 +53,7 @@ class ConsumerStats:
     facts: int = 0  # observations staged
     facts_ignored: int = 0  # observations that came to a consumer with nowhere to stage them
     stage_errors: int = 0  # staging failed: the message was left unacknowledged, to come again
+    settle_errors: int = 0  # the sinks failed to settle: the fetch was left unacknowledged
     redelivered: int = 0  # delivered more than once (a consumer died holding it, or ack_wait passed)
     duplicates: int = 0  # delivered again after this consumer had taken it (its ack was lost): skipped
     rejected: int = 0  # not a batch: terminated
@@ -64,8 +66,6 @@ class _Skipped:
 
 
 SKIPPED = _Skipped()
-
-Settle = Callable[[], Awaitable[None]]
 
 
 class BusConsumer:
@@ -84,7 +84,8 @@ class BusConsumer:
     ) -> None:
         self.config = config
         # Awaited before a fetch's messages are acknowledged: the sinks hold them durably then.
-        self.settle = settle
+        # One settle serves every partition's fetches that wait at the same time.
+        self.settle = SharedSettle(settle) if settle is not None else None
         self.publish_samples = publish_samples
         self.publish_event = publish_event
         self.stage_facts = stage_facts
@@ -235,7 +236,13 @@ class BusConsumer:
         if self.settle is not None and any(
             isinstance(took, messages.Batch) and took.samples for _, took in taken
         ):
-            await self.settle()
+            try:
+                await self.settle()
+            except Exception as error:  # left unacknowledged: the bus brings them again
+                self.stats.settle_errors += 1
+                log.warning("sinks not settled, %d bus messages left unacknowledged: %s", len(taken), error)
+                await asyncio.sleep(1.0)
+                return
         for message, took in taken:
             await self._acknowledge(message, took)
 

@@ -17,7 +17,8 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from collectors.bus.consumer import BusConsumer, Settle, StageFacts
+from collectors.bus.consumer import BusConsumer, StageFacts
+from collectors.bus.settle import Settle
 from collectors.sinks.influx import SpoolingInfluxSink
 from collectors.sinks.store.sink import MetricStoreSink
 from eams.alerts.engine import AlertEngine

@@ -515,3 +515,37 @@ async def test_a_fetch_is_acknowledged_only_after_the_sinks_settled(nats: NatsSe
     finally:
         await survivor.stop()
     assert survivor.stats.messages >= 1 and max(second.points.values()) == 1
+
+
+async def test_sinks_that_fail_to_settle_leave_the_fetch_to_come_again(
+    nats: NatsServer, tmp_path: Path
+) -> None:
+    """A settle that raises (the metrics store's disk full, say) must not end the partition's
+    fetch loop: the fetch stays unacknowledged, is counted, and the bus brings it again."""
+    config = bus_config(nats).model_copy(update={"partitions": 1, "ack_wait_s": 1.0})
+    recorder = Recorder()
+    failures = ["disk full"]
+
+    async def fails_once() -> None:
+        if failures:
+            raise OSError(failures.pop())
+
+    consumer = BusConsumer(
+        config, recorder.consume_samples, recorder.consume_event, fetch_timeout_s=0.2, settle=fails_once
+    )
+    publisher = BusPublisher(config, Spool(tmp_path / "spool", fsync=False), source="da")
+    samples = [Sample("collector", {"device": f"sw-{n}"}, {"up": True}, time_ns=n + 1) for n in range(5)]
+    await consumer.start()
+    try:
+        await consumer.wait_ready()
+        await publisher.consume_samples(samples)
+        await publisher.seal()
+        while await publisher.publish_one():
+            pass
+        await until(lambda: consumer.stats.messages >= 1, "acknowledged when the bus brought it again", 30)
+    finally:
+        await publisher.stop(drain_timeout=0)
+        await consumer.stop()
+    assert consumer.stats.settle_errors == 1 and consumer.stats.redelivered >= 1
+    assert consumer.stats.samples == len(samples)  # counted once, when acknowledged
+    assert len(recorder.points) == len(samples)  # handed on twice (at least once), nothing lost
