@@ -1,6 +1,6 @@
 """Settings of the service's watch over remote collectors: the `collector` section of the settings
-tree (`EAMS_COLLECTOR_SILENT_AFTER`, `EAMS_COLLECTOR_CHECK_INTERVAL`, or `collector:` in the
-EAMS_CONFIG file)."""
+tree (`EAMS_COLLECTOR_SILENT_AFTER`, `EAMS_COLLECTOR_SITE_LEASE`, `EAMS_COLLECTOR_CHECK_INTERVAL`,
+or `collector:` in the EAMS_CONFIG file)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ class CollectorWatchConfig(BaseModel):
 
     silent_after: float = Field(
         300.0, gt=0, allow_inf_nan=False, description="A collector unheard of this long is silent"
+    )
+    site_lease: float = Field(
+        60.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="A site's collector unheard of this long may be replaced by one standing by",
     )
     check_interval: float | None = Field(
         None,

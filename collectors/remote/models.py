@@ -2,7 +2,8 @@
 
 A device belongs to at most one remote collector: the one whose site is the device's site, unless
 a `CollectorAssignment` names another (or `collector_id = NULL`: polled by the service itself).
-Registered in `inventory.model_registry.MODEL_MODULES`; the migration is 0700.
+Other collectors may stand by for a site; one of them takes it over when its collector goes silent.
+Registered in `inventory.model_registry.MODEL_MODULES`; the migrations are 0700 and 0980.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ class RemoteCollector(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     # One collector per site: two collectors never poll the same device.
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"), unique=True)
+    # A collector standing by for a site (`eams collect --standby`) polls nothing; it takes the
+    # site over when the site's collector has been silent for the site lease.
+    standby_site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site.id", ondelete="SET NULL"), index=True
+    )
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="SET NULL"))
     version: Mapped[str | None] = mapped_column(String(50))
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)

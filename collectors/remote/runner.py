@@ -11,7 +11,8 @@ them for the inventory's review.
 
 Targets are refreshed every `refresh_s`; a failed fetch keeps the current ones, and at start-up
 falls back to the targets cached on disk by the last successful fetch. A heartbeat reports the
-collector's health (targets, lag, spool sizes, version) every `heartbeat_s`.
+collector's health (targets, lag, spool sizes, version) every `heartbeat_s`, and its answer says
+whether this collector serves its site or stands by for it (`collectors.remote.lease`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from collectors.pipeline import Pipeline
 from collectors.remote.cache import TargetCache
 from collectors.remote.client import ServiceClient, ServiceRefused, ServiceUnavailable
 from collectors.remote.facts import DEFAULT_FACTS_EVERY_S, observations, read_reports
+from collectors.remote.lease import SHARE, SiteLease
 from collectors.remote.uplink import Uplink
 from collectors.remote.watch import EVENT_KIND
 from collectors.remote.wire import target_from_json
@@ -49,6 +52,8 @@ from collectors.syslog.resolver import DeviceResolver, KnownDevice, canonical
 
 log = logging.getLogger(__name__)
 
+LEASE_CHECK_S = 1.0
+
 
 class CollectorRefused(Exception):
     """The service refuses this collector (token, name or site): the operator must act."""
@@ -66,6 +71,7 @@ class CollectorConfig:
     engine: str = DEFAULT_ENGINE
     drain_timeout_s: float = 5.0
     facts_every_s: float = DEFAULT_FACTS_EVERY_S  # with the bus; 0: no facts
+    standby: bool = False  # stand by for `site` while another collector serves it
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,7 @@ class RemoteCollector:
             refresh_s=config.refresh_s,
         )
         self.registered = False
+        self.lease = SiteLease()
         # Syslog at the site (EAMS_SYSLOG_LISTEN on the collector): parsed and turned into events
         # here, stored by the service through the uplink; senders known by the targets' addresses.
         self.syslog_devices = DeviceResolver(None)
@@ -155,9 +162,13 @@ class RemoteCollector:
         return targets
 
     async def _targets(self) -> list[PollTarget]:
+        if not self.lease.may_poll:
+            return []  # standing by, or the lease lapsed while a standby waits
         try:
             if not self.registered:
                 await self.register()
+                if not self.lease.may_poll:
+                    return []
             document = await self.client.targets()
         except (ServiceUnavailable, ServiceRefused) as error:
             if self.scheduler.devices:
@@ -214,15 +225,33 @@ class RemoteCollector:
             "spool_batches": batches,
             "spool_bytes": size,
             "influx_spool_batches": self.influx.state().spooled_batches,
+            "standby": self.config.standby,
         }
 
-    async def register(self) -> None:
-        """Register (or heartbeat). A 4xx is the operator's to fix: raise CollectorRefused."""
+    async def register(self) -> bool:
+        """Register (or heartbeat); whether this collector's role changed (active, standby, the
+        lease lapsed or renewed). A 4xx is the operator's to fix: raise CollectorRefused; once
+        registered, a 409 means another collector took the site over: this one stands down."""
+        sent_at = time.monotonic()
         try:
-            await self.client.heartbeat(self.health())
+            answer = await self.client.heartbeat(self.health())
         except ServiceRefused as refused:
+            if refused.status == 409 and self.registered and self.config.site is not None:
+                if self.lease.site_taken():
+                    log.error("%s; polling stopped", refused.message)
+                    return True
+                return False
             raise CollectorRefused(self._explain(refused)) from None
         self.registered = True
+        changed = self.lease.answered(answer, sent_at)
+        if changed:
+            log.info(
+                "collector %s: %s%s",
+                self.config.name,
+                self.lease.role,
+                f" for site {answer.get('standby_for')}" if self.lease.role == "standby" else "",
+            )
+        return changed
 
     def _explain(self, refused: ServiceRefused) -> str:
         server = self.config.server
@@ -240,11 +269,26 @@ class RemoteCollector:
             # The local view of the same health, readable while the service is down.
             self.write_stats()  # on the loop: it reads the sink's state, which is not thread-safe
             try:
-                await self.register()
+                if await self.register():
+                    await self.scheduler.refresh()  # poll the site now, or stop now
             except ServiceUnavailable as error:
                 log.warning("heartbeat failed: %s", error)
             except CollectorRefused as error:
                 log.error("heartbeat refused: %s", error)
+
+    async def _watch_lease(self) -> None:
+        """Stops polling when the lease lapses (see collectors.remote.lease): checked every
+        second, not at heartbeats, which a slow service can delay by a request timeout."""
+        while True:
+            await asyncio.sleep(LEASE_CHECK_S)
+            if self.lease.check(time.monotonic()):
+                log.warning(
+                    "the service has not answered for %.0f s and a collector stands by for site %s: "
+                    "polling stopped until the service answers",
+                    SHARE * self.lease.lease_s,
+                    self.config.site,
+                )
+                self.scheduler.sync([])
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -267,7 +311,7 @@ class RemoteCollector:
                 raise CollectorRefused(str(error)) from None
         await self.scheduler.start()
         await self.pipeline.publish_event(self._event("started", f"collector {self.config.name} started"))
-        background = [asyncio.create_task(self._heartbeat_forever())]
+        background = [asyncio.create_task(task) for task in (self._heartbeat_forever(), self._watch_lease())]
         if self.bus is not None and self.config.facts_every_s > 0:
             background.append(asyncio.create_task(self._facts_forever()))
         try:

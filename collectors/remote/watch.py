@@ -57,6 +57,19 @@ def back_event(name: str) -> Event:
     )
 
 
+def takeover_event(name: str, site: str, replaced: str, last_seen: datetime | None) -> Event:
+    """A collector standing by took a site over from its silent collector (site lease)."""
+    when = last_seen.isoformat(timespec="seconds") if last_seen else "never"
+    return Event(
+        kind=EVENT_KIND,
+        name="takeover",
+        severity=Severity.warning,
+        message=f"remote collector {name} took site {site} over from {replaced} (silent since {when})",
+        source=f"collector:{name}",
+        labels={"collector": name, "site": site, "replaced": replaced},
+    )
+
+
 def find_silent(db: Database, silent_after: timedelta, now: datetime) -> list[tuple[str, datetime | None]]:
     """Mark collectors silent for longer than `silent_after`; return the newly silent ones."""
     newly: list[tuple[str, datetime | None]] = []

@@ -81,10 +81,20 @@ def collect(
             "neighbours, sent as discovered facts for review (0: never)",
         ),
     ] = DEFAULT_FACTS_EVERY_S,
+    standby: Annotated[
+        bool,
+        typer.Option(
+            "--standby",
+            help="If another collector serves --site, stand by: poll nothing until that one has been "
+            "silent for the site lease (EAMS_COLLECTOR_SITE_LEASE on the service), then take over",
+        ),
+    ] = False,
 ) -> None:
     """Poll a site's devices for the service: metrics straight to InfluxDB (EAMS_INFLUX_*), alert
     samples and events to the service, both spooled on disk (EAMS_DATA_DIR) while unreachable."""
     check_server(server)
+    if standby and not site:
+        raise fail("--standby needs --site: the site to stand by for", EXIT_USAGE)
     if not token.strip():
         raise fail("--token is empty: create one with `eams token create --role collector`", EXIT_USAGE)
     site = site.strip() if site and site.strip() else None
@@ -106,6 +116,7 @@ def collect(
         interval_s=interval,
         engine=engine,
         facts_every_s=facts_every,
+        standby=standby,
     )
     try:
         runtime = CollectorRuntime(
@@ -119,7 +130,10 @@ def collect(
         collector = RemoteCollector(config, runtime)
     except SpoolError as error:
         raise fail(str(error), EXIT_UNAVAILABLE) from None
-    console.print(f"collector {name} for {server} (site {site or '-'}, data in {settings.data_dir})")
+    console.print(
+        f"collector {name} for {server} (site {site or '-'}{', standing by' if standby else ''}, "
+        f"data in {settings.data_dir})"
+    )
     try:
         asyncio.run(_run(collector))
     except CollectorRefused as refused:

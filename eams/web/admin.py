@@ -5,6 +5,7 @@ same role and agency-scope checks apply."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,6 +18,7 @@ from eams.alerts.models import AlertRule
 from eams.api.errors import ApiError, Forbidden, Unprocessable
 from eams.api.routes import discovery as facts_api
 from eams.api.routes import tokens as tokens_api
+from eams.api.routes.collectors import describe_collectors
 from eams.api.routes.inventory import INVENTORY_RESOURCES
 from eams.auth import Permission
 from eams.web.context import Crumb, PageContext
@@ -52,7 +54,11 @@ def admin_page(request: Request, page: Page, session: PageSession) -> Response:
     box = request.app.state.services.secret_box
     secrets_set = {c.id: sorted(box.open(c.secrets_encrypted)) for c in credentials.rows}
     rules = list(session.scalars(select(AlertRule).order_by(AlertRule.name).limit(500)))
-    collectors = list(session.scalars(select(RemoteCollector).order_by(RemoteCollector.name).limit(200)))
+    collectors = describe_collectors(
+        session,
+        list(session.scalars(select(RemoteCollector).order_by(RemoteCollector.name).limit(200))),
+        timedelta(seconds=request.app.state.services.settings.collector.site_lease),
+    )
     agencies = list(session.execute(select(Agency.id, Agency.name).order_by(Agency.name)))
     page.crumbs = crumbs(page)
     return render(

@@ -280,6 +280,77 @@ async def test_a_silent_collector_raises_an_alert_that_its_next_heartbeat_resolv
         assert session.scalar(select(RemoteCollector.silent)) is False
 
 
+async def test_a_collector_standing_by_takes_the_site_over_when_its_collector_goes_silent(
+    admin: TestClient, services: Services, make_token: TokenFactory, inventory: dict[str, int]
+) -> None:
+    received = Received()
+    services.pipeline.add_event_consumer(received)
+    lease = services.settings.collector.site_lease
+    first, second = make_token(Role.collector, "c1"), make_token(Role.collector, "c2")
+    site = "Huyện Đông Anh"
+    serving = register(admin, first, "da-1", site).json()
+    assert (serving["role"], serving["standbys"], serving["site_lease_s"]) == ("active", 0, lease)
+
+    refused = register(admin, second, "da-2", site)
+    assert refused.status_code == 409 and "da-1" in refused.text and "--standby" in refused.text
+    waiting = register(admin, second, "da-2", site, standby=True)
+    assert waiting.status_code == 200, waiting.text
+    described = waiting.json()
+    assert (described["role"], described["standby_for"], described["site"]) == ("standby", site, None)
+    assert register(admin, first, "da-1", site).json()["standbys"] == 1  # the site's collector knows
+    assert target_names(admin, second, "da-2") == []  # standing by: polls nothing
+    assert target_names(admin, first, "da-1") == ["sw-da-01", "sw-da-02"]
+
+    # Heard from within the lease, the site's collector keeps its site.
+    with services.db.session() as session:
+        session.execute(
+            update(RemoteCollector)
+            .where(RemoteCollector.name == "da-1")
+            .values(last_seen=datetime.now(UTC) - timedelta(seconds=lease - 5))
+        )
+    assert register(admin, second, "da-2", site, standby=True).json()["role"] == "standby"
+
+    # Silent for longer: the one standing by takes the site over, once, and says so.
+    with services.db.session() as session:
+        session.execute(
+            update(RemoteCollector)
+            .where(RemoteCollector.name == "da-1")
+            .values(last_seen=datetime.now(UTC) - timedelta(seconds=lease + 1))
+        )
+    taken = register(admin, second, "da-2", site, standby=True).json()
+    # The silent one stands by for its old site now, but is not counted until it is heard again.
+    assert (taken["role"], taken["site"], taken["standbys"]) == ("active", site, 0)
+    assert target_names(admin, second, "da-2") == ["sw-da-01", "sw-da-02"]
+    assert target_names(admin, first, "da-1") == []
+    assert [t.name for t in load_targets(services.db, services.secret_box)] == ["sw-dc-01"]
+    [takeover] = [e for e in received.events if e.name == "takeover"]
+    assert takeover.labels == {"collector": "da-2", "site": site, "replaced": "da-1"}
+    alerts = admin.get("/api/v1/alerts").json()["results"]
+    assert [a["state"] for a in alerts if a["rule_name"] == "collector-site-taken-over"] == ["firing"]
+    assert register(admin, second, "da-2", site, standby=True).json()["role"] == "active"
+    assert len([e for e in received.events if e.name == "takeover"]) == 1
+
+    # The old collector back: its site is served; it polls nothing and stands by (if it may).
+    back = register(admin, first, "da-1", site)
+    assert back.status_code == 409 and "da-2" in back.text
+    assert register(admin, first, "da-1", site, standby=True).json()["role"] == "standby"
+    assert register(admin, second, "da-2", site, standby=True).json()["standbys"] == 1
+    collectors = admin.get("/api/v1/collectors").json()
+    listed = {c["name"]: (c["role"], c["site"], c["standby_for"]) for c in collectors}
+    assert listed == {"da-1": ("standby", None, site), "da-2": ("active", site, None)}
+    # The administration page says who serves the site and who stands by.
+    signed_in = admin.post("/login", data={"token": make_token(Role.admin, "web"), "next": "/"})
+    assert signed_in.status_code == 200, signed_in.text
+    page = admin.get("/admin").text
+    assert "1 bộ dự phòng" in page and "Dự phòng</span> Huyện Đông Anh" in page
+
+    # Bad input: standing by for no site, or for another site than the one it is bound to.
+    no_site = register(admin, second, "da-3", None, standby=True)
+    assert no_site.status_code == 422 and "standby" in no_site.text
+    elsewhere = register(admin, first, "da-1", "Trung tâm dữ liệu tỉnh", standby=True)
+    assert elsewhere.status_code == 409 and "another site" in elsewhere.text
+
+
 def test_agency_scope_bounds_what_collectors_claim_receive_and_who_moves_devices(
     admin: TestClient, make_token: TokenFactory, inventory: dict[str, int]
 ) -> None:

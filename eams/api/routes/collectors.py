@@ -7,7 +7,8 @@ TLS must front this API in production: `GET /collectors/{name}/targets` carries 
 # No `from __future__ import annotations`: FastAPI reads the closures' annotations at runtime.
 
 import asyncio
-from datetime import UTC, datetime
+import collections
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path
@@ -17,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collectors.remote.models import CollectorAssignment, CollectorBatch, RemoteCollector
-from collectors.remote.watch import back_event
+from collectors.remote.watch import back_event, takeover_event
 from collectors.remote.wire import event_from_json, sample_from_json, target_to_json
+from collectors.samples import Event
 from collectors.sinks.influx import SpoolingInfluxSink
 from collectors.snmp.targets import load_targets
 from eams.alerts.models import AlertRule
@@ -60,6 +62,11 @@ class Heartbeat(BaseModel):
     spool_batches: int = Field(default=0, ge=0)
     spool_bytes: int = Field(default=0, ge=0)
     influx_spool_batches: int = Field(default=0, ge=0)
+    standby: bool = Field(
+        default=False,
+        description="Stand by for `site` if another collector serves it: poll nothing until that "
+        "collector has been silent for the site lease, then take the site over",
+    )
 
 
 class CollectorRead(BaseModel):
@@ -77,6 +84,10 @@ class CollectorRead(BaseModel):
     batches_received: int
     samples_received: int
     events_received: int
+    role: str = Field(description="active (serves its site), standby (waits for one) or none")
+    standby_for: str | None = Field(default=None, description="The site this collector stands by for")
+    standbys: int = Field(default=0, description="Collectors standing by for this one's site")
+    site_lease_s: float = Field(description="Silent this long, a site's collector is replaced")
 
 
 class SampleIn(BaseModel):
@@ -127,8 +138,20 @@ class AssignmentIn(BaseModel):
     )
 
 
-def _read(collector: RemoteCollector, site_name: str | None) -> CollectorRead:
+def _read(
+    collector: RemoteCollector,
+    site_name: str | None,
+    *,
+    standby_for: str | None,
+    standbys: int,
+    site_lease_s: float,
+) -> CollectorRead:
+    role = "active" if collector.site_id is not None else "standby" if standby_for is not None else "none"
     return CollectorRead(
+        role=role,
+        standby_for=standby_for,
+        standbys=standbys,
+        site_lease_s=site_lease_s,
         id=collector.id,
         name=collector.name,
         site=site_name,
@@ -167,60 +190,130 @@ def _site_id(session: Session, site: str) -> int:
 async def heartbeat(
     name: CollectorName, services: ServicesDep, caller: Collector, body: Heartbeat = Body(...)
 ) -> Any:
-    read, was_silent = await asyncio.to_thread(_record_heartbeat, services, caller, name, body)
-    # After the commit: the alert engine records the resolution in its own transaction.
+    read, was_silent, took_over = await asyncio.to_thread(_record_heartbeat, services, caller, name, body)
+    # After the commit: the alert engine records what these raise or resolve in its own transaction.
     if was_silent:
         await services.pipeline.publish_event(back_event(name))
+    if took_over is not None:
+        await services.pipeline.publish_event(took_over)
     return read
 
 
 def _record_heartbeat(
     services: Services, caller: Principal, name: str, body: Heartbeat
-) -> tuple[CollectorRead, bool]:
-    with services.db.session(caller.actor) as session:
-        collector = session.scalar(select(RemoteCollector).where(RemoteCollector.name == name))
-        if collector is None:
-            collector = RemoteCollector(name=name, token_id=caller.token_id)
-            session.add(collector)
-        elif collector.token_id != caller.token_id:
-            raise Forbidden(f"collector {name!r} is registered with another token")
-        if body.site is not None:
-            site_id = _site_id(session, body.site)
-            if collector.site_id is not None and collector.site_id != site_id:
-                # Moving a collector would hand it another site's devices and their credentials.
-                raise Conflict(
-                    f"site: collector {name!r} already serves another site; register a new collector "
-                    "for this one (devices move between collectors with PUT /devices/{id}/collector)",
-                    field="site",
-                )
-            if caller.agency_ids is not None:
-                site_agency = session.scalar(select(Site.agency_id).where(Site.id == site_id))
-                if site_agency not in caller.agency_ids:
-                    raise Forbidden(
-                        f"site: {body.site!r} is outside the agencies your token may serve", field="site"
-                    )
-            holder = session.scalar(
-                select(RemoteCollector.name).where(
-                    RemoteCollector.site_id == site_id, RemoteCollector.name != name
-                )
+) -> tuple[CollectorRead, bool, Event | None]:
+    lease = timedelta(seconds=services.settings.collector.site_lease)
+    if body.standby and body.site is None:
+        raise Unprocessable("standby: a collector stands by for a site; give `site`", field="standby")
+    try:
+        with services.db.session(caller.actor) as session:
+            collector = session.scalar(select(RemoteCollector).where(RemoteCollector.name == name))
+            if collector is None:
+                collector = RemoteCollector(name=name, token_id=caller.token_id)
+                session.add(collector)
+            elif collector.token_id != caller.token_id:
+                raise Forbidden(f"collector {name!r} is registered with another token")
+            now = datetime.now(UTC)
+            took_over = None
+            if body.site is not None:
+                took_over = _claim_site(session, caller, collector, body, now - lease)
+            collector.version = body.version
+            collector.targets = body.targets
+            collector.lag_s = body.lag_s
+            collector.spool_batches = body.spool_batches
+            collector.spool_bytes = body.spool_bytes
+            collector.influx_spool_batches = body.influx_spool_batches
+            collector.last_seen = now
+            was_silent = collector.silent
+            collector.silent = False
+            session.flush()
+            return _described(session, collector, lease), was_silent, took_over
+    except IntegrityError:
+        # Another collector standing by took the site in the same instant (unique site_id).
+        raise Conflict(f"site: {body.site!r} was just taken by another collector", field="site") from None
+
+
+def _claim_site(
+    session: Session, caller: Principal, collector: RemoteCollector, body: Heartbeat, live_since: datetime
+) -> Event | None:
+    """Give `collector` the site it asks for, or let it stand by for it. The site's collector keeps
+    it while its heartbeats come; silent since before `live_since`, it is replaced (the event)."""
+    assert body.site is not None
+    site_id = _site_id(session, body.site)
+    bound = collector.site_id if collector.site_id is not None else collector.standby_site_id
+    if bound is not None and bound != site_id:
+        # Moving a collector would hand it another site's devices and their credentials.
+        raise Conflict(
+            f"site: collector {collector.name!r} already serves another site; register a new collector "
+            "for this one (devices move between collectors with PUT /devices/{id}/collector)",
+            field="site",
+        )
+    if caller.agency_ids is not None:
+        site_agency = session.scalar(select(Site.agency_id).where(Site.id == site_id))
+        if site_agency not in caller.agency_ids:
+            raise Forbidden(f"site: {body.site!r} is outside the agencies your token may serve", field="site")
+    if collector.site_id == site_id:
+        return None  # its own site: the heartbeat renews the lease
+    holder = session.scalar(
+        select(RemoteCollector).where(RemoteCollector.site_id == site_id, RemoteCollector.id != collector.id)
+    )
+    holder_live = holder is not None and holder.last_seen is not None and holder.last_seen >= live_since
+    if holder is not None and holder_live:
+        if not body.standby:
+            raise Conflict(
+                f"site: {body.site!r} is served by collector {holder.name!r}; one collector per site "
+                "(start this one with --standby to take the site over when that one goes silent)",
+                field="site",
             )
-            if holder is not None:
-                raise Conflict(
-                    f"site: {body.site!r} is served by collector {holder!r}; one collector per site"
-                )
-            collector.site_id = site_id
-        collector.version = body.version
-        collector.targets = body.targets
-        collector.lag_s = body.lag_s
-        collector.spool_batches = body.spool_batches
-        collector.spool_bytes = body.spool_bytes
-        collector.influx_spool_batches = body.influx_spool_batches
-        collector.last_seen = datetime.now(UTC)
-        was_silent = collector.silent
-        collector.silent = False
+        collector.standby_site_id = site_id
+        return None
+    event = None
+    if holder is not None:
+        # The silent collector stands by for its old site from now on: back, it polls nothing.
+        holder.site_id = None
+        holder.standby_site_id = site_id
         session.flush()
-        site_name = session.scalar(select(Site.name).where(Site.id == collector.site_id))
-        return _read(collector, site_name), was_silent
+        event = takeover_event(collector.name, body.site, holder.name, holder.last_seen)
+    collector.site_id = site_id
+    collector.standby_site_id = None
+    return event
+
+
+def _described(session: Session, collector: RemoteCollector, lease: timedelta) -> CollectorRead:
+    [read] = describe_collectors(session, [collector], lease)
+    return read
+
+
+def describe_collectors(
+    session: Session, collectors: list[RemoteCollector], lease: timedelta
+) -> list[CollectorRead]:
+    """Each collector with its site, the site it stands by for, and its live standbys (heard from
+    within the lease: a standby long dead would not take over, so it does not count)."""
+    wanted = {c.site_id for c in collectors} | {c.standby_site_id for c in collectors}
+    named = session.execute(select(Site.id, Site.name).where(Site.id.in_(wanted - {None})))
+    names: dict[int, str] = {site_id: name for site_id, name in named}
+    live_since = datetime.now(UTC) - lease
+    standing_by = collections.Counter(
+        site_id
+        for site_id, last_seen in session.execute(
+            select(RemoteCollector.standby_site_id, RemoteCollector.last_seen).where(
+                RemoteCollector.site_id.is_(None), RemoteCollector.standby_site_id.is_not(None)
+            )
+        )
+        if last_seen is not None and last_seen >= live_since
+    )
+    return [
+        _read(
+            collector,
+            names.get(collector.site_id) if collector.site_id is not None else None,
+            standby_for=names.get(collector.standby_site_id)
+            if collector.site_id is None and collector.standby_site_id is not None
+            else None,
+            standbys=standing_by[collector.site_id] if collector.site_id is not None else 0,
+            site_lease_s=lease.total_seconds(),
+        )
+        for collector in collectors
+    ]
 
 
 @router.get("/collectors/{name}/targets", summary="The devices this collector polls, with their credentials")
@@ -302,13 +395,9 @@ def _record_batch(services: Services, caller: Principal, name: str, batch: Batch
 @router.get(
     "/collectors", response_model=list[CollectorRead], summary="Every remote collector and its health"
 )
-def list_collectors(session: SessionDep, caller: Reader) -> Any:
-    rows = session.execute(
-        select(RemoteCollector, Site.name)
-        .outerjoin(Site, RemoteCollector.site_id == Site.id)
-        .order_by(RemoteCollector.name)
-    )
-    return [_read(collector, site_name) for collector, site_name in rows]
+def list_collectors(session: SessionDep, services: ServicesDep, caller: Reader) -> Any:
+    collectors = list(session.scalars(select(RemoteCollector).order_by(RemoteCollector.name)))
+    return describe_collectors(session, collectors, timedelta(seconds=services.settings.collector.site_lease))
 
 
 @router.put(
