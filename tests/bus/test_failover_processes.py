@@ -18,7 +18,7 @@ from collectors.samples import Sample
 from collectors.sinks.spool import Spool
 from tests.support.database import TEST_DATABASE_ENV, backend, scratch_database_url
 from tests.support.nats import NatsServer
-from tests.support.serve import Served, serving
+from tests.support.serve import serving
 from tests.support.tsdb import VictoriaMetrics
 
 pytestmark = [pytest.mark.peer("nats-server"), pytest.mark.peer("victoria-metrics")]
@@ -65,19 +65,15 @@ def test_the_survivor_consumes_after_the_leading_instance_is_killed(tmp_path: Pa
     vm.start()
     try:
         with scratch_database_url(tmp_path) as database_url, ExitStack() as stack:
-            served: dict[str, Served] = {}
-            for name in ("a", "b"):  # b starts after a: a leads, b stands by
-                served[name] = stack.enter_context(
-                    serving(
-                        tmp_path, name, database_url, EAMS_INFLUX_URL=vm.url, EAMS_BUS_ENABLED="true",
-                        EAMS_BUS_URL=nats.url, EAMS_BUS_STREAM=nats.stream, EAMS_BUS_SUBJECT_PREFIX=prefix,
-                        EAMS_BUS_CONSUMER=prefix, EAMS_BUS_PARTITIONS=str(PARTITIONS),
-                        EAMS_BUS_LEADERSHIP_INTERVAL_S="0.5", EAMS_SNMP_ENABLED="false",
-                    )
-                )  # fmt: skip
-                if name == "a":
-                    wait(lambda: LEADS_ALL in served["a"].log(), "a leads every partition")
-            a, b = served["a"], served["b"]
+            settings = dict(
+                EAMS_INFLUX_URL=vm.url, EAMS_BUS_ENABLED="true", EAMS_BUS_URL=nats.url,
+                EAMS_BUS_STREAM=nats.stream, EAMS_BUS_SUBJECT_PREFIX=prefix, EAMS_BUS_CONSUMER=prefix,
+                EAMS_BUS_PARTITIONS=str(PARTITIONS), EAMS_BUS_LEADERSHIP_INTERVAL_S="0.5",
+                EAMS_SNMP_ENABLED="false",
+            )  # fmt: skip
+            a = stack.enter_context(serving(tmp_path, "a", database_url, **settings))
+            wait(lambda: LEADS_ALL in a.log(), "a leads every partition")
+            b = stack.enter_context(serving(tmp_path, "b", database_url, **settings))  # b stands by
 
             first_ms = time.time_ns() // 1_000_000  # VictoriaMetrics drops points outside its retention
             asyncio.run(publish_round(bus, tmp_path / "spool", first_ms * 1_000_000))
