@@ -156,9 +156,13 @@ async def test_device_less_alerts_come_back_with_the_service_partition(
     assert [i.status.value for i in b.evaluator.instances.values()] == ["firing"]
 
 
-async def test_one_outbox_row_is_delivered_by_one_of_two_engines(
-    make_engine: EngineFactory, services: Services, clock: ManualClock, hook: HttpReceiver
-) -> None:
+EnginePair = tuple[AlertEngine, AlertEngine]
+
+
+@pytest.fixture
+def locking_engines(make_engine: EngineFactory, services: Services, hook: HttpReceiver) -> EnginePair:
+    """Two engines as two clustered instances start them, sharing the delivery lock (a PostgreSQL
+    advisory lock), with the hook as the routing's receiver."""
     if backend() != "postgresql":
         pytest.skip(f"the delivery lock is a PostgreSQL advisory lock: set {TEST_DATABASE_ENV}")
     save_routing(services, webhook_routing(hook, group_wait="0s"))
@@ -169,7 +173,13 @@ async def test_one_outbox_row_is_delivered_by_one_of_two_engines(
             JobLock(AdvisoryLockSingletons(services.db.url), "notification delivery", owned=True),
         )
 
-    engines = [make_engine(UNREACHABLE, before_open=join), make_engine(UNREACHABLE, before_open=join)]
+    return make_engine(UNREACHABLE, before_open=join), make_engine(UNREACHABLE, before_open=join)
+
+
+async def test_one_outbox_row_is_delivered_by_one_of_two_engines(
+    locking_engines: EnginePair, services: Services, clock: ManualClock, hook: HttpReceiver
+) -> None:
+    engines = list(locking_engines)
 
     def queue(key: str) -> None:
         with services.db.session() as session:
@@ -192,21 +202,11 @@ async def test_one_outbox_row_is_delivered_by_one_of_two_engines(
 
 
 async def test_a_send_cut_off_before_it_was_recorded_is_sent_again_by_the_next_holder(
-    make_engine: EngineFactory, services: Services, clock: ManualClock, hook: HttpReceiver
+    locking_engines: EnginePair, services: Services, clock: ManualClock, hook: HttpReceiver
 ) -> None:
     """The holder sends a row and dies before marking it delivered (kill -9 between the two):
     the survivor sends it again under the same key, so the receiver can drop the copy."""
-    if backend() != "postgresql":
-        pytest.skip(f"the delivery lock is a PostgreSQL advisory lock: set {TEST_DATABASE_ENV}")
-    save_routing(services, webhook_routing(hook, group_wait="0s"))
-
-    def join(engine: AlertEngine) -> None:
-        engine.join_cluster(
-            PartitionOwnership(4),
-            JobLock(AdvisoryLockSingletons(services.db.url), "notification delivery", owned=True),
-        )
-
-    dying, survivor = make_engine(UNREACHABLE, before_open=join), make_engine(UNREACHABLE, before_open=join)
+    dying, survivor = locking_engines
     with services.db.session() as session:
         item = OutboxItem("ops-hook", "cut-off", {"alerts": [], "status": "firing"}, order_key="g")
         enqueue(session, [item], clock.now())

@@ -150,6 +150,12 @@ async def all_delivered(collectors: list[Collector], consumer: BusConsumer, what
     await until(lambda: consumer.stats.samples >= published_samples(collectors), f"{what}: consume")
 
 
+async def publish_all(publisher: BusPublisher) -> None:
+    """Publish every sealed batch of the spool, one after the other."""
+    while await publisher.publish_one():
+        pass
+
+
 def reachable_times(vm: VictoriaMetrics) -> dict[str, list[int]]:
     return {one["metric"]["device"]: one["timestamps"] for one in vm.export(f'{{__name__="{REACHABLE}"}}')}
 
@@ -321,8 +327,7 @@ async def test_a_batch_larger_than_a_bus_message_is_split_and_arrives_whole(
         await publisher.consume_samples(samples[4_000:])
         await publisher.seal()
         assert publisher.stats.batches > 2
-        while await publisher.publish_one():
-            pass
+        await publish_all(publisher)
         await until(lambda: sum(recorder.points.values()) >= len(samples), "every sample consumed")
     finally:
         await publisher.stop(drain_timeout=0)
@@ -499,8 +504,7 @@ async def test_a_fetch_is_acknowledged_only_after_the_sinks_settled(nats: NatsSe
         await dying.wait_ready()
         await publisher.consume_samples(samples)
         await publisher.seal()
-        while await publisher.publish_one():
-            pass
+        await publish_all(publisher)
         await until(lambda: sum(first.points.values()) == len(samples), "the samples handed to the sinks")
         await until(lambda: settle_calls > 0, "the consumer waiting for the sinks")
         assert dying.stats.messages == 0  # handed on, not acknowledged
@@ -540,8 +544,7 @@ async def test_sinks_that_fail_to_settle_leave_the_fetch_to_come_again(
         await consumer.wait_ready()
         await publisher.consume_samples(samples)
         await publisher.seal()
-        while await publisher.publish_one():
-            pass
+        await publish_all(publisher)
         await until(lambda: consumer.stats.messages >= 1, "acknowledged when the bus brought it again", 30)
     finally:
         await publisher.stop(drain_timeout=0)

@@ -16,8 +16,6 @@ worktree, run with PYTHONPATH=<worktree> so that they run its code."""
 from __future__ import annotations
 
 import itertools
-import os
-import signal
 import time
 from collections import Counter
 from contextlib import ExitStack
@@ -29,10 +27,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.alerts.receivers import HttpReceiver
-from tests.remote.test_remote_collector_process import EAMS, clean_env, eams, ok, start_collector
+from tests.remote.test_remote_collector_process import EAMS, clean_env, ok, start_collector
 from tests.support.database import TEST_DATABASE_ENV, backend, scratch_database_url
 from tests.support.nats import NatsServer
-from tests.support.peers import free_port, running, stop, tcp_open, wait_until
+from tests.support.peers import stop, wait_until
+from tests.support.serve import serving
 from tests.support.snmp_agents import Agent, snmpd_agent
 from tests.support.tsdb import VictoriaMetrics
 
@@ -139,41 +138,20 @@ def test_an_unreachable_device_fires_and_resolves_once_across_two_instances_and_
                 DOWN: down_stack.enter_context(snmpd_agent(tmp_path / "snmpd-da")),
                 "sw-ss-01": stack.enter_context(snmpd_agent(tmp_path / "snmpd-ss")),
             }
-            services: dict[str, tuple[Any, Path, str]] = {}
-            for name in ("a", "b"):  # b starts after a leads every partition: a leads, b stands by
-                port = free_port()
-                env = clean_env(
-                    EAMS_DATA_DIR=str(tmp_path / name), EAMS_DATABASE_URL=database_url,
-                    EAMS_SECRET_KEY="shared-secret-key", EAMS_INFLUX_URL=vm.url, EAMS_BUS_ENABLED="true",
-                    EAMS_BUS_LEADERSHIP_INTERVAL_S="0.5", EAMS_BUS_ACK_WAIT_S="5", EAMS_SNMP_POLLING="false",
-                    **bus_env(nats),
-                )  # fmt: skip
-                log_path = tmp_path / f"serve-{name}.log"
-                process = stack.enter_context(
-                    running(
-                        [EAMS, "serve", "--port", str(port)],
-                        ready=lambda port=port: tcp_open("127.0.0.1", port),
-                        what=f"eams serve {name}",
-                        log_path=log_path,
-                        env=env,
-                        timeout=60,
-                    )
-                )
-                services[name] = (process, log_path, f"http://127.0.0.1:{port}")
-                if name == "a":
-                    wait_until(lambda p=log_path: LEADS_ALL in p.read_text(errors="replace"), 60, "a leads")
-                    for role, token_name in (
-                        ("admin", "admin"),
-                        ("collector", "c-da"),
-                        ("collector", "c-ss"),
-                    ):
-                        created = eams("token", "create", "--role", role, "--name", token_name, env=env)
-                        assert created.returncode == 0, created.stderr
-                        services[token_name] = (None, log_path, created.stdout.strip().splitlines()[-1])
-            a, a_log, _ = services["a"]
-            b, b_log, b_url = services["b"]
+            settings = {
+                "EAMS_INFLUX_URL": vm.url, "EAMS_BUS_ENABLED": "true", "EAMS_BUS_ACK_WAIT_S": "5",
+                "EAMS_BUS_LEADERSHIP_INTERVAL_S": "0.5", "EAMS_SNMP_POLLING": "false", **bus_env(nats),
+            }  # fmt: skip
+            a = stack.enter_context(serving(tmp_path, "a", database_url, **settings))
+            wait_until(lambda: LEADS_ALL in a.log(), 60, "a leads")
+            tokens = {
+                token_name: a.token(role, token_name)
+                for role, token_name in (("admin", "admin"), ("collector", "c-da"), ("collector", "c-ss"))
+            }
+            # b starts after a leads every partition: a leads, b stands by
+            b = stack.enter_context(serving(tmp_path, "b", database_url, **settings))
             admin = httpx.Client(
-                base_url=b_url, timeout=30, headers={"Authorization": f"Bearer {services['admin'][2]}"}
+                base_url=b.url, timeout=30, headers={"Authorization": f"Bearer {tokens['admin']}"}
             )
             stack.callback(admin.close)
             build_inventory(admin, agents)
@@ -182,7 +160,7 @@ def test_an_unreachable_device_fires_and_resolves_once_across_two_instances_and_
             # The collectors ask b (the survivor) for their targets and heartbeat to it.
             collectors = []
             for token_name, device in (("c-da", DOWN), ("c-ss", "sw-ss-01")):
-                argv = [EAMS, "collect", "--server", b_url, "--token", services[token_name][2]]
+                argv = [EAMS, "collect", "--server", b.url, "--token", tokens[token_name]]
                 argv += ["--site", SITES[device], "--name", token_name, "--refresh", "1", "--heartbeat", "1"]
                 argv += ["--interval", str(POLL_S), "--bus", nats.url]
                 collector_env = clean_env(EAMS_DATA_DIR=str(tmp_path / token_name), **bus_env(nats))
@@ -190,18 +168,17 @@ def test_an_unreachable_device_fires_and_resolves_once_across_two_instances_and_
                 stack.callback(stop, process)
                 collectors.append(process)
             wait_until(lambda: all(len(polls(vm, d)) >= 3 for d in SITES), 90, "polls of both devices")
-            assert "leading bus partitions" not in b_log.read_text(errors="replace")  # standing by
+            assert "leading bus partitions" not in b.log()  # standing by
 
             down_stack.close()  # the agent of DOWN stops answering
             wait_until(lambda: unreachable_notices(hook), 90, "the FIRING of the unreachable alert")
             wait_until(lambda: outbox_pending() == 0, 30, "the FIRING marked delivered")
 
-            assert DELIVERS in a_log.read_text(errors="replace")  # a delivered the FIRING
-            assert DELIVERS not in b_log.read_text(errors="replace")
-            os.killpg(a.pid, signal.SIGKILL)
-            a.wait(10)
+            assert DELIVERS in a.log()  # a delivered the FIRING
+            assert DELIVERS not in b.log()
+            a.kill()
             killed = time.monotonic()
-            wait_until(lambda: LEADS_ALL in b_log.read_text(errors="replace"), 60, "b takes every partition")
+            wait_until(lambda: LEADS_ALL in b.log(), 60, "b takes every partition")
             takeover_s = time.monotonic() - killed
             down_stack.enter_context(snmpd_agent(tmp_path / "snmpd-da-again", port=agents[DOWN].port))
             back = time.monotonic()
@@ -213,7 +190,7 @@ def test_an_unreachable_device_fires_and_resolves_once_across_two_instances_and_
             seen = len(polls(vm, DOWN))
             wait_until(lambda: len(polls(vm, DOWN)) >= seen + 3, 60, "polls after the resolution")
             wait_until(lambda: outbox_pending() == 0, 30, "every notification delivered")
-            assert b.poll() is None and all(c.poll() is None for c in collectors)
+            assert b.process.poll() is None and all(c.poll() is None for c in collectors)
 
             with database.connect() as connection:
                 occurrences = connection.execute(
@@ -238,8 +215,8 @@ def test_an_unreachable_device_fires_and_resolves_once_across_two_instances_and_
         assert {state for _, state in notices} == {"firing", "resolved"}
         for device, times in stored.items():
             assert len(times) == len(set(times)), f"a poll of {device} stored twice"
-        assert "Traceback" not in b_log.read_text(errors="replace")
-        assert DELIVERS in b_log.read_text(errors="replace")  # the survivor took the delivery over
+        assert "Traceback" not in b.log()
+        assert DELIVERS in b.log()  # the survivor took the delivery over
     finally:
         vm.stop()
         hook.stop()

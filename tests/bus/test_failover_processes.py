@@ -5,9 +5,7 @@ partitions over and the next poll's samples arrive, each once. Prints the takeov
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,10 +16,9 @@ from collectors.bus.config import BusConfig
 from collectors.bus.publisher import BusPublisher
 from collectors.samples import Sample
 from collectors.sinks.spool import Spool
-from tests.remote.test_remote_collector_process import EAMS, clean_env
 from tests.support.database import TEST_DATABASE_ENV, backend, scratch_database_url
 from tests.support.nats import NatsServer
-from tests.support.peers import free_port, running, tcp_open
+from tests.support.serve import serving
 from tests.support.tsdb import VictoriaMetrics
 
 pytestmark = [pytest.mark.peer("nats-server"), pytest.mark.peer("victoria-metrics")]
@@ -68,56 +65,33 @@ def test_the_survivor_consumes_after_the_leading_instance_is_killed(tmp_path: Pa
     vm.start()
     try:
         with scratch_database_url(tmp_path) as database_url, ExitStack() as stack:
-            processes = {}
-            for name in ("a", "b"):  # b starts after a: a leads, b stands by
-                port = free_port()
-                env = clean_env(
-                    EAMS_DATA_DIR=str(tmp_path / name), EAMS_DATABASE_URL=database_url,
-                    EAMS_SECRET_KEY="shared-secret-key", EAMS_INFLUX_URL=vm.url, EAMS_BUS_ENABLED="true",
-                    EAMS_BUS_URL=nats.url, EAMS_BUS_STREAM=nats.stream, EAMS_BUS_SUBJECT_PREFIX=prefix,
-                    EAMS_BUS_CONSUMER=prefix, EAMS_BUS_PARTITIONS=str(PARTITIONS),
-                    EAMS_BUS_LEADERSHIP_INTERVAL_S="0.5", EAMS_SNMP_ENABLED="false",
-                )  # fmt: skip
-                log_path = tmp_path / f"serve-{name}.log"
-                processes[name] = (
-                    stack.enter_context(
-                        running(
-                            [EAMS, "serve", "--port", str(port)],
-                            ready=lambda port=port: tcp_open("127.0.0.1", port),
-                            what=f"eams serve {name}",
-                            log_path=log_path,
-                            env=env,
-                            timeout=60,
-                        )
-                    ),
-                    log_path,
-                )
-                if name == "a":
-                    wait(
-                        lambda p=log_path: LEADS_ALL in p.read_text(errors="replace"),
-                        "a leads every partition",
-                    )
-            a, _ = processes["a"]
-            b, b_log = processes["b"]
+            settings = dict(
+                EAMS_INFLUX_URL=vm.url, EAMS_BUS_ENABLED="true", EAMS_BUS_URL=nats.url,
+                EAMS_BUS_STREAM=nats.stream, EAMS_BUS_SUBJECT_PREFIX=prefix, EAMS_BUS_CONSUMER=prefix,
+                EAMS_BUS_PARTITIONS=str(PARTITIONS), EAMS_BUS_LEADERSHIP_INTERVAL_S="0.5",
+                EAMS_SNMP_ENABLED="false",
+            )  # fmt: skip
+            a = stack.enter_context(serving(tmp_path, "a", database_url, **settings))
+            wait(lambda: LEADS_ALL in a.log(), "a leads every partition")
+            b = stack.enter_context(serving(tmp_path, "b", database_url, **settings))  # b stands by
 
             first_ms = time.time_ns() // 1_000_000  # VictoriaMetrics drops points outside its retention
             asyncio.run(publish_round(bus, tmp_path / "spool", first_ms * 1_000_000))
             wait(lambda: len(points(vm)) == DEVICES, "the first round stored")
-            assert "leading bus partitions" not in b_log.read_text(errors="replace")  # standing by
+            assert "leading bus partitions" not in b.log()  # standing by
 
-            os.killpg(a.pid, signal.SIGKILL)
-            a.wait(10)
+            a.kill()
             killed = time.monotonic()
-            wait(lambda: LEADS_ALL in b_log.read_text(errors="replace"), "b takes every partition")
+            wait(lambda: LEADS_ALL in b.log(), "b takes every partition")
             print(f"takeover {time.monotonic() - killed:.2f} s after kill -9 (leadership interval 0.5 s)")
 
             second_ms = time.time_ns() // 1_000_000
             asyncio.run(publish_round(bus, tmp_path / "spool", second_ms * 1_000_000))
             wait(lambda: all(len(t) >= 2 for t in points(vm).values()), "the second round stored")
-            assert b.poll() is None
+            assert b.process.poll() is None
         stored = points(vm)
         assert len(stored) == DEVICES
         assert all(t == [first_ms, second_ms] for t in stored.values())  # each round once
-        assert re.search(r"Traceback", b_log.read_text(errors="replace")) is None
+        assert re.search(r"Traceback", b.log()) is None
     finally:
         vm.stop()

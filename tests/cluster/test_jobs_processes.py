@@ -4,8 +4,6 @@ is killed with SIGKILL and the other announces the next silence. Prints the take
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -15,9 +13,8 @@ import pytest
 
 from collectors.remote.models import RemoteCollector
 from inventory.db import Database
-from tests.remote.test_remote_collector_process import EAMS, clean_env
 from tests.support.database import TEST_DATABASE_ENV, backend, scratch_database_url
-from tests.support.peers import free_port, running, tcp_open
+from tests.support.serve import Served, serving
 
 CLAIMED = "this instance now runs the cluster job collectors.watch"
 
@@ -43,43 +40,30 @@ def test_a_job_runs_on_one_instance_and_on_the_other_after_a_kill(tmp_path: Path
     if backend() != "postgresql":
         pytest.skip(f"two service instances need PostgreSQL: set {TEST_DATABASE_ENV}")
     with scratch_database_url(tmp_path) as database_url, ExitStack() as stack:
-        logs: dict[str, Path] = {}
-        processes = {}
+        served: dict[str, Served] = {}
         for name in ("a", "b"):
-            port = free_port()
-            env = clean_env(
-                EAMS_DATA_DIR=str(tmp_path / name), EAMS_DATABASE_URL=database_url,
-                EAMS_SECRET_KEY="shared-secret-key", EAMS_COLLECTOR_SILENT_AFTER="60",
-                EAMS_COLLECTOR_CHECK_INTERVAL="0.2",
-            )  # fmt: skip
-            logs[name] = tmp_path / f"serve-{name}.log"
-            processes[name] = stack.enter_context(
-                running(
-                    [EAMS, "serve", "--port", str(port)],
-                    ready=lambda port=port: tcp_open("127.0.0.1", port),
-                    what=f"eams serve {name}",
-                    log_path=logs[name],
-                    env=env,
-                    timeout=60,
+            served[name] = stack.enter_context(
+                serving(
+                    tmp_path, name, database_url, EAMS_COLLECTOR_SILENT_AFTER="60",
+                    EAMS_COLLECTOR_CHECK_INTERVAL="0.2",
                 )
-            )
+            )  # fmt: skip
 
         def text(name: str) -> str:
-            return logs[name].read_text(errors="replace")
+            return served[name].log()
 
         db = Database(database_url)
         try:
-            wait(lambda: any(CLAIMED in text(n) for n in logs), "one instance runs the watch")
-            [holder] = [n for n in logs if CLAIMED in text(n)]
-            [other] = [n for n in logs if n != holder]
+            wait(lambda: any(CLAIMED in text(n) for n in served), "one instance runs the watch")
+            [holder] = [n for n in served if CLAIMED in text(n)]
+            [other] = [n for n in served if n != holder]
             add_silent_collector(db, "dong-anh")
             wait(lambda: silent("dong-anh") in text(holder), "the holder announces the silence")
             time.sleep(1.0)  # five more rounds on both instances: room for a second announcement
-            assert sum(text(n).count(silent("dong-anh")) for n in logs) == 1
+            assert sum(text(n).count(silent("dong-anh")) for n in served) == 1
             assert CLAIMED not in text(other)  # it skipped every round
 
-            os.killpg(processes[holder].pid, signal.SIGKILL)
-            processes[holder].wait(10)
+            served[holder].kill()
             killed = time.monotonic()
             add_silent_collector(db, "soc-son")
             wait(lambda: silent("soc-son") in text(other), "the other instance announces the next one")
