@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.remote.test_remote_collector_process import EAMS, clean_env, eams
+from tests.remote.processes import EAMS, clean_env, eams
 from tests.support.peers import free_port, running, tcp_open
 
 SHARED_SECRET_KEY = "shared-secret-key"  # instances on one database open each other's secrets
