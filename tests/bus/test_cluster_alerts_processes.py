@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.alerts.receivers import HttpReceiver
-from tests.remote.test_remote_collector_process import EAMS, clean_env, ok, start_collector
+from tests.remote.processes import EAMS, clean_env, ok, start_collector
 from tests.support.database import TEST_DATABASE_ENV, backend, scratch_database_url
 from tests.support.nats import NatsServer
 from tests.support.peers import stop, wait_until

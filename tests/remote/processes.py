@@ -87,6 +87,13 @@ def build_inventory(http: httpx.Client, snmpd: Agent) -> int:
     return int(ok(http.post("/api/v1/devices", json=device))["id"])
 
 
+def collector_health(http: httpx.Client) -> dict[str, Any]:
+    """The collector's health row (an empty dict before it registered)."""
+    found = ok(http.get("/api/v1/collectors"))
+    assert [c["name"] for c in found] in ([], ["dong-anh"])
+    return dict(found[0]) if found else {}
+
+
 def reachable_times_ms(vm: VictoriaMetrics) -> list[int]:
     series = vm.export('{__name__="collector_reachable",device="sw-da-01"}')
     return sorted(t for s in series for t in s["timestamps"])

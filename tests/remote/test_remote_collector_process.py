@@ -9,7 +9,6 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,8 +19,8 @@ from tests.remote.processes import (
     Service,
     build_inventory,
     clean_env,
+    collector_health,
     eams,
-    ok,
     reachable_times_ms,
     start_collector,
     terminate,
@@ -36,13 +35,6 @@ from tests.support.tsdb import victoria_metrics
 def service(tmp_path: Path) -> Iterator[Service]:
     with scratch_database_url(tmp_path) as url:
         yield Service(tmp_path, url)
-
-
-def collector_health(http: httpx.Client) -> dict[str, Any]:
-    """The collector's health row (an empty dict before it registered)."""
-    found = ok(http.get("/api/v1/collectors"))
-    assert [c["name"] for c in found] in ([], ["dong-anh"])
-    return dict(found[0]) if found else {}
 
 
 def pending_batches(stats_path: Path) -> int:

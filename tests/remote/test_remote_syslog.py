@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.remote.test_remote_collector_process import (
+from tests.remote.processes import (
     EAMS,
     SITE,
     Service,
