@@ -101,5 +101,6 @@ class AuthConfig(BaseModel):
     recovery_codes: int = Field(default=10, ge=4, le=20)
     # LDAP / Active Directory, off unless set.
     ldap: LdapConfig | None = None
-    # Audit log: kept this many days (0: forever); `eams audit prune` (daily, from cron) applies it.
+    # Audit log: kept this many days (0: forever); the service applies it every hour
+    # (eams/components/audit.py), `eams audit prune` at once.
     audit_retention_days: int = Field(default=365, ge=0)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from eams.components.alerts import alert_engine_component
+from eams.components.audit import audit_retention_component
 from eams.components.bus import bus_consumer_component
 from eams.components.cluster import cluster_jobs_component
 from eams.components.discovery import discovery_jobs_component
@@ -55,6 +56,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     ssh_component,
     collector_watch_component,
     discovery_jobs_component,
+    audit_retention_component,
 ]
 
 
