@@ -111,7 +111,10 @@ class MetricsService:
         window = request.range
         if isinstance(backend, StoreBackend) and window.start_ns < backend.raw_since_ns():
             level = FIVE_MINUTES
-            if window.start_ns < time.time_ns() - int(self.config.rollup_5m_retention * NS):
+            five_minutes_from = max(
+                time.time_ns() - int(self.config.rollup_5m_retention * NS), backend.five_minute_since_ns()
+            )
+            if window.start_ns < five_minutes_from:
                 level = HOURLY
             if request.raw and any(s.counter for s in request.fields):
                 raise QueryError(

@@ -12,8 +12,10 @@ import pytest
 
 from collectors.samples import Sample
 from collectors.sinks.store.config import MetricsConfig
+from collectors.sinks.store.database import used_bytes
 from collectors.sinks.store.maintenance import maintain
 from collectors.sinks.store.reader import StoreReader
+from collectors.sinks.store.retention import enforce
 from collectors.sinks.store.writer import StoreWriter
 from eams.metrics import query
 from eams.metrics.backends.store import StoreBackend
@@ -68,16 +70,18 @@ def write_and_maintain(path: Path, samples: Iterator[list[Sample]]) -> StoreWrit
     return writer
 
 
-def series(path: Path, start_s: int, end_s: int, step: str) -> dict[str, object]:
+def series(
+    path: Path, start_s: int, end_s: int, step: str, config: MetricsConfig = CONFIG
+) -> dict[str, object]:
     schema = measurement_schema()
     interface = schema["interface"]
-    window = query.time_range(CONFIG, since=None, start=str(start_s), end=str(end_s), step=step, steps=None)
+    window = query.time_range(config, since=None, start=str(start_s), end=str(end_s), step=step, steps=None)
     request = query.SeriesRequest(
         interface, [interface.fields["in_octets"]], [query.Device(1, DEVICE)], {}, window
     )
-    store = StoreBackend(StoreReader(path), CONFIG.raw_retention)
+    store = StoreBackend(StoreReader(path), config.raw_retention)
     answer: dict[str, object] = (
-        MetricsService(schema, CONFIG, store=store).series(request).model_dump(mode="json")
+        MetricsService(schema, config, store=store).series(request).model_dump(mode="json")
     )
     return answer
 
@@ -132,3 +136,54 @@ def test_retention_settings_must_nest() -> None:
         MetricsConfig(raw_retention=3 * 86400, rollup_5m_retention=86400)
     with pytest.raises(ValueError, match="rollup_1h_retention"):
         MetricsConfig(rollup_5m_retention=40 * 86400, rollup_1h_retention=30 * 86400)
+
+
+def test_a_store_over_its_disk_bound_drops_its_oldest_raw_day_first_and_counts_it(store: Path) -> None:
+    """`max_bytes` (EAMS_METRICS_MAX_BYTES): past it, the level whose oldest data is oldest
+    relative to its retention loses its oldest day until the store fits; the hours dropped from
+    raw are still answered from their 5-minute rollups."""
+    roomy = MetricsConfig(raw_retention=48 * HOUR_S, top_window_max=300)
+    now_s = int(time.time())
+    first = (now_s - 30 * HOUR_S) // HOUR_S * HOUR_S  # 30 hours of raw points, all within retention
+    writer = StoreWriter(store, roomy, measurement_schema())
+    for batch in polls(first, now_s - 600, 60):
+        copies = [  # 40 interfaces: enough bytes to bound
+            Sample(p.measurement, p.tags | {"ifIndex": str(n)}, p.fields, p.time_ns, counters=p.counters)
+            for p in batch
+            if p.measurement == "interface"
+            for n in range(2, 41)
+        ]
+        writer.ingest(batch + copies)
+    writer.flush()
+    now = time.time_ns()
+    for _ in range(10_000):
+        done = maintain(writer, now)
+        if not (done.sealed or done.hours or done.day_steps):
+            break
+    assert writer.stats.dropped == {}  # nothing past its retention yet
+    used = used_bytes(writer.connection)
+    oldest_block = writer.connection.execute("SELECT min(block) FROM raw").fetchone()[0]
+    writer.close()
+
+    bound = used // 2
+    # The setting's floor (64 MiB) is for production; a test store is a few MiB.
+    bounded = StoreWriter(store, roomy.model_copy(update={"max_bytes": bound}), measurement_schema())
+    enforce(bounded, now)
+    after = used_bytes(bounded.connection)
+    newest_left = bounded.connection.execute("SELECT min(block), max(block) FROM raw").fetchone()
+    five_minute_rows = bounded.connection.execute(
+        "SELECT count(*) FROM rollup WHERE level = 300"
+    ).fetchone()[0]
+    dropped, dropped_bytes = dict(bounded.stats.dropped), bounded.stats.dropped_bytes
+    bounded.close()
+    assert after <= bound < used
+    assert set(dropped) == {"raw"} and dropped["raw"] > 0 and dropped_bytes > 0  # raw, not the rollups
+    assert newest_left[0] > oldest_block and newest_left[1] is not None  # the oldest went, the newest stayed
+    assert five_minute_rows > 0
+
+    # An hour raw no longer holds, though within its retention: answered from the rollups.
+    hour = first + 8 * HOUR_S
+    answer = series(store, hour, hour + HOUR_S, "5m", config=roomy)
+    assert answer["resolution"] == "5m"
+    (found,) = [s for s in answer["series"] if s["entity"].get("ifIndex") == "1"]  # type: ignore[union-attr]
+    assert found["mean"] and all(m == pytest.approx(rate_of_hour(hour // HOUR_S)) for m in found["mean"])

@@ -95,6 +95,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         raise StoreFileError(f"cannot open the metrics store {path}: {error}") from None
 
 
+KEPT_FROM = "kept_from_ns."  # meta key prefix: where the size bound last cut a level, in ns
+
+
 def used_bytes(connection: sqlite3.Connection) -> int:
     """Bytes in use (pages minus free pages): what the size bound is checked against."""
     page_size = connection.execute("PRAGMA page_size").fetchone()[0]

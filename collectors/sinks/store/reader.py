@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from collectors.sinks.store import stats as stats_rows
 from collectors.sinks.store.codec import FLOAT, Rows, decode
-from collectors.sinks.store.database import connect
+from collectors.sinks.store.database import KEPT_FROM, connect
 from collectors.sinks.store.head import COUNTER, HeadBuffer, unpack
 from collectors.sinks.store.rollups import STATISTICS
 from collectors.sinks.store.steps import Steps
@@ -356,6 +356,11 @@ class StoreReader:
             ):
                 out[sid] = [(f, t, v, r) for f, t, v, r in json.loads(data)]
         return out
+
+    def kept_from_ns(self, level: str) -> int | None:
+        """Where the size bound last cut `level` (raw, 5m, 1h): nothing older is kept there."""
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (KEPT_FROM + level,)).fetchone()
+        return None if row is None else int(row[0])
 
     def meta(self) -> dict[str, str]:
         return dict(self.connection.execute("SELECT key, value FROM meta"))

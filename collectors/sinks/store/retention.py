@@ -6,7 +6,8 @@ the store still uses more than `max_bytes`, the level whose oldest day is the ol
 its own retention loses that day, again and again until the store fits: each level then keeps
 the same share of its retention, so a full disk shortens history evenly instead of wiping one
 level. Dropped rows and bytes are counted in the writer's statistics (`dropped`), by level, and
-logged; freed pages go back to the file system (incremental vacuum).
+logged; freed pages go back to the file system (incremental vacuum). Where the bound cut a level
+is kept in `meta`, so that queries of the hours it dropped go to the next coarser level.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from collectors.sinks.store.database import used_bytes
+from collectors.sinks.store.database import KEPT_FROM, used_bytes
 from collectors.sinks.store.rollups import BLOCKS_PER_HOUR, FIVE_MINUTES, HOURLY
 from collectors.sinks.store.writer import BLOCK_NS, NS, StoreWriter
 
@@ -84,9 +85,12 @@ def _bound(writer: StoreWriter, now_ns: int) -> None:
         if oldest is None:
             return
         level, cut = oldest
+        period_ns = {name: period for name, _, _, period, _ in _levels(writer)}[level]
         c.execute("BEGIN")
         _drop(c, writer, level, cut)
-        writer._write_meta()
+        # Readers must know: the level now starts later than its retention says, and a range
+        # before this is answered from the next coarser level (`kept_from_ns`).
+        writer._write_meta(**{f"{KEPT_FROM}{level}": str(cut * period_ns)})
         c.execute("COMMIT")
         c.execute("PRAGMA incremental_vacuum")
         log.warning(

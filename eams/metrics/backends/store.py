@@ -37,10 +37,15 @@ class StoreBackend:
         self._slots: dict[int, tuple[int, np.ndarray, list[str], np.ndarray]] = {}
 
     def raw_since_ns(self) -> int:
-        """Raw points are kept from here on (older ranges are answered from rollups)."""
+        """Raw points are kept from here on (older ranges are answered from rollups): the
+        retention, or later where the store's size bound cut raw points younger than that."""
         import time
 
-        return time.time_ns() - int(self.raw_retention_s * NS)
+        return max(time.time_ns() - int(self.raw_retention_s * NS), self.reader.kept_from_ns("raw") or 0)
+
+    def five_minute_since_ns(self) -> int:
+        """Where the size bound cut the 5-minute rollups (0: only their retention applies)."""
+        return self.reader.kept_from_ns("5m") or 0
 
     def _series(self, measurement: str, devices: list[str], entity: dict[str, str]) -> list[SeriesInfo]:
         return [s for s in self.reader.series(measurement, devices) if _matches(s, entity)]
