@@ -36,18 +36,26 @@ async def connect(config: BusConfig, name: str, on_reconnect: Callable[[], None]
 
     backoff = 0.2
     while True:
+        client = Client()
+
+        async def disconnected(client: Client = client) -> None:
+            if client.is_closed:
+                return  # closed on purpose (a stop), not lost
+            log.warning("lost the bus; reconnecting")
+
         try:
-            return await nats.connect(
+            await client.connect(
                 servers=config.servers(),
                 name=name,
                 connect_timeout=2,
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,  # the bus coming back is the normal case
-                reconnect_time_wait=0.5,
+                reconnect_time_wait=0.5,  # type: ignore[arg-type]  # typed int, sleeps a float
                 error_cb=_log_error,
-                disconnected_cb=_disconnected,
+                disconnected_cb=disconnected,
                 reconnected_cb=reconnected,
             )
+            return client
         except (OSError, TimeoutError, nats.errors.Error) as error:
             log.warning("the bus at %s does not answer (%s); retrying", config.url, error)
             await asyncio.sleep(backoff)
@@ -81,6 +89,3 @@ async def ensure_stream(js: JetStreamContext, config: BusConfig) -> None:
 async def _log_error(error: Exception) -> None:
     log.debug("bus connection: %s", error)
 
-
-async def _disconnected() -> None:
-    log.warning("lost the bus; reconnecting")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import pytest
 from nats.aio.msg import Msg
 
 from collectors.bus.config import BusConfig
+from collectors.bus.connection import connect
 from collectors.bus.consumer import BusConsumer
 from collectors.bus.messages import encode, encode_samples
 from collectors.bus.publisher import BusPublisher, parse_record
@@ -552,3 +554,23 @@ async def test_sinks_that_fail_to_settle_leave_the_fetch_to_come_again(
     assert consumer.stats.settle_errors == 1 and consumer.stats.redelivered >= 1
     assert consumer.stats.samples == len(samples)  # counted once, when acknowledged
     assert len(recorder.points) == len(samples)  # handed on twice (at least once), nothing lost
+
+
+async def test_a_connection_closed_on_purpose_is_not_reported_as_a_lost_bus(
+    nats: NatsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = bus_config(nats)
+    with caplog.at_level(logging.WARNING, logger="collectors.bus.connection"):
+        client = await connect(config, "closing on purpose")
+        await client.close()
+    assert "lost the bus" not in caplog.text
+    if not nats.owned:
+        return
+    with caplog.at_level(logging.WARNING, logger="collectors.bus.connection"):
+        client = await connect(config, "losing the bus")
+        try:
+            nats.kill()
+            await until(lambda: "lost the bus" in caplog.text, "the loss reported", timeout=10)
+        finally:
+            nats.start()
+            await client.close()
