@@ -86,6 +86,10 @@ class EngineOptions:
     flap: FlapPolicy = field(default_factory=FlapPolicy)
     backoff: Backoff = field(default_factory=Backoff)
     outbox_retention_days: float = 30.0
+    # Several instances: how often the devices down on other instances' partitions are read
+    # (for dependency suppression); well inside a group's wait (30 s), so a core switch down on
+    # one partition is known before the first notification behind it on another.
+    down_elsewhere_seconds: float = 5.0
     track_latency: bool = False  # keep sample-arrival times per notification (benchmarks)
 
 
@@ -127,6 +131,7 @@ class AlertEngine:
         self._versions: dict[str, Any] = {}
         self._directory_at: datetime | None = None
         self._purged_at: datetime | None = None
+        self._down_elsewhere_at: datetime | None = None
         self._pruned_generation = -1
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -426,6 +431,12 @@ class AlertEngine:
             self._directory_at = now
         elif self.directory.refresh_if_changed():
             self._directory_at = now
+        if self.ownership is not None and (
+            self._down_elsewhere_at is None
+            or now - self._down_elsewhere_at >= timedelta(seconds=self.options.down_elsewhere_seconds)
+        ):
+            self._read_down_elsewhere()
+            self._down_elsewhere_at = now
         changes: list[tuple[Instance, Change]] = []
         # After any refresh (here, or one a lookup of a new device made), and once after start-up
         # for alerts restored from before it: devices gone from the inventory take their alerts.
@@ -437,6 +448,21 @@ class AlertEngine:
         if self._purged_at is None or now - self._purged_at >= timedelta(hours=1):
             self.purge_outbox()
             self._purged_at = now
+
+    def _read_down_elsewhere(self) -> None:
+        """Devices with a firing unreachable alert that another instance owns: they suppress
+        this instance's alerts behind them as its own down devices do (the tick's mute refresh
+        applies the change)."""
+        ownership = self.ownership
+        assert ownership is not None
+        with self.db.session() as session:
+            down = session.scalars(
+                select(Alert.device_id).where(
+                    Alert.state == "firing", Alert.rule_kind == "unreachable", Alert.device_id.is_not(None)
+                )
+            ).all()
+        if self.suppressor.set_down_elsewhere(d for d in down if d is not None and not ownership.owns(d)):
+            log.info("devices down on other instances: %s", sorted(self.suppressor.down_elsewhere))
 
     # ------------------------------------------------------------------------------------------
     # Recording changes, muting, dispatching (one transaction per batch)

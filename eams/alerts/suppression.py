@@ -4,12 +4,13 @@
 edges (depends_on and hosted_on; see directory.UPSTREAM_KINDS), followed up through devices that
 are down themselves. The root cause (the top device's own alert) is notified as usual. When the
 chain loops back (a misrecorded dependency loop), the loop itself is the root: its members do not
-suppress each other.
+suppress each other. With several instances, the upstream device may be another instance's: its
+unreachable alert, firing in the shared database, counts the same (`down_elsewhere`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from eams.alerts.directory import DeviceInfo
 
@@ -18,6 +19,20 @@ class DependencySuppressor:
     def __init__(self, lookup: Callable[[int | None], DeviceInfo]) -> None:
         self.lookup = lookup
         self.down: set[int] = set()
+        # With several instances: devices down whose alerts another instance owns (their bus
+        # partition is led elsewhere), read from the database every few seconds. A core switch
+        # on one partition then suppresses the access switches behind it on another.
+        self.down_elsewhere: frozenset[int] = frozenset()
+
+    def set_down_elsewhere(self, device_ids: Iterable[int]) -> bool:
+        """Whether the down devices other instances own changed."""
+        found = frozenset(device_ids)
+        changed = found != self.down_elsewhere
+        self.down_elsewhere = found
+        return changed
+
+    def is_down(self, device_id: int) -> bool:
+        return device_id in self.down or device_id in self.down_elsewhere
 
     def mark_down(self, device_id: int | None, down: bool) -> None:
         if device_id is None:
@@ -34,11 +49,11 @@ class DependencySuppressor:
         core switch still answers, the core does not explain the server's silence. Behind a down
         core, a down access switch is itself a symptom, so the chain is followed to its top.
         """
-        if device_id is None or not self.down:
+        if device_id is None or not (self.down or self.down_elsewhere):
             return None
         path = [device_id]
         while True:
-            upstreams = [u for u in self.lookup(path[-1]).upstream if u in self.down]
+            upstreams = [u for u in self.lookup(path[-1]).upstream if self.is_down(u)]
             upstream = next((u for u in upstreams if u not in path), None)
             if upstream is None:
                 looped = next((u for u in upstreams if u in path), None)

@@ -223,3 +223,50 @@ async def test_a_send_cut_off_before_it_was_recorded_is_sent_again_by_the_next_h
     assert keys == ["cut-off", "cut-off"]  # at least once, with the key to drop the copy
     with services.db.session() as session:
         assert session.scalars(select(OutboxMessage.status)).all() == ["delivered"]
+
+
+def suppressed_by(services: Services) -> dict[str, str | None]:
+    with services.db.session() as session:
+        return {
+            a.labels["device"]: a.suppressed_by
+            for a in session.scalars(select(Alert).where(Alert.state == "firing"))
+        }
+
+
+async def test_a_core_switch_down_on_one_instance_suppresses_the_alerts_behind_it_on_another(
+    make_engine: EngineFactory, estate: Estate, services: Services, clock: ManualClock, hook: HttpReceiver
+) -> None:
+    """The access switch depends on the core switch, whose bus partition another instance leads:
+    the core's firing unreachable alert, read from the shared database, suppresses the access
+    switch's here, and only the root cause is notified."""
+    save_routing(services, webhook_routing(hook, group_wait="10s", group_interval="0s"))
+    partitions, core_side, other_side = split(estate)
+    a = clustered(make_engine, UNREACHABLE, partitions)
+    b = clustered(make_engine, UNREACHABLE, partitions)
+    await a.lead(core_side)
+    await b.lead(other_side)
+    for _ in range(2):  # the core stops answering; a owns it
+        clock.advance(10)
+        await a.consume_samples(unreachable(estate.core, False))
+    await a.tick()
+    await b.tick()  # b reads the devices down elsewhere
+    assert b.suppressor.down_elsewhere == {estate.core}
+    for _ in range(2):  # then the access switch behind it; b owns it
+        clock.advance(1)
+        await b.consume_samples(unreachable(estate.access, False))
+    await b.tick()
+    assert suppressed_by(services) == {"sw-core-01": None, "sw-access-01": "sw-core-01 unreachable"}
+    clock.advance(20)  # past the group wait
+    for engine in (a, b):
+        await engine.tick()
+        await engine.deliver()
+    assert notices(hook) == [("firing", "sw-core-01")]  # the root cause only
+
+    # The core answers again: once b has read that, the access switch's alert is its own.
+    clock.advance(10)
+    await a.consume_samples(unreachable(estate.core, True))
+    await a.tick()
+    clock.advance(b.options.down_elsewhere_seconds)
+    await b.tick()
+    assert b.suppressor.down_elsewhere == frozenset()
+    assert suppressed_by(services) == {"sw-access-01": None}
