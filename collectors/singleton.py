@@ -32,6 +32,10 @@ class Singletons(Protocol):
         """Give job `name` up (a job that ended for good, e.g. one discovery sweep)."""
         ...
 
+    def holds(self, name: str) -> bool:
+        """Whether this instance runs job `name` now (claimed and not lost), without claiming."""
+        ...
+
 
 class RunHere:
     """Every claim granted: this process is the only one (SQLite, a collector, a test)."""
@@ -45,6 +49,9 @@ class RunHere:
 
     async def release(self, name: str) -> None:
         return None
+
+    def holds(self, name: str) -> bool:
+        return True
 
 
 async def run_once(singletons: Singletons, name: str, job: Callable[[], Awaitable[object]]) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -70,16 +71,31 @@ def takeover_event(name: str, site: str, replaced: str, last_seen: datetime | No
     )
 
 
-def find_silent(db: Database, silent_after: timedelta, now: datetime) -> list[tuple[str, datetime | None]]:
-    """Mark collectors silent for longer than `silent_after`; return the newly silent ones."""
-    newly: list[tuple[str, datetime | None]] = []
+@dataclass
+class WatchRound:
+    silent: list[tuple[str, datetime | None]] = field(default_factory=list)  # newly silent
+    back: list[str] = field(default_factory=list)  # silent ones heard from again
+
+
+def watch_round(db: Database, silent_after: timedelta, now: datetime) -> WatchRound:
+    """Mark collectors silent for longer than `silent_after`, and those marked silent that were
+    heard from since as back. The heartbeat route marks a collector back itself on the instance
+    that runs the watch; a heartbeat that reached another instance (behind a load balancer)
+    leaves it to this round, so that the alert resolves on the instance that raised it."""
+    found = WatchRound()
     with db.session("collector-watch") as session:
-        for collector in session.scalars(select(RemoteCollector).where(RemoteCollector.silent.is_(False))):
-            if collector.last_seen is not None and now - collector.last_seen > silent_after:
+        for collector in session.scalars(select(RemoteCollector)):
+            if collector.last_seen is None:
+                continue
+            quiet = now - collector.last_seen > silent_after
+            if quiet and not collector.silent:
                 collector.silent = True
-                newly.append((collector.name, collector.last_seen))
+                found.silent.append((collector.name, collector.last_seen))
+            elif collector.silent and not quiet:
+                collector.silent = False
+                found.back.append(collector.name)
         session.execute(delete(CollectorBatch).where(CollectorBatch.received_at < now - BATCH_ID_RETENTION))
-    return newly
+    return found
 
 
 class CollectorWatch:
@@ -100,11 +116,15 @@ class CollectorWatch:
         self._task: asyncio.Task[None] | None = None
 
     async def check(self) -> int:
-        newly = await asyncio.to_thread(find_silent, self.db, self.silent_after, datetime.now(UTC))
-        for name, last_seen in newly:
+        """One round; how many collectors fell silent in it."""
+        found = await asyncio.to_thread(watch_round, self.db, self.silent_after, datetime.now(UTC))
+        for name, last_seen in found.silent:
             log.warning("remote collector %s is silent", name)
             await self.pipeline.publish_event(silent_event(name, last_seen))
-        return len(newly)
+        for name in found.back:
+            log.info("remote collector %s reports again", name)
+            await self.pipeline.publish_event(back_event(name))
+        return len(found.silent)
 
     async def check_if_ours(self) -> bool:
         """One round of the watch, if this instance is the one that watches; True when it checked."""

@@ -13,8 +13,7 @@ partition's leader would only add a hop that can fail. A sender outside the inve
 the bus to its partition's leader like any device. What survives of them in the database after a
 restart or a takeover is restored by the leader of partition 0 (`SERVICE_PARTITION`): one owner,
 picked by a rule every instance computes alike, with no extra lock or election. (collector-silent
-is the exception that does not fit: the silent and back events may be raised by two instances;
-see collectors/bus/README.md, "Limits".)
+and its resolution are both said by the instance that runs the collectors' watch.)
 
 Without the bus's leadership (SQLite, bus off, `bus.leadership` false) the engine has no
 ownership at all and owns everything, as a single instance does.

@@ -66,6 +66,9 @@ class AdvisoryLockSingletons:
     async def release(self, name: str) -> None:
         await asyncio.to_thread(self.release_now, name)
 
+    def holds(self, name: str) -> bool:
+        return name in self.held
+
     def claim_now(self, name: str) -> bool:
         """The blocking claim (a worker thread, or code already off the event loop)."""
         with self._lock:

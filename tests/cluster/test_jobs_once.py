@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
 from collectors.context import CollectorContext
 from collectors.discovery.jobs import DiscoveryJobs, job_lock
@@ -30,6 +31,8 @@ from collectors.singleton import RunHere, run_once
 from collectors.ssh.collector import SshCollector
 from collectors.ssh.config import SshConfig
 from collectors.ssh.scheduler import SshSchedule
+from eams.api.app import create_app
+from eams.auth.tokens import create_token
 from eams.cluster.singleton import AdvisoryLockSingletons
 from eams.components import Components
 from eams.components.cluster import cluster_jobs_component
@@ -37,7 +40,9 @@ from eams.components.remote import collector_watch_component
 from eams.services import Services
 from eams.settings import Settings
 from inventory.db import Database
+from inventory.models.enums import Role
 from inventory.secretbox import SecretBox
+from tests.conftest import auth
 from tests.support.database import TEST_DATABASE_ENV, backend
 
 needs_postgresql = pytest.mark.skipif(
@@ -49,6 +54,8 @@ needs_postgresql = pytest.mark.skipif(
 INSTANCE = """
 import asyncio, sys
 from collectors.singleton import run_once
+from eams.api.app import create_app
+from eams.auth.tokens import create_token
 from eams.cluster.singleton import AdvisoryLockSingletons
 
 async def main():
@@ -167,6 +174,53 @@ async def test_the_collectors_watch_announces_a_silence_once_and_moves_when_its_
         assert [e.labels["collector"] for e in heard[1].events] == ["soc-son"]
         assert len(heard[0].events) == 1
     finally:
+        for _, components in instances:
+            await components.stop()
+
+
+@needs_postgresql
+async def test_a_silent_collector_heard_by_another_instance_is_said_back_by_the_watching_one(
+    settings: Settings, db: Database
+) -> None:
+    """Behind a load balancer the collector's next heartbeat may reach the instance that does not
+    watch: that one leaves the silence to the watch, whose next round says `back` where the
+    `silent` was said, so the alert resolves on the engine that raised it."""
+    heard = [Events(), Events()]
+    instances = []
+    watch_config = CollectorWatchConfig(silent_after=60, check_interval=3600)
+    for events in heard:
+        services = Services.from_settings(settings.model_copy(update={"collector": watch_config}), db=db)
+        services.pipeline.add_event_consumer(events)
+        components = Components(services, [cluster_jobs_component, collector_watch_component])
+        await components.start()
+        instances.append((services, components))
+    watching, other = (components.running[-1] for _, components in instances)
+    assert isinstance(watching, CollectorWatch) and isinstance(other, CollectorWatch)
+    with db.session() as session:
+        _, token = create_token(session, name="dong-anh", role=Role.collector)
+    heartbeat_elsewhere = TestClient(create_app(instances[1][0], background=False))
+    try:
+        assert await watching.check_if_ours()  # instance 0 runs the watch from now on
+        answer = heartbeat_elsewhere.put("/api/v1/collectors/dong-anh", json={}, headers=auth(token))
+        assert answer.status_code == 200, answer.text
+        with db.session() as session:
+            session.execute(
+                update(RemoteCollector).values(last_seen=datetime.now(UTC) - timedelta(minutes=5))
+            )
+        assert await watching.check_if_ours()
+        assert [e.name for e in heard[0].events] == ["silent"]
+
+        answer = heartbeat_elsewhere.put("/api/v1/collectors/dong-anh", json={}, headers=auth(token))
+        assert answer.status_code == 200 and answer.json()["silent"] is True  # not said here
+        assert heard[1].events == []
+        assert not await other.check_if_ours()
+        assert await watching.check_if_ours()
+        assert [e.name for e in heard[0].events] == ["silent", "back"]
+        assert heard[1].events == []
+        with db.session() as session:
+            assert session.scalar(select(RemoteCollector.silent)) is False
+    finally:
+        heartbeat_elsewhere.close()
         for _, components in instances:
             await components.stop()
 

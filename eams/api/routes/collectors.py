@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collectors.remote.models import CollectorAssignment, CollectorBatch, RemoteCollector
-from collectors.remote.watch import back_event, takeover_event
+from collectors.remote.watch import WATCH_JOB, back_event, takeover_event
 from collectors.remote.wire import event_from_json, sample_from_json, target_to_json
 from collectors.samples import Event
 from collectors.sinks.influx import SpoolingInfluxSink
@@ -224,8 +224,11 @@ def _record_heartbeat(
             collector.spool_bytes = body.spool_bytes
             collector.influx_spool_batches = body.influx_spool_batches
             collector.last_seen = now
-            was_silent = collector.silent
-            collector.silent = False
+            # Back from a silence: said by the instance that runs the watch (which raised the
+            # alert); elsewhere the watch's next round says it (collectors.remote.watch).
+            was_silent = collector.silent and services.singletons.holds(WATCH_JOB)
+            if was_silent:
+                collector.silent = False
             session.flush()
             return _described(session, collector, lease), was_silent, took_over
     except IntegrityError:
