@@ -246,6 +246,15 @@ class SyslogComponent:
             "formats": len(self.processor.parser.formats),
         }
 
+    def text_fields(self) -> dict[str, list[str]]:
+        """The running intake's formats' `text_fields` (what the syslog page shows)."""
+        return text_fields_of(self.processor.parser.formats)
+
+
+def text_fields_of(formats: list[Format]) -> dict[str, list[str]]:
+    """Which fields hold each format's own sentence (the format files' `text_fields`)."""
+    return {f.name: f.spec.text_fields for f in formats}
+
 
 def _with_backup(event: Event, result: BackupResult | None, note: str | None) -> Event:
     data = dict(event.data)

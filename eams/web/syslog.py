@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import ColumnElement, select
 
+from collectors.syslog.component import SyslogComponent, text_fields_of
 from collectors.syslog.formats import SHIPPED_DIR, FormatError, load_formats
 from collectors.syslog.header import SEVERITY_NAMES, decode
 from collectors.syslog.models import SyslogMessage
@@ -23,7 +24,9 @@ from eams.api.errors import BadRequest, Forbidden
 from eams.api.resources import list_objects
 from eams.api.routes.syslog import MESSAGES
 from eams.auth import Permission
+from eams.components.syslog import EXTRAS_KEY as SYSLOG_KEY
 from eams.i18n.format import LOCAL_ZONE
+from eams.services import Services
 from eams.web.alerts import device_names
 from eams.web.context import Crumb, PageContext
 from eams.web.listing import PAGE_SIZE, ListPage, query_items
@@ -97,7 +100,7 @@ def syslog_list(request: Request, page: Page, session: PageSession) -> Response:
     clauses = page_clauses(page, dict(items))
     count, rows, limit, offset = list_objects(session, MESSAGES, page.caller, api_params(items), clauses)
     listed = ListPage(count, list(rows), limit, offset, items)
-    text_fields = text_fields_by_format(request.app.state.services.settings.syslog.formats_dir)
+    text_fields = running_text_fields(request.app.state.services)
     page.crumbs = [
         Crumb(translate(page.language, "Alerts"), "/alerts"),
         Crumb(translate(page.language, "Syslog")),
@@ -119,14 +122,22 @@ def raw_text(message: Any) -> str:
     return decode(message.raw or b"")
 
 
+def running_text_fields(services: Services) -> dict[str, list[str]]:
+    """The formats' `text_fields` as the running syslog intake has them; on an instance without
+    one (syslog only forwarded by remote collectors, or off), from the format files."""
+    component = services.extras.get(SYSLOG_KEY)
+    if isinstance(component, SyslogComponent):
+        return component.text_fields()
+    return text_fields_from_files(services.settings.syslog.formats_dir)
+
+
 @functools.cache
-def text_fields_by_format(extra_dir: Path | None) -> dict[str, list[str]]:
-    """Which fields hold each format's own sentence (the format files' `text_fields`)."""
+def text_fields_from_files(extra_dir: Path | None) -> dict[str, list[str]]:
     try:
         formats = load_formats((extra_dir,) if extra_dir else ())
     except FormatError:  # the intake reports a broken extra folder; the page keeps the shipped ones
         formats = load_formats()
-    return {f.name: f.spec.text_fields for f in formats}
+    return text_fields_of(formats)
 
 
 def summary_of(message: Any, text_fields: dict[str, list[str]]) -> str:
