@@ -197,6 +197,16 @@ async def test_two_collectors_publish_and_every_poll_reaches_the_sink_once(stack
     assert all(len(t) == 3 and len(set(t)) == 3 for t in times.values())  # every poll, once
 
 
+async def publish_raw(config: BusConfig, subject_name: str, body: bytes, msg_id: str) -> None:
+    """One message straight to JetStream under `msg_id`, as a collector's publish would send it."""
+    raw = await nats_client.connect(config.url)
+    try:
+        headers = {"Nats-Msg-Id": msg_id}
+        await raw.jetstream().publish(subject_name, body, stream=config.stream, headers=headers)
+    finally:
+        await raw.close()
+
+
 async def test_a_retry_whose_first_ack_was_lost_is_stored_once(stack) -> None:  # type: ignore[no-untyped-def]
     config, collectors, consumer, recorder, _vm = stack
     await consumer.wait_ready()
@@ -219,13 +229,7 @@ async def test_a_retry_whose_first_ack_was_lost_is_stored_once(stack) -> None:  
     assert record is not None
     msg_id, subject_name, body = parse_record(record.payload)
     # The first publish reached JetStream but its acknowledgement never came back to the collector:
-    raw = await nats_client.connect(config.url)
-    try:
-        await raw.jetstream().publish(
-            subject_name, body, stream=config.stream, headers={"Nats-Msg-Id": msg_id}
-        )
-    finally:
-        await raw.close()
+    await publish_raw(config, subject_name, body, msg_id)
     assert await publisher.publish_one()  # the collector's retry, same id
     assert publisher.stats.duplicates == 1 and publisher.stats.published == 0
     await until(lambda: len(recorder.events) >= 1, "the event consumed")
@@ -440,13 +444,7 @@ async def test_a_batch_brought_again_as_a_first_delivery_is_handed_on_once(
             created_ns=n,
             source="da",
         )
-        raw = await nats_client.connect(config.url)
-        try:
-            await raw.jetstream().publish(
-                subject_name, body, stream=config.stream, headers={"Nats-Msg-Id": msg_id}
-            )
-        finally:
-            await raw.close()
+        await publish_raw(config, subject_name, body, msg_id)
 
     await consumer.start()
     try:

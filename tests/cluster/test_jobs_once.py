@@ -141,20 +141,24 @@ async def test_a_job_due_on_two_instances_runs_once_and_the_other_runs_it_after_
         here.close()
 
 
+async def watching_instance(settings: Settings, db: Database, heard: Events) -> tuple[Services, Components]:
+    """A service on the shared database, wired as `eams serve` wires it, with the collectors' watch
+    (checked by hand: its own rounds are an hour apart); `heard` gets its events."""
+    watch_config = CollectorWatchConfig(silent_after=60, check_interval=3600)
+    services = Services.from_settings(settings.model_copy(update={"collector": watch_config}), db=db)
+    services.pipeline.add_event_consumer(heard)
+    components = Components(services, [cluster_jobs_component, collector_watch_component])
+    await components.start()
+    return services, components
+
+
 @needs_postgresql
 async def test_the_collectors_watch_announces_a_silence_once_and_moves_when_its_holder_stops(
     settings: Settings, db: Database
 ) -> None:
     """Two services on one database, wired as `eams serve` wires them."""
     heard = [Events(), Events()]
-    instances = []
-    watch_config = CollectorWatchConfig(silent_after=60, check_interval=3600)
-    for events in heard:
-        services = Services.from_settings(settings.model_copy(update={"collector": watch_config}), db=db)
-        services.pipeline.add_event_consumer(events)
-        components = Components(services, [cluster_jobs_component, collector_watch_component])
-        await components.start()
-        instances.append((services, components))
+    instances = [await watching_instance(settings, db, events) for events in heard]
     watches = [components.running[-1] for _, components in instances]
     assert all(isinstance(watch, CollectorWatch) for watch in watches)
     long_ago = datetime.now(UTC) - timedelta(minutes=5)
@@ -186,14 +190,7 @@ async def test_a_silent_collector_heard_by_another_instance_is_said_back_by_the_
     watch: that one leaves the silence to the watch, whose next round says `back` where the
     `silent` was said, so the alert resolves on the engine that raised it."""
     heard = [Events(), Events()]
-    instances = []
-    watch_config = CollectorWatchConfig(silent_after=60, check_interval=3600)
-    for events in heard:
-        services = Services.from_settings(settings.model_copy(update={"collector": watch_config}), db=db)
-        services.pipeline.add_event_consumer(events)
-        components = Components(services, [cluster_jobs_component, collector_watch_component])
-        await components.start()
-        instances.append((services, components))
+    instances = [await watching_instance(settings, db, events) for events in heard]
     watching, other = (components.running[-1] for _, components in instances)
     assert isinstance(watching, CollectorWatch) and isinstance(other, CollectorWatch)
     with db.session() as session:
