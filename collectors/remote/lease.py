@@ -40,8 +40,9 @@ class SiteLease:
         self.lapsed = False
         return before != (self.role, self.lapsed)
 
-    def site_taken(self) -> bool:
-        """The service refused the site: another collector serves it now. Whether that is news."""
+    def stand_down(self) -> bool:
+        """The service refused this collector (another serves its site now, or its token): poll
+        nothing until a heartbeat is answered. Whether that is news."""
         before = self.role
         self.role = STANDBY
         return before != STANDBY

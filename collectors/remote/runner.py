@@ -165,8 +165,13 @@ class RemoteCollector:
         if not self.lease.may_poll:
             return []  # standing by, or the lease lapsed while a standby waits
         try:
-            if not self.registered:
-                await self.register()
+            if not self.registered:  # started while the service was down
+                try:
+                    await self.register()
+                except CollectorRefused as refused:  # e.g. its site taken over meanwhile
+                    log.error("%s; polling stopped", refused)
+                    self.lease.stand_down()
+                    return []
                 if not self.lease.may_poll:
                     return []
             document = await self.client.targets()
@@ -237,7 +242,7 @@ class RemoteCollector:
             answer = await self.client.heartbeat(self.health())
         except ServiceRefused as refused:
             if refused.status == 409 and self.registered and self.config.site is not None:
-                if self.lease.site_taken():
+                if self.lease.stand_down():
                     log.error("%s; polling stopped", refused.message)
                     return True
                 return False

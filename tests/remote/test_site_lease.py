@@ -41,5 +41,5 @@ def test_standing_by_polls_nothing_and_taking_over_is_a_change() -> None:
 def test_a_site_taken_over_meanwhile_stops_the_polls() -> None:
     lease = SiteLease()
     lease.answered(answer("active"), sent_at=1.0)
-    assert lease.site_taken() and not lease.may_poll
-    assert not lease.site_taken()  # said once
+    assert lease.stand_down() and not lease.may_poll
+    assert not lease.stand_down()  # said once
