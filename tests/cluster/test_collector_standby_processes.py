@@ -32,12 +32,20 @@ from tests.remote.processes import (
 )
 from tests.support.database import scratch_database_url
 from tests.support.peers import stop, wait_until
-from tests.support.snmp_agents import Agent
+from tests.support.snmp_agents import Agent, snmpd_agent
 from tests.support.tsdb import victoria_metrics
 
 LEASE_S = 4.0
 HEARTBEAT_S = 0.5
 WINDOW_S = 4.0
+
+
+# Its own agent, not tests/remote's session one: this file runs on any worker, apart from the
+# remote folder's (whose files share a worker), so the suite's longest units run side by side.
+@pytest.fixture
+def snmpd(tmp_path: Path) -> Iterator[Agent]:
+    with snmpd_agent(tmp_path / "snmpd") as agent:
+        yield agent
 
 
 @pytest.fixture
