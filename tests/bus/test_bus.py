@@ -572,3 +572,41 @@ async def test_a_connection_closed_on_purpose_is_not_reported_as_a_lost_bus(
         finally:
             nats.start()
             await client.close()
+
+
+async def test_the_partition_fetches_on_while_a_fetch_waits_for_the_sinks(
+    nats: NatsServer, tmp_path: Path
+) -> None:
+    """A settle is an fsync'ed spool write or an InfluxDB request: a partition that waited for it
+    before its next fetch fell minutes behind at 20,000 devices. The next fetch is handed on
+    meanwhile; each is acknowledged once its settle ended."""
+    config = bus_config(nats).model_copy(update={"partitions": 1, "fetch_batch": 1})
+    recorder = Recorder()
+    release = asyncio.Event()
+    settles = 0
+
+    async def slow_sinks() -> None:
+        nonlocal settles
+        settles += 1
+        await release.wait()
+
+    consumer = BusConsumer(
+        config, recorder.consume_samples, recorder.consume_event, fetch_timeout_s=0.2, settle=slow_sinks
+    )
+    publisher = BusPublisher(config, Spool(tmp_path / "spool", fsync=False), source="da")
+    await consumer.start()
+    try:
+        await consumer.wait_ready()
+        for n in range(3):  # three messages, one per fetch
+            point = Sample("collector", {"device": "sw-1"}, {"up": True}, time_ns=n + 1)
+            await publisher.consume_samples([point])
+            await publisher.seal()
+        await publish_all(publisher)
+        await until(lambda: sum(recorder.points.values()) == 3, "every fetch handed on while the first waits")
+        assert consumer.stats.messages == 0  # none acknowledged before the sinks settled
+        release.set()
+        await until(lambda: consumer.stats.messages == 3, "each acknowledged after its settle")
+    finally:
+        await publisher.stop(drain_timeout=0)
+        await consumer.stop()
+    assert settles >= 1 and consumer.stats.samples == 3
