@@ -244,6 +244,10 @@ class SpoolingInfluxSink:
         self._line_bytes = 0
         self._queue: deque[_Batch] = deque()
         self._queued_bytes = 0
+        # Batches sealed and batches handled (written or spooled) since start: a flush waits for
+        # the ones sealed before it, not for the queue to empty while others keep filling it.
+        self._sealed_batches = 0
+        self._handled_batches = 0
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -301,9 +305,11 @@ class SpoolingInfluxSink:
         log.info("influx sink writing to %s; spool %s", target, self.spool.directory)
 
     async def flush(self) -> None:
-        """Seal what is buffered and wait until the sender has written or spooled it all."""
+        """Seal what is buffered and wait until the sender has written or spooled it, and every
+        batch sealed before it."""
         self._seal()
-        while self._queue and self.running:
+        target = self._sealed_batches
+        while self._handled_batches < target and self.running:
             self._room.clear()
             await self._room.wait()
 
@@ -403,6 +409,7 @@ class SpoolingInfluxSink:
             return
         body = "\n".join(self._lines).encode()
         self._queue.append(_Batch(body, len(self._lines)))
+        self._sealed_batches += 1
         self._queued_bytes += len(body)
         self._lines = []
         self._line_bytes = 0
@@ -457,6 +464,7 @@ class SpoolingInfluxSink:
                 await self._to_spool(batch.body)
             # Popped only once handled, so that flush() also waits for the batch in flight.
             self._queue.popleft()
+            self._handled_batches += 1
             self._queued_bytes -= len(batch.body)
             self._room.set()
             progressed = True
