@@ -35,40 +35,37 @@ BATCH_ID_RETENTION = timedelta(days=7)
 WATCH_JOB = "collectors.watch"
 
 
-def silent_event(name: str, last_seen: datetime | None) -> Event:
-    when = last_seen.isoformat(timespec="seconds") if last_seen else "never"
+def _collector_event(name: str, event: str, severity: Severity, message: str, **labels: str) -> Event:
+    """An event about remote collector `name` (one alert per collector: its source)."""
     return Event(
         kind=EVENT_KIND,
-        name="silent",
-        severity=Severity.critical,
-        message=f"remote collector {name} silent since {when}",
+        name=event,
+        severity=severity,
+        message=message,
         source=f"collector:{name}",
-        labels={"collector": name},
+        labels={"collector": name, **labels},
+    )
+
+
+def _when(last_seen: datetime | None) -> str:
+    return last_seen.isoformat(timespec="seconds") if last_seen else "never"
+
+
+def silent_event(name: str, last_seen: datetime | None) -> Event:
+    return _collector_event(
+        name, "silent", Severity.critical, f"remote collector {name} silent since {_when(last_seen)}"
     )
 
 
 def back_event(name: str) -> Event:
-    return Event(
-        kind=EVENT_KIND,
-        name="back",
-        severity=Severity.info,
-        message=f"remote collector {name} reports again",
-        source=f"collector:{name}",
-        labels={"collector": name},
-    )
+    return _collector_event(name, "back", Severity.info, f"remote collector {name} reports again")
 
 
 def takeover_event(name: str, site: str, replaced: str, last_seen: datetime | None) -> Event:
     """A collector standing by took a site over from its silent collector (site lease)."""
-    when = last_seen.isoformat(timespec="seconds") if last_seen else "never"
-    return Event(
-        kind=EVENT_KIND,
-        name="takeover",
-        severity=Severity.warning,
-        message=f"remote collector {name} took site {site} over from {replaced} (silent since {when})",
-        source=f"collector:{name}",
-        labels={"collector": name, "site": site, "replaced": replaced},
-    )
+    since = _when(last_seen)
+    message = f"remote collector {name} took site {site} over from {replaced} (silent since {since})"
+    return _collector_event(name, "takeover", Severity.warning, message, site=site, replaced=replaced)
 
 
 @dataclass
